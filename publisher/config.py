@@ -1,0 +1,182 @@
+"""Settings: ``config/publisher.toml`` (checked in, no secrets) plus the environment.
+
+This is the only module that reads the environment. ``.env`` is loaded with python-dotenv and the
+real environment wins over it. Secrets are ``SecretStr`` so they print as ``**********``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from publisher.errors import ConfigError, InputError, Problem
+
+DEFAULT_CONFIG = Path("config/publisher.toml")
+PLATFORMS = ("x", "bluesky")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FormatSettings(_Section):
+    """How a digest entry becomes a thread (see config/README.md)."""
+
+    layout: Literal["sections", "paired"] = "sections"
+    numbering: Literal["fraction", "marker", "none"] = "fraction"
+    marker: str = "🧵"
+    include_abstract: bool = False
+    x_hashtag_style: Literal["underscore", "camel", "join"] = "underscore"
+
+
+class ScheduleSettings(_Section):
+    """When queued threads may go out."""
+
+    timezone: str = "Asia/Seoul"
+    slots: list[str] = Field(default_factory=lambda: ["09:00", "12:00", "15:00", "18:00", "21:00"])
+    spacing_minutes: int = Field(default=0, ge=0)
+    threads_per_slot: int = Field(default=1, ge=1)
+    max_threads_per_run: int = Field(default=2, ge=1)
+    daily_posts: dict[str, int] = Field(default_factory=lambda: {"x": 17, "bluesky": 300})
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r}") from None
+        return name
+
+    @field_validator("slots")
+    @classmethod
+    def _slot_times(cls, slots: list[str]) -> list[str]:
+        for slot in slots:
+            try:
+                dt.time.fromisoformat(slot)
+            except ValueError:
+                raise ValueError(f"slot {slot!r} is not a time like '09:00'") from None
+        return sorted(slots)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def slot_times(self) -> list[dt.time]:
+        return [dt.time.fromisoformat(s) for s in self.slots]
+
+
+class RetrySettings(_Section):
+    """How long one run may spend waiting on transient failures."""
+
+    budget_seconds: float = Field(default=300, ge=0)
+    max_attempts: int = Field(default=6, ge=1)
+    initial_wait: float = Field(default=2, ge=0)
+    max_wait: float = Field(default=60, ge=0)
+    timeout_seconds: float = Field(default=20, gt=0)
+
+
+class Settings(_Section):
+    """Everything a run needs except the secrets."""
+
+    platforms: list[Literal["x", "bluesky"]] = Field(default_factory=lambda: ["x", "bluesky"])
+    format: FormatSettings = FormatSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    retry: RetrySettings = RetrySettings()
+
+
+class XCredentials(_Section):
+    api_key: SecretStr
+    api_secret: SecretStr
+    access_token: SecretStr
+    access_token_secret: SecretStr
+    base_url: str = "https://api.twitter.com"
+
+
+class BlueskyCredentials(_Section):
+    handle: str
+    app_password: SecretStr
+    service: str = "https://bsky.social"
+
+
+ENV_NAMES: dict[str, dict[str, str]] = {
+    "x": {
+        "api_key": "X_API_KEY",
+        "api_secret": "X_API_SECRET",
+        "access_token": "X_ACCESS_TOKEN",
+        "access_token_secret": "X_ACCESS_TOKEN_SECRET",
+    },
+    "bluesky": {"handle": "BLUESKY_HANDLE", "app_password": "BLUESKY_APP_PASSWORD"},
+}
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file (``PUBLISHER_CONFIG`` or ``config/publisher.toml``); defaults if absent."""
+    explicit = path is not None or "PUBLISHER_CONFIG" in os.environ
+    path = path or Path(os.environ.get("PUBLISHER_CONFIG", DEFAULT_CONFIG))
+    if not path.exists():
+        if explicit:
+            raise InputError.one(path, None, "config file not found")
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError.one(path, line, f"not valid TOML: {exc}") from None
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise InputError(
+            [
+                Problem(str(path), None, f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+def load_env(dotenv_path: Path | None = None) -> None:
+    """Load ``.env`` into the environment; variables already set win."""
+    from dotenv import load_dotenv
+
+    load_dotenv(dotenv_path or Path(".env"), override=False)
+
+
+def x_credentials() -> XCredentials:
+    values = _require("x")
+    base = os.environ.get("X_API_BASE_URL") or "https://api.twitter.com"
+    return XCredentials(**values, base_url=base.rstrip("/"))  # type: ignore[arg-type]
+
+
+def bluesky_credentials() -> BlueskyCredentials:
+    values = _require("bluesky")
+    service = os.environ.get("BLUESKY_SERVICE") or "https://bsky.social"
+    return BlueskyCredentials(**values, service=service.rstrip("/"))  # type: ignore[arg-type]
+
+
+def check_credentials(platforms: list[str]) -> None:
+    """Raise ``ConfigError`` naming every missing variable of the enabled platforms."""
+    missing = [
+        name
+        for platform in platforms
+        for name in ENV_NAMES.get(platform, {}).values()
+        if not os.environ.get(name)
+    ]
+    if missing:
+        raise ConfigError("missing credentials: set " + ", ".join(missing) + " (see .env.example)")
+
+
+def _require(platform: str) -> dict[str, str]:
+    check_credentials([platform])
+    return {field: os.environ[name] for field, name in ENV_NAMES[platform].items()}
+
+
+def secret_values() -> list[str]:
+    """Every secret value currently set, so that output can be checked or scrubbed."""
+    names = [n for names in ENV_NAMES.values() for n in names.values() if n != "BLUESKY_HANDLE"]
+    return [os.environ[n] for n in names if os.environ.get(n)]

@@ -1,0 +1,106 @@
+"""The one exception tree of the publisher.
+
+Lower layers (tweepy, atproto, httpx, requests, the file system) are converted into these at the
+module boundary, so the CLI only ever has to know about ``PublisherError``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file, at a line (1-based) where one can be named."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class PublisherError(Exception):
+    """Base of every error the publisher raises on purpose."""
+
+
+class InputError(PublisherError):
+    """A digest, queue or config file is wrong. Carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def one(cls, path: str | Path, line: int | None, message: str) -> InputError:
+        return cls([Problem(str(path), line, message)])
+
+
+class ConfigError(PublisherError):
+    """Settings or credentials are missing or wrong."""
+
+
+class FormatError(PublisherError):
+    """An entry's content cannot be laid out within a platform's limit."""
+
+    def __init__(self, entry_id: str, platform: str, message: str) -> None:
+        self.entry_id = entry_id
+        self.platform = platform
+        super().__init__(f"{entry_id} ({platform}): {message}")
+
+
+class QueueBusy(PublisherError):
+    """Another publisher run holds the queue lock."""
+
+
+class PlatformError(PublisherError):
+    """Talking to a platform failed. Never carries a secret in its message."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+class TransientError(PlatformError):
+    """Worth retrying: 429, 5xx, timeouts, dropped connections.
+
+    ``outcome_unknown`` is true when the request may have been carried out (a timeout or a 5xx
+    after the body was sent): the post must be looked up before it is sent again.
+    ``reset_at`` is the epoch time the platform announced as the earliest retry, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        reset_at: float | None = None,
+        outcome_unknown: bool = False,
+    ) -> None:
+        super().__init__(message, status=status)
+        self.reset_at = reset_at
+        self.outcome_unknown = outcome_unknown
+
+
+class RateLimited(TransientError):
+    """429 or a daily cap: wait at least until ``reset_at``."""
+
+
+class PermanentError(PlatformError):
+    """Never retried: 400, 401, 403, 404, 413."""
+
+
+class DuplicatePost(PermanentError):
+    """The platform says this exact post already exists (X's 403 duplicate)."""
+
+
+class DeferUntil(PublisherError):
+    """The next attempt must wait past this run's time budget; the thread is due again at ``at``."""
+
+    def __init__(self, at: float, reason: str) -> None:
+        self.at = at
+        self.reason = reason
+        super().__init__(reason)

@@ -1,0 +1,288 @@
+"""The queue folder: one Markdown file per thread, edited by people and by the scheduled job.
+
+A queue file is YAML front matter (machine fields) followed by the posts, each under a line
+``---- post N ----``::
+
+    ---
+    id: 2025-05-20-mean-flows-for-one-step-generative-modeling
+    platform: x
+    status: pending
+    not_before: 2025-05-20T09:00:00+09:00
+    ...
+    ---
+
+    ---- post 1 ----
+    Mean Flows for One-step Generative Modeling
+    ...
+
+Every write is atomic (a temporary file in the same folder, fsync, ``os.replace``), and one run at
+a time holds ``.lock`` through ``fcntl.flock``, which the OS releases when the process dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from publisher.errors import InputError, Problem, QueueBusy
+
+Status = Literal["pending", "posting", "posted", "failed", "held"]
+SUFFIX = ".md"
+LOCK_NAME = ".lock"
+TMP_PREFIX = ".tmp-"
+_SEPARATOR = re.compile(r"^---- post (\d+) ----[ \t]*$")
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def text_sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class PostRecord(BaseModel):
+    """A post the platform confirmed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    post: int = Field(ge=1)
+    id: str
+    url: str
+    uri: str | None = None
+    cid: str | None = None
+    at: AwareDatetime
+    sha: str = ""  # of the text as sent, to notice edits made after posting
+
+
+class QueueItem(BaseModel):
+    """One thread for one platform, as stored in its queue file."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    id: str = Field(min_length=1)
+    platform: str
+    title: str = ""
+    source: str | None = None
+    status: Status = "pending"
+    not_before: AwareDatetime
+    created: AwareDatetime
+    reason: str | None = None
+    sending: int | None = None  # the post in flight: its outcome is unknown until recorded
+    posted: list[PostRecord] = Field(default_factory=list)
+    posts: list[str] = Field(default_factory=list, exclude=True)
+
+    @property
+    def key(self) -> str:
+        """The thread's stable id: entry id and platform."""
+        return f"{self.id}.{self.platform}"
+
+    @property
+    def filename(self) -> str:
+        return self.key + SUFFIX
+
+    @property
+    def next_index(self) -> int:
+        """0-based index of the next post to send."""
+        return len(self.posted)
+
+
+class LoadedItem(BaseModel):
+    """A queue item with where it came from: path and the line each post starts on."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    item: QueueItem
+    path: Path
+    post_lines: list[int]
+
+
+def render(item: QueueItem) -> str:
+    """The file text of ``item``."""
+    fields = item.model_dump(mode="json", exclude={"posts"})
+    head = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    body = "".join(
+        f"\n---- post {i} ----\n{text.rstrip()}\n" for i, text in enumerate(item.posts, 1)
+    )
+    return f"---\n{head}---\n{body}"
+
+
+def parse(text: str, path: Path) -> LoadedItem:
+    """Read a queue file's text; ``InputError`` with the path and line of every problem."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise InputError.one(path, 1, "a queue file starts with a '---' line (front matter)")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise InputError.one(path, 1, "front matter is not closed by a '---' line") from None
+    try:
+        fields = yaml.load("\n".join(lines[1:end]), Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InputError.one(path, line, f"front matter is not valid YAML: {problem}") from None
+    if not isinstance(fields, dict):
+        raise InputError.one(path, 2, "front matter must be a mapping of fields")
+    posts, post_lines, problems = _posts(lines, end + 1, path)
+    if problems:
+        raise InputError(problems)
+    try:
+        item = QueueItem.model_validate({**fields, "posts": posts})
+    except ValidationError as exc:
+        raise InputError(
+            [
+                Problem(str(path), _field_line(lines, end, e["loc"]), _message(e))
+                for e in exc.errors()
+            ]
+        ) from None
+    return LoadedItem(item=item, path=path, post_lines=post_lines)
+
+
+def _message(error: Any) -> str:
+    loc = ".".join(str(p) for p in error["loc"])
+    return f"{loc}: {error['msg']}" if loc else str(error["msg"])
+
+
+def _field_line(lines: list[str], end: int, loc: tuple[Any, ...]) -> int:
+    if loc:
+        for i in range(1, end):
+            if lines[i].startswith(f"{loc[0]}:"):
+                return i + 1
+    return 2
+
+
+def _posts(lines: list[str], start: int, path: Path) -> tuple[list[str], list[int], list[Problem]]:
+    posts: list[str] = []
+    starts: list[int] = []
+    chunks: list[list[str]] = []
+    problems: list[Problem] = []
+    for i in range(start, len(lines)):
+        match = _SEPARATOR.match(lines[i])
+        if match:
+            number = int(match.group(1))
+            if number != len(chunks) + 1:
+                problems.append(
+                    Problem(str(path), i + 1, f"expected '---- post {len(chunks) + 1} ----' here")
+                )
+            chunks.append([])
+            starts.append(i + 2)
+        elif chunks:
+            chunks[-1].append(lines[i])
+        elif lines[i].strip():
+            problems.append(
+                Problem(str(path), i + 1, "text before the first '---- post 1 ----' line")
+            )
+    if not chunks and not problems:
+        problems.append(Problem(str(path), start + 1, "no posts: expected '---- post 1 ----'"))
+    for number, (chunk, line) in enumerate(zip(chunks, starts, strict=True), 1):
+        text = "\n".join(chunk).strip("\n")
+        if not text.strip():
+            problems.append(Problem(str(path), line - 1, f"post {number} is empty"))
+        posts.append(text)
+    return posts, starts, problems
+
+
+def read_item(path: Path) -> LoadedItem:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError.one(path, None, f"cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError.one(path, line, f"not UTF-8: invalid byte at offset {exc.start}") from None
+    return parse(text, path)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a crash leaves the old file or the new, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class FileQueue:
+    """The queue folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def paths(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            self.root / name
+            for name in os.listdir(self.root)
+            if name.endswith(SUFFIX) and not name.startswith(".") and name != "README.md"
+        )
+
+    def load(self) -> tuple[list[LoadedItem], list[Problem]]:
+        """Every item that reads cleanly, and the problems of the files that do not."""
+        items: list[LoadedItem] = []
+        problems: list[Problem] = []
+        for path in self.paths():
+            try:
+                items.append(read_item(path))
+            except InputError as exc:
+                problems.extend(exc.problems)
+        return items, problems
+
+    def path_of(self, item: QueueItem) -> Path:
+        return self.root / item.filename
+
+    def save(self, item: QueueItem) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.path_of(item)
+        atomic_write(path, render(item))
+        return path
+
+    def save_all(self, items: list[QueueItem]) -> list[Path]:
+        """Write several new files; each appears whole or not at all."""
+        return [self.save(item) for item in items]
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the queue for this process; ``QueueBusy`` if another run holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise QueueBusy(
+                    f"the queue {self.root} is busy: another publisher run holds its lock"
+                ) from None
+            self._remove_stale_temporaries()
+            yield
+        finally:
+            os.close(fd)
+
+    def _remove_stale_temporaries(self) -> None:
+        for name in os.listdir(self.root):
+            if name.startswith(TMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    (self.root / name).unlink()

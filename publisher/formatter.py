@@ -1,0 +1,277 @@
+"""Pure layout: a ``DigestEntry`` and a platform's rules in, a ``Thread`` out. No I/O.
+
+A thread is built from sections, each starting a new post: the header (title, authors, link,
+hashtags), optionally the abstract, then the Korean and the English comment (or each Korean
+paragraph followed by its English translation). A section is cut into atoms — words, or
+graphemes of a word too long for a post — each with the kind of break that precedes it. The packer
+finds the fewest posts a section needs and then, among layouts with that many posts, prefers
+breaks at paragraph ends, then sentence ends, then between words, and posts of even length.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import regex
+
+from publisher import text as textlib
+from publisher.config import FormatSettings
+from publisher.errors import FormatError
+from publisher.models import DigestEntry, Thread
+
+# Break kinds, best first. The penalty is what choosing that break costs the layout.
+PARA, LINE, SENT, WORD, INNER = range(5)
+_PENALTY = (0.0, 0.5, 1.0, 3.0, 12.0)
+_EVENNESS = 3.0  # weight of a post's distance from an even share of the section
+
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]*$")
+_NOT_SENTENCE_END = frozenset(
+    {"e.g.", "i.e.", "vs.", "al.", "etc.", "cf.", "fig.", "eq.", "approx.", "no.", "dr.", "mr."}
+)
+_INITIAL = re.compile(r"^\(?[A-Z]\.$")
+_WORD = re.compile(r"\S+")
+_GRAPHEME = regex.compile(r"\X")
+
+
+class _Rules(Protocol):
+    name: str
+
+    @property
+    def limits(self) -> tuple[int, ...]: ...
+
+    def measures(self, text: str) -> tuple[int, ...]: ...
+
+    def problems(self, text: str) -> list[str]: ...
+
+    def hashtag(self, tag: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Atom:
+    """The smallest piece of text the packer moves: a word, a line, or a grapheme."""
+
+    text: str
+    brk: int  # the kind of break before this atom
+    sep: str  # what separates it from the atom before, when both are in one post
+    unbreakable: bool = False  # a URL or hashtag that must stay whole
+
+
+def format_thread(entry: DigestEntry, rules: _Rules, options: FormatSettings) -> Thread:
+    """Lay ``entry`` out as a thread for the platform of ``rules``."""
+    sections = _sections(entry, rules, options)
+    posts: list[str] = []
+    for digits in (1, 2, 3):
+        reserve = _suffix_reserve(rules, options, digits)
+        posts = []
+        for section in sections:
+            posts.extend(_pack(section, rules, reserve, entry.id))
+        if len(posts) < 10**digits:
+            break
+    posts = [_number(p, i, len(posts), options) for i, p in enumerate(posts, 1)]
+    for i, post in enumerate(posts, 1):
+        problems = rules.problems(post)
+        if problems:  # the packer's arithmetic and the platform's count must agree
+            raise FormatError(entry.id, rules.name, f"post {i}: {'; '.join(problems)}")
+    return Thread(entry_id=entry.id, platform=rules.name, posts=posts)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def _sections(entry: DigestEntry, rules: _Rules, options: FormatSettings) -> list[list[Atom]]:
+    sections = [_header(entry, rules)]
+    if options.include_abstract:
+        sections.append(_paragraphs([entry.abstract]))
+    ko = [_nfc(p) for p in entry.comment_ko]
+    en = [_nfc(p) for p in entry.comment_en]
+    if options.layout == "paired":
+        sections.extend(_paragraphs([k, e]) for k, e in zip(ko, en, strict=True))
+    else:
+        sections.extend([_paragraphs(ko), _paragraphs(en)])
+    return sections
+
+
+def _header(entry: DigestEntry, rules: _Rules) -> list[Atom]:
+    """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post."""
+    title = _words(_nfc(entry.title), first_brk=PARA)
+    tail: list[Atom] = []
+    if entry.url:
+        tail.append(Atom(entry.url, LINE, "\n", unbreakable=True))
+    tags = [rules.hashtag(_nfc(t)) for t in entry.hashtags]
+    for i, tag in enumerate(tags):
+        tail.append(Atom(tag, LINE if i == 0 else WORD, "\n" if i == 0 else " ", unbreakable=True))
+    names = [_nfc(a) for a in entry.authors]
+    limits = rules.limits
+    for keep in range(len(names), 0, -1):
+        authors = _authors(names, keep)
+        text = _join(title + authors + tail)
+        if all(m <= lim for m, lim in zip(rules.measures(text), limits, strict=True)):
+            return title + authors + tail
+    return title + _authors(names, len(names)) + tail
+
+
+def _authors(names: Sequence[str], keep: int) -> list[Atom]:
+    shown = list(names[:keep])
+    if keep < len(names):
+        shown[-1] += " et al."
+    return [
+        Atom(name + ("," if i < len(shown) - 1 else ""), LINE if i == 0 else WORD,
+             "\n" if i == 0 else " ")
+        for i, name in enumerate(shown)
+    ]
+
+
+def _paragraphs(paragraphs: Sequence[str]) -> list[Atom]:
+    atoms: list[Atom] = []
+    for paragraph in paragraphs:
+        atoms.extend(_words(_nfc(paragraph), first_brk=PARA))
+    return atoms
+
+
+def _words(text: str, first_brk: int) -> list[Atom]:
+    atoms: list[Atom] = []
+    previous = ""
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if not atoms:
+            brk, sep = first_brk, "\n\n"
+        elif _ends_sentence(previous):
+            brk, sep = SENT, " "
+        else:
+            brk, sep = WORD, " "
+        atoms.append(Atom(word, brk, sep, unbreakable=word.startswith("#")))
+        previous = word
+    return atoms
+
+
+def _ends_sentence(word: str) -> bool:
+    if not _SENTENCE_END.search(word):
+        return False
+    lowered = word.lower().lstrip("(\"'“‘")
+    if lowered in _NOT_SENTENCE_END or _INITIAL.match(word):
+        return False
+    return not textlib.extract_urls(word)
+
+
+def _join(atoms: Sequence[Atom]) -> str:
+    return "".join(a.text if i == 0 else a.sep + a.text for i, a in enumerate(atoms))
+
+
+def _suffix(index: int, total: int, options: FormatSettings) -> str:
+    if options.numbering == "fraction":
+        return f"\n{index}/{total}"
+    if options.numbering == "marker" and index == 1:
+        return " " + options.marker
+    return ""
+
+
+def _suffix_reserve(rules: _Rules, options: FormatSettings, digits: int) -> tuple[int, ...]:
+    biggest = 10**digits - 1
+    return rules.measures("x" + _suffix(biggest, biggest, options)) if options.numbering != "none" \
+        else tuple(0 for _ in rules.limits)
+
+
+def _number(post: str, index: int, total: int, options: FormatSettings) -> str:
+    if total == 1 and options.numbering == "fraction":
+        return post
+    return post + _suffix(index, total, options)
+
+
+def _split_long(atom: Atom, rules: _Rules, caps: tuple[int, ...], entry_id: str) -> list[Atom]:
+    """A word longer than a post: cut between graphemes, never inside a URL or hashtag."""
+    if atom.unbreakable:
+        raise FormatError(
+            entry_id, rules.name, f"{atom.text[:40]!r} cannot fit in one post even alone"
+        )
+    pieces: list[Atom] = []
+    cursor = 0
+    first = True
+
+    def add(text: str, unbreakable: bool) -> None:
+        nonlocal first
+        brk, sep = (atom.brk, atom.sep) if first else (INNER, "")
+        pieces.append(Atom(text, brk, sep, unbreakable))
+        first = False
+
+    for span in textlib.extract_urls(atom.text):
+        for g in _GRAPHEME.findall(atom.text[cursor : span.start]):
+            add(g, False)
+        add(atom.text[span.start : span.end], True)
+        cursor = span.end
+    for g in _GRAPHEME.findall(atom.text[cursor:]):
+        add(g, False)
+    for piece in pieces:
+        if any(m > c for m, c in zip(rules.measures(piece.text), caps, strict=True)):
+            raise FormatError(
+                entry_id, rules.name, f"{piece.text[:40]!r} cannot fit in one post even alone"
+            )
+    return pieces
+
+
+def _pack(
+    atoms: list[Atom], rules: _Rules, reserve: tuple[int, ...], entry_id: str
+) -> list[str]:
+    caps = tuple(lim - r for lim, r in zip(rules.limits, reserve, strict=True))
+    expanded: list[Atom] = []
+    for atom in atoms:
+        if any(m > c for m, c in zip(rules.measures(atom.text), caps, strict=True)):
+            expanded.extend(_split_long(atom, rules, caps, entry_id))
+        else:
+            expanded.append(atom)
+    atoms = expanded
+    n = len(atoms)
+    if n == 0:
+        return []
+    dims = len(caps)
+    alone = [rules.measures(a.text) for a in atoms]
+    joined = [rules.measures(a.sep + a.text) if a.sep else alone[k] for k, a in enumerate(atoms)]
+    prefix = [[0] * (n + 1) for _ in range(dims)]
+    for d in range(dims):
+        row = prefix[d]
+        for k in range(n):
+            row[k + 1] = row[k] + joined[k][d]
+
+    def span(i: int, j: int, d: int) -> int:
+        return alone[i][d] + prefix[d][j] - prefix[d][i + 1]
+
+    def furthest(i: int) -> int:
+        end = n
+        for d in range(dims):
+            target = caps[d] - alone[i][d] + prefix[d][i + 1]
+            end = min(end, bisect_right(prefix[d], target) - 1)
+        return max(end, i + 1)
+
+    reach = [furthest(i) for i in range(n)]
+    need = [0] * (n + 1)  # fewest posts for atoms[i:]
+    for i in range(n - 1, -1, -1):
+        need[i] = 1 + need[reach[i]]
+
+    posts: list[str] = []
+    i = 0
+    while i < n:
+        left = need[i]  # the greedy count is the minimum; keep it
+        j_max = reach[i]
+        if j_max >= n:
+            j = n
+        else:
+            target = span(i, n, 0) / left
+            best_j, best_cost = j_max, float("inf")
+            for j in range(j_max, i, -1):
+                if need[j] > left - 1:
+                    break  # breaking earlier only leaves more for the rest
+                if atoms[j].brk == INNER and j < j_max and best_cost < _PENALTY[INNER]:
+                    continue
+                fill = span(i, j, 0)
+                cost = _PENALTY[atoms[j].brk] + _EVENNESS * abs(fill - target) / caps[0]
+                if cost < best_cost:
+                    best_j, best_cost = j, cost
+            j = best_j
+        posts.append(_join(atoms[i:j]))
+        i = j
+    return posts

@@ -1,0 +1,81 @@
+"""The contracts every platform module fulfils: its text rules and its posting adapter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """Where a post lives once the platform confirmed it."""
+
+    id: str
+    url: str
+    uri: str | None = None  # at:// URI on Bluesky
+    cid: str | None = None  # content id on Bluesky (needed for reply strong refs)
+
+
+class Rules(Protocol):
+    """How a platform measures and renders text. Pure: no I/O, no heavy imports."""
+
+    name: str
+    limit: int
+    unit: str  # what ``length`` counts, for people: "weighted characters", "graphemes"
+
+    def length(self, text: str) -> int:
+        """The length of ``text`` as the platform counts it, once rendered."""
+        ...
+
+    def problems(self, text: str) -> list[str]:
+        """Why the platform would refuse ``text`` as a post; empty when it is fine."""
+        ...
+
+    def hashtag(self, tag: str) -> str:
+        """How a digest hashtag (without '#') is written in a post on this platform."""
+        ...
+
+    def payload(self, text: str) -> dict[str, Any]:
+        """The exact record sent for ``text``: ``text`` and, per platform, facets and langs."""
+        ...
+
+
+class Adapter(Protocol):
+    """Posts to one platform. Raises only ``publisher.errors.PlatformError`` subclasses.
+
+    ``thread_key`` is the queue item's stable id and ``index`` the post's 0-based position, so an
+    adapter may derive idempotency keys from them (Bluesky record keys).
+    """
+
+    platform: str
+
+    def post(
+        self,
+        payload: dict[str, Any],
+        *,
+        thread_key: str,
+        index: int,
+        root: PostRef | None,
+        parent: PostRef | None,
+    ) -> PostRef:
+        """Create one post, as a reply to ``parent`` (``root`` = the thread's first post)."""
+        ...
+
+    def find(
+        self,
+        payload: dict[str, Any],
+        *,
+        thread_key: str,
+        index: int,
+        root: PostRef | None,
+        parent: PostRef | None,
+    ) -> PostRef | None:
+        """After an unknown outcome: the post if it was made, None if it certainly was not.
+
+        Raises ``PermanentError`` when it cannot tell (then a person has to look).
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

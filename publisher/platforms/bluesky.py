@@ -1,0 +1,139 @@
+"""Bluesky: graphemes and bytes, link and tag facets with UTF-8 offsets, langs on every post.
+
+Light on purpose: atproto is imported only by ``bluesky_adapter`` when a post is really sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from publisher import text as textlib
+
+MAX_GRAPHEMES = 300
+MAX_BYTES = 3000
+MAX_TAG_GRAPHEMES = 64
+URL_DISPLAY_MAX = 30  # a longer URL is shown shortened, behind a facet to the full URL
+
+_TAG = re.compile(r"(?<![^\s(\[])#([^\s#]+)")
+_TRAILING_PUNCT = re.compile(r"[.,;:!?…'\")\]}]+$")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def short_url(url: str) -> str:
+    """How a long URL is displayed: no scheme, no ``www.``, cut with "…" past 30 characters."""
+    shown = re.sub(r"^https?://", "", url, flags=re.I)
+    shown = re.sub(r"^www\.", "", shown, flags=re.I)
+    if len(shown) > URL_DISPLAY_MAX:
+        shown = shown[: URL_DISPLAY_MAX - 1] + "…"
+    return shown
+
+
+def _full_url(url: str) -> str:
+    return url if re.match(r"^https?://", url, re.I) else "https://" + url
+
+
+def detect_langs(text: str) -> list[str]:
+    """``ko`` for Korean posts, ``en`` for English ones, both where a post holds both.
+
+    URLs and hashtags do not count. A Korean sentence with a few English terms is Korean; a
+    post is "both" when its Latin letters outweigh a third of its Hangul-weighted letters
+    (a Hangul syllable carries about three Latin letters' worth of text).
+    """
+    plain = _TAG.sub(" ", text)
+    for span in reversed(textlib.extract_urls(plain)):
+        plain = plain[: span.start] + " " + plain[span.end :]
+    hangul = len(_HANGUL.findall(plain))
+    latin = len(_LATIN.findall(plain))
+    if hangul and latin > hangul * 3 * 0.5:
+        return ["ko", "en"]
+    if hangul:
+        return ["ko"]
+    return ["en"]
+
+
+class BlueskyRules:
+    """How Bluesky measures and renders a post."""
+
+    name = "bluesky"
+    limit = MAX_GRAPHEMES
+    unit = "graphemes"
+    limits = (MAX_GRAPHEMES, MAX_BYTES)
+
+    def hashtag(self, tag: str) -> str:
+        return "#" + tag
+
+    def display(self, text: str) -> str:
+        """The text as shown: long URLs shortened."""
+        return self._render(text)[0]
+
+    def length(self, text: str) -> int:
+        return textlib.graphemes(self.display(text))
+
+    def measures(self, text: str) -> tuple[int, ...]:
+        shown = self.display(text)
+        return (textlib.graphemes(shown), textlib.utf8_len(shown))
+
+    def problems(self, text: str) -> list[str]:
+        shown = self.display(text)
+        found = []
+        if not shown.strip():
+            found.append("the post is empty")
+        count = textlib.graphemes(shown)
+        if count > MAX_GRAPHEMES:
+            found.append(f"{count} graphemes, over Bluesky's limit of {MAX_GRAPHEMES}")
+        size = textlib.utf8_len(shown)
+        if size > MAX_BYTES:
+            found.append(f"{size} UTF-8 bytes, over Bluesky's limit of {MAX_BYTES}")
+        return found
+
+    def payload(self, text: str) -> dict[str, Any]:
+        shown, facets = self._render(text)
+        payload: dict[str, Any] = {"text": shown}
+        if facets:
+            payload["facets"] = facets
+        payload["langs"] = detect_langs(text)
+        return payload
+
+    def _render(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+        parts: list[str] = []
+        links: list[tuple[int, int, str]] = []  # (start, end) in code points of the shown text
+        cursor = 0
+        length = 0
+        for span in textlib.extract_urls(text):
+            before = text[cursor : span.start]
+            parts.append(before)
+            length += len(before)
+            shown = short_url(span.url) if len(span.url) > URL_DISPLAY_MAX else span.url
+            parts.append(shown)
+            links.append((length, length + len(shown), _full_url(span.url)))
+            length += len(shown)
+            cursor = span.end
+        parts.append(text[cursor:])
+        shown_text = "".join(parts)
+
+        facets: list[tuple[int, int, dict[str, Any]]] = []
+        for start, end, uri in links:
+            facets.append((start, end, {"$type": "app.bsky.richtext.facet#link", "uri": uri}))
+        taken = [(s, e) for s, e, _ in links]
+        for match in _TAG.finditer(shown_text):
+            tag = _TRAILING_PUNCT.sub("", match.group(1))
+            if not tag or tag.isdigit() or textlib.graphemes(tag) > MAX_TAG_GRAPHEMES:
+                continue
+            start = match.start()
+            end = start + 1 + len(tag)
+            if any(s < end and start < e for s, e in taken):
+                continue
+            facets.append((start, end, {"$type": "app.bsky.richtext.facet#tag", "tag": tag}))
+        facets.sort(key=lambda f: f[0])
+        return shown_text, [
+            {
+                "index": {
+                    "byteStart": textlib.byte_offset(shown_text, start),
+                    "byteEnd": textlib.byte_offset(shown_text, end),
+                },
+                "features": [feature],
+            }
+            for start, end, feature in facets
+        ]

@@ -1,0 +1,289 @@
+"""The scheduled job: post what is due, in order, recording each post the moment it is made.
+
+Reads the queue, checks every file again (people edit them), plans per platform within the
+daily budget and the per-run cap, and sends each thread post by post through its adapter. A
+post in flight is marked (``sending``) before it is sent, so that a crash or an unknown outcome
+is followed by a look-up, never by a blind second post.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from publisher import retry
+from publisher.config import Settings
+from publisher.errors import (
+    DeferUntil,
+    DuplicatePost,
+    PermanentError,
+    PlatformError,
+    Problem,
+    TransientError,
+)
+from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.platforms.base import Adapter, PostRef, Rules
+from publisher.schedule import next_day_start, posts_today
+
+RETRY_LATER = dt.timedelta(minutes=15)
+
+
+@dataclass
+class SentPost:
+    key: str
+    title: str
+    platform: str
+    number: int
+    total: int
+    text: str
+    url: str
+
+
+@dataclass
+class Planned:
+    """A thread this run posts (or would post), and its posts still to send."""
+
+    loaded: LoadedItem
+    payloads: list[dict[str, Any]]
+    counts: list[int]
+
+
+@dataclass
+class Waiting:
+    """A thread that is not posted in this run, and why / when."""
+
+    item: QueueItem
+    when: dt.datetime
+    why: str
+
+
+@dataclass
+class Plan:
+    due: list[Planned] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    plan: Plan
+    sent: list[SentPost] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    deferred: list[tuple[str, dt.datetime, str]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed or self.plan.problems else 0
+
+
+def check_item(loaded: LoadedItem, rules: Mapping[str, Rules]) -> list[Problem]:
+    """Problems of the posts still to send: unknown platform, over the limit, invalid text."""
+    item = loaded.item
+    platform_rules = rules.get(item.platform)
+    if platform_rules is None:
+        return [Problem(str(loaded.path), 2, f"unknown platform {item.platform!r}")]
+    problems = []
+    for index in range(item.next_index, len(item.posts)):
+        text = item.posts[index]
+        for message in platform_rules.problems(text):
+            problems.append(Problem(str(loaded.path), loaded.post_lines[index], f"post {index + 1}: {message}"))
+    return problems
+
+
+def make_plan(
+    items: list[LoadedItem],
+    problems: list[Problem],
+    settings: Settings,
+    rules: Mapping[str, Rules],
+    now: dt.datetime,
+) -> Plan:
+    """What a run at ``now`` posts, and what waits, in the order it would happen."""
+    plan = Plan(problems=list(problems))
+    everything = [loaded.item for loaded in items]
+    open_items = sorted(
+        (loaded for loaded in items if loaded.item.status in ("pending", "posting")),
+        key=lambda li: (li.item.not_before, li.item.id, li.item.platform),
+    )
+    budget_left = {
+        platform: settings.schedule.daily_posts.get(platform, 10**9)
+        - posts_today(everything, platform, now, settings.schedule)
+        for platform in settings.platforms
+    }
+    taken = dict.fromkeys(settings.platforms, 0)
+    blocked: dict[str, str] = {}
+    for loaded in open_items:
+        item = loaded.item
+        if item.platform not in settings.platforms:
+            continue
+        found = check_item(loaded, rules)
+        if found:
+            plan.problems.extend(found)
+            continue
+        if item.not_before > now:
+            plan.waiting.append(Waiting(item, item.not_before, "scheduled"))
+            continue
+        remaining = len(item.posts) - item.next_index
+        if item.platform in blocked:
+            plan.waiting.append(Waiting(item, now, blocked[item.platform]))
+            continue
+        if taken[item.platform] >= settings.schedule.max_threads_per_run:
+            plan.waiting.append(Waiting(item, now, "next run (max threads per run reached)"))
+            continue
+        limit = settings.schedule.daily_posts.get(item.platform)
+        if remaining > budget_left[item.platform] and not (
+            limit is not None and budget_left[item.platform] == limit
+        ):
+            why = f"daily budget of {limit} {item.platform} posts reached"
+            blocked[item.platform] = why
+            plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
+            continue
+        platform_rules = rules[item.platform]
+        texts = item.posts[item.next_index :]
+        plan.due.append(
+            Planned(
+                loaded,
+                [platform_rules.payload(t) for t in texts],
+                [platform_rules.length(t) for t in texts],
+            )
+        )
+        taken[item.platform] += 1
+        budget_left[item.platform] -= remaining
+    plan.waiting.sort(key=lambda w: (w.when, w.item.id, w.item.platform))
+    return plan
+
+
+def run(
+    queue: FileQueue,
+    settings: Settings,
+    rules: Mapping[str, Rules],
+    adapter_for: Callable[[str], Adapter],
+    now: dt.datetime,
+    clock: retry.Clock | None = None,
+) -> RunReport:
+    """Post every due thread. The caller holds the queue lock."""
+    items, problems = queue.load()
+    plan = make_plan(items, problems, settings, rules, now)
+    report = RunReport(plan)
+    budget = retry.Budget(settings.retry, clock or retry.Clock())
+    adapters: dict[str, Adapter] = {}
+    stopped: set[str] = set()
+    try:
+        for planned in plan.due:
+            item = planned.loaded.item
+            if item.platform in stopped:
+                report.deferred.append((item.key, item.not_before, "platform stopped for this run"))
+                continue
+            if item.platform not in adapters:
+                adapters[item.platform] = adapter_for(item.platform)
+            outcome = _post_thread(queue, item, planned, adapters[item.platform], budget, now, report)
+            if outcome == "stop":
+                stopped.add(item.platform)
+    finally:
+        for adapter in adapters.values():
+            adapter.close()
+    return report
+
+
+def _post_thread(
+    queue: FileQueue,
+    item: QueueItem,
+    planned: Planned,
+    adapter: Adapter,
+    budget: retry.Budget,
+    now: dt.datetime,
+    report: RunReport,
+) -> str:
+    root = _ref(item.posted[0]) if item.posted else None
+    parent = _ref(item.posted[-1]) if item.posted else None
+    total = len(item.posts)
+    for index in range(item.next_index, total):
+        payload = planned.payloads[index - (total - len(planned.payloads))]
+        maybe_sent = item.sending == index + 1
+        item.status = "posting"
+        item.sending = index + 1
+        item.reason = None
+        queue.save(item)
+
+        def attempt(index: int = index, payload: dict[str, Any] = payload) -> PostRef:
+            nonlocal maybe_sent
+            kwargs = {"thread_key": item.key, "index": index, "root": root, "parent": parent}
+            if maybe_sent:
+                found = adapter.find(payload, **kwargs)  # type: ignore[arg-type]
+                if found is not None:
+                    return found
+                maybe_sent = False
+            try:
+                return adapter.post(payload, **kwargs)  # type: ignore[arg-type]
+            except TransientError as exc:
+                if exc.outcome_unknown:
+                    maybe_sent = True
+                raise
+            except DuplicatePost:
+                found = adapter.find(payload, **kwargs)  # type: ignore[arg-type]
+                if found is not None:
+                    return found
+                raise
+
+        try:
+            ref = retry.call(attempt, budget)
+        except DeferUntil as exc:
+            at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
+            _pause(queue, item, maybe_sent, index, at, exc.reason)
+            report.deferred.append((item.key, at, exc.reason))
+            return "stop"
+        except TransientError as exc:
+            at = now + RETRY_LATER
+            _pause(queue, item, maybe_sent, index, at, f"gave up for this run: {exc}")
+            report.deferred.append((item.key, at, str(exc)))
+            return "stop"
+        except PermanentError as exc:
+            item.status = "failed"
+            item.sending = index + 1 if maybe_sent else None
+            item.reason = _reason(exc, index, item)
+            queue.save(item)
+            report.failed.append((item.key, item.reason))
+            return "next"
+        except PlatformError as exc:  # pragma: no cover - every PlatformError is one of the above
+            item.status = "failed"
+            item.reason = str(exc)
+            queue.save(item)
+            report.failed.append((item.key, item.reason))
+            return "next"
+        text = item.posts[index]
+        item.posted.append(
+            PostRecord(post=index + 1, id=ref.id, url=ref.url, uri=ref.uri, cid=ref.cid, at=now, sha=text_sha(text))
+        )
+        item.sending = None
+        queue.save(item)
+        report.sent.append(SentPost(item.key, item.title, item.platform, index + 1, total, payload["text"], ref.url))
+        if root is None:
+            root = ref
+        parent = ref
+    item.status = "posted"
+    queue.save(item)
+    return "next"
+
+
+def _reason(exc: PermanentError, index: int, item: QueueItem) -> str:
+    where = f"post {index + 1} of {len(item.posts)}"
+    if isinstance(exc, DuplicatePost):
+        return (
+            f"{where}: {exc} It was not found among the account's recent posts. "
+            "Check the account, then edit the post's text or record the existing post, "
+            f"and run `publisher retry {item.key}`."
+        )
+    return f"{where}: {exc}"
+
+
+def _pause(queue: FileQueue, item: QueueItem, maybe_sent: bool, index: int, at: dt.datetime, why: str) -> None:
+    item.sending = index + 1 if maybe_sent else None
+    item.status = "posting" if item.posted or maybe_sent else "pending"
+    item.not_before = at
+    item.reason = why
+    queue.save(item)
+
+
+def _ref(record: PostRecord) -> PostRef:
+    return PostRef(id=record.id, url=record.url, uri=record.uri, cid=record.cid)

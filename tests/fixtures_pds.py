@@ -1,0 +1,53 @@
+"""Pytest fixtures for the real local Bluesky PDS and the fault-injecting proxy in front of it.
+
+Load them from ``tests/conftest.py`` with ``pytest_plugins = ["tests.fixtures_pds"]`` (or
+``from tests.fixtures_pds import *``). The PDS is required: when it cannot start, every test that
+uses it fails (in CI and locally alike), it is never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from publisher.testing.pds import FaultProxy, PdsInfo, start_pds, stop_pds
+
+__all__ = ["fault_proxy", "pds"]
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def pds() -> Iterator[PdsInfo]:
+    """One real PDS for the whole session, with a distinctive password (a leak canary)."""
+    password = f"PdsCanary-{secrets.token_hex(8)}"
+    try:
+        info = start_pds(
+            REPO / "tools", home=os.environ.get("LOCAL_PDS_HOME") or None, password=password
+        )
+    except Exception as e:
+        where = "in CI" if os.environ.get("CI") else "locally"
+        pytest.fail(
+            f"the local Bluesky PDS is required but could not start {where}: {e}\n"
+            "Install it with tools/local-pds/setup (Node 22 + @atproto/dev-env into "
+            "$LOCAL_PDS_HOME, default ~/.cache/local-pds).",
+            pytrace=False,
+        )
+    try:
+        yield info
+    finally:
+        stop_pds(info)
+
+
+@pytest.fixture
+def fault_proxy(pds: PdsInfo) -> Iterator[FaultProxy]:
+    """A fresh proxy in front of the session's PDS; no faults armed."""
+    proxy = FaultProxy(pds.url)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
