@@ -289,7 +289,7 @@ def _parse_text(text: str, path: str, problems: list[Problem]) -> Digest | None:
             report(
                 line,
                 f'entry "{entry.title}" is a duplicate of the entry at line {seen[entry.id]} '
-                f'(same id "{entry.id}")',
+                f"({_same(entry)})",
             )
             continue
         seen[entry.id] = line
@@ -421,13 +421,19 @@ def _check_block(block: _Block, date: dt.date, report: Report) -> tuple[DigestEn
                 f"{name} has no abstract: expected the English abstract on the line after the "
                 "authors",
             )
+        elif len(before) > 1 and not english:
+            problem(
+                before[1].no,
+                f"{name}: the English comment comes before the Korean one: put the Korean "
+                "line(s) right after the abstract, then the English line(s)",
+            )
         elif len(before) > 1:
             problem(
                 before[1].no,
                 f"{name}: the abstract must be one line, but {len(before)} lines come before the "
                 "Korean comment",
             )
-        if not english:
+        if not english and len(before) <= 1:
             problem(
                 korean[0].no,
                 f"{name}: Korean comment has no English translation: expected as many English "
@@ -475,6 +481,11 @@ def _check_block(block: _Block, date: dt.date, report: Report) -> tuple[DigestEn
         for error in exc.errors():
             report(head.no, f"{name}: {_describe(error)}")
         return None
+
+
+def _same(entry: DigestEntry) -> str:
+    """What makes two entries one: the same arXiv id, or the same title on the same day."""
+    return f"same arXiv id {entry.arxiv_id}" if entry.arxiv_id else "same title"
 
 
 def _after(block: _Block) -> int:
@@ -590,7 +601,7 @@ def _parse_toml(text: str, path: str, problems: list[Problem]) -> Digest | None:
             if entry.id in seen:
                 first = seen[entry.id]
                 at = f"the entry at line {first}" if first else "an earlier entry"
-                report(line, f'entry "{entry.title}" is a duplicate of {at} (same id "{entry.id}")')
+                report(line, f'entry "{entry.title}" is a duplicate of {at} ({_same(entry)})')
                 continue
             seen[entry.id] = line
             entries.append(entry)

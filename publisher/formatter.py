@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -173,8 +173,7 @@ def _suffix(index: int, total: int, options: FormatSettings) -> str:
 
 def _suffix_reserve(rules: _Rules, options: FormatSettings, digits: int) -> tuple[int, ...]:
     biggest = 10**digits - 1
-    return rules.measures("x" + _suffix(biggest, biggest, options)) if options.numbering != "none" \
-        else tuple(0 for _ in rules.limits)
+    return rules.measures(_suffix(biggest, biggest, options))
 
 
 def _number(post: str, index: int, total: int, options: FormatSettings) -> str:
@@ -248,30 +247,62 @@ def _pack(
         return max(end, i + 1)
 
     reach = [furthest(i) for i in range(n)]
-    need = [0] * (n + 1)  # fewest posts for atoms[i:]
-    for i in range(n - 1, -1, -1):
-        need[i] = 1 + need[reach[i]]
+    # Sentence ends and paragraphs are the breaks that read well. A layout that only breaks there
+    # (between words only inside a sentence too long for a post) is taken when it costs at most
+    # one post more than the fewest possible; otherwise any word boundary may end a post.
+    nice_breaks = [False] * (n + 1)
+    nice_breaks[n] = True
+    for k in range(1, n):
+        nice_breaks[k] = atoms[k].brk <= SENT
+    last_nice = [0] * (n + 1)  # the last nice break at or before k
+    for k in range(1, n + 1):
+        last_nice[k] = k if nice_breaks[k] else last_nice[k - 1]
+
+    def coarse_step(i: int) -> int:
+        j = last_nice[reach[i]]
+        return j if j > i else reach[i]
+
+    fine = _fewest(n, reach.__getitem__)
+    coarse = _fewest(n, coarse_step)
+    if coarse[0] <= fine[0] + 1:
+        need = coarse
+
+        def ok(i: int, j: int) -> bool:
+            return nice_breaks[j] or last_nice[reach[i]] <= i
+    else:
+        need = fine
+
+        def ok(i: int, j: int) -> bool:
+            return True
 
     posts: list[str] = []
     i = 0
     while i < n:
-        left = need[i]  # the greedy count is the minimum; keep it
+        left = need[i]
         j_max = reach[i]
         if j_max >= n:
             j = n
         else:
             target = span(i, n, 0) / left
-            best_j, best_cost = j_max, float("inf")
+            best_j, best_cost = -1, float("inf")
             for j in range(j_max, i, -1):
                 if need[j] > left - 1:
                     break  # breaking earlier only leaves more for the rest
-                if atoms[j].brk == INNER and j < j_max and best_cost < _PENALTY[INNER]:
+                if not ok(i, j):
                     continue
                 fill = span(i, j, 0)
                 cost = _PENALTY[atoms[j].brk] + _EVENNESS * abs(fill - target) / caps[0]
                 if cost < best_cost:
                     best_j, best_cost = j, cost
-            j = best_j
+            j = best_j if best_j > i else j_max
         posts.append(_join(atoms[i:j]))
         i = j
     return posts
+
+
+def _fewest(n: int, step: Callable[[int], int]) -> list[int]:
+    """Posts needed for atoms[i:], for every i, taking ``step(i)`` as the end of each post."""
+    need = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        need[i] = 1 + need[step(i)]
+    return need

@@ -39,13 +39,13 @@ def tool(name: str) -> str:
     return found
 
 
-def load(path: Path) -> dict[str, Any]:
+def load(path: Path) -> dict[Any, Any]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict), f"{path.name} is not a mapping"
     return data
 
 
-def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     """The `on:` mapping (PyYAML reads a bare `on` key as the boolean True)."""
     on = workflow.get("on", workflow.get(True))
     assert isinstance(on, dict)
