@@ -310,9 +310,7 @@ def test_dropped_connection(
     assert fault_proxy.faults == [("drop", "POST", f"/xrpc/{CREATE}")]
 
 
-def test_timeout_then_retry_lands_once(
-    pds: PdsInfo, fault_proxy: FaultProxy, key: str
-) -> None:
+def test_timeout_then_retry_lands_once(pds: PdsInfo, fault_proxy: FaultProxy, key: str) -> None:
     a = BlueskyAdapter(
         pds.handle, SecretStr(pds.password), fault_proxy.url, timeout=1.0, pin_service=True
     )
@@ -390,14 +388,17 @@ def test_bad_password_is_permanent_and_not_echoed(
 
 
 def test_no_secret_in_errors_or_logs(
-    pds: PdsInfo, fault_proxy: FaultProxy, adapter: BlueskyAdapter, key: str,
+    pds: PdsInfo,
+    fault_proxy: FaultProxy,
+    adapter: BlueskyAdapter,
+    key: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     errors: list[PlatformError] = []
     adapter.post(_payload("로그 확인"), thread_key=key, index=0, root=None, parent=None)
     for kind in ("500", "429", "drop"):
-        fault_proxy.fail_next(kind)  # type: ignore[arg-type]
+        fault_proxy.fail_next(kind)
         with pytest.raises(PlatformError) as info:
             adapter.post(_payload(kind), thread_key=key, index=1, root=None, parent=None)
         errors.append(info.value)

@@ -29,7 +29,9 @@ OCCULT = (
     "Occult: Optimizing Collaborative Communication across Experts for Accelerated Parallel MoE "
     "Training and Inference"
 )
-SUPERPOSITION = "Reasoning by Superposition: A Theoretical Perspective on Chain of Continuous Thought"
+SUPERPOSITION = (
+    "Reasoning by Superposition: A Theoretical Perspective on Chain of Continuous Thought"
+)
 REALMATH = (
     "RealMath: A Continuous Benchmark for Evaluating Language Models on Research-Level Mathematics"
 )
@@ -79,7 +81,9 @@ class TestExample:
                 "Kaiming He",
             ],
             abstract=LINES[3],
-            comment_ko=["평균 속도를 추정하는 방식의 1/Few-shot Flow Matching. 이건 상당히 흥미롭네요."],
+            comment_ko=[
+                "평균 속도를 추정하는 방식의 1/Few-shot Flow Matching. 이건 상당히 흥미롭네요."
+            ],
             comment_en=[
                 "An 1/few-shot flow matching that estimates average velocity. Very interesting."
             ],
@@ -107,7 +111,9 @@ class TestExample:
         assert occult.url is None
         assert occult.abstract == LINES[43]
         assert occult.abstract.startswith("Mixture-of-experts (MoE) architectures could achieve")
-        assert occult.abstract.endswith("Code is available at https://github.com/UNITES-Lab/Occult.")
+        assert occult.abstract.endswith(
+            "Code is available at https://github.com/UNITES-Lab/Occult."
+        )
         assert occult.comment_ko == [
             "같이 활성화 되는 Expert를 한 디바이스에 모으면 Top-K 라우팅을 하더라도 모든 토큰을 "
             "K개 전송할 필요는 없다는 아이디어."
@@ -242,7 +248,11 @@ class TestToml:
     def test_same_entries_as_the_text(self, example: Digest) -> None:
         digest = read_digest(EXAMPLE_TOML)
         assert digest.date == dt.date(2025, 5, 20)
-        assert digest.entries == [example.entries[0], entry(example, ANYTIME), entry(example, OCCULT)]
+        assert digest.entries == [
+            example.entries[0],
+            entry(example, ANYTIME),
+            entry(example, OCCULT),
+        ]
         assert digest.lines == [4, 12, 28]
 
     def test_url_and_arxiv_id(self) -> None:

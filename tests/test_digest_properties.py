@@ -31,9 +31,7 @@ hangul_word = st.text(HANGUL, min_size=1, max_size=6)
 
 def sentence(first: st.SearchStrategy[str], rest: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     """Words joined by single spaces, the first from ``first``: never blank, never padded."""
-    return st.builds(
-        lambda head, tail: " ".join([head, *tail]), first, st.lists(rest, max_size=8)
-    )
+    return st.builds(lambda head, tail: " ".join([head, *tail]), first, st.lists(rest, max_size=8))
 
 
 title = sentence(latin_word, word)

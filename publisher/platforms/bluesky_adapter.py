@@ -20,6 +20,7 @@ is scrubbed of the app password, the session JWTs and anything that looks like a
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -95,7 +96,7 @@ class BlueskyAdapter:
         root: PostRef | None,
         parent: PostRef | None,
     ) -> PostRef:
-        """Create post ``index`` of ``thread_key`` with record key ``tid_for(thread_key, index)``."""
+        """Create post ``index`` of ``thread_key``; record key ``tid_for(thread_key, index)``."""
         rkey = tid_for(thread_key, index)
         record = self._record(payload, root=root, parent=parent)
         client, did = self._session()
@@ -142,10 +143,8 @@ class BlueskyAdapter:
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a pool must never fail a run
                 client.request.close()
-            except Exception:  # noqa: S110 - closing a pool must never fail a run
-                pass
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -285,7 +284,7 @@ class BlueskyAdapter:
                 f"bluesky: {what}: {kind} ({detail[:_MAX_DETAIL]})",
                 outcome_unknown=write and not never_sent,
             )
-        if isinstance(exc, ax.AtProtocolError) or isinstance(exc, ValueError):
+        if isinstance(exc, ax.AtProtocolError | ValueError):
             # e.g. a response the SDK could not parse: the request did reach the server
             detail = self._scrub(f"{type(exc).__name__}: {exc}")[:_MAX_DETAIL]
             if write:

@@ -1,8 +1,8 @@
-"""Deterministic AT Protocol TIDs, used as Bluesky record keys so a retried post lands on one record.
+"""Deterministic AT Protocol TIDs: Bluesky record keys that make a retried post land on one record.
 
 A TID is 13 characters of base32-sortable (``234567abcdefghijklmnopqrstuvwxyz``) encoding a 64-bit
 integer whose top bit is 0: a 53-bit microsecond timestamp shifted left by 10, OR a 10-bit clock id.
-The first character is therefore one of ``234567abcdefghij``.
+The spec allows ``234567abcdefghij`` as first character; 63 bits in fact never go past ``b``.
 
 Here the timestamp and clock id are derived from ``(thread_key, index)`` instead of the clock:
 

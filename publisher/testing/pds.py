@@ -56,7 +56,9 @@ class PdsInfo:
     started_in: float  # seconds ``start`` took
 
     def __repr__(self) -> str:  # keep the password out of test reports
-        return f"PdsInfo(url={self.url!r}, handle={self.handle!r}, did={self.did!r}, pid={self.pid})"
+        return (
+            f"PdsInfo(url={self.url!r}, handle={self.handle!r}, did={self.did!r}, pid={self.pid})"
+        )
 
 
 def free_port(span: int = 10) -> int:
@@ -170,7 +172,7 @@ def group_members(pgid: int) -> list[int]:
 
 
 def stop_pds(info: PdsInfo, timeout: float = 15.0) -> None:
-    """SIGTERM the PDS's process group, wait, then SIGKILL what is left; returns when all are gone."""
+    """SIGTERM the PDS's process group, wait, SIGKILL what is left; return once all are gone."""
     # never signal our own group (the PDS was started in a new session, so this cannot match)
     if info.pgid == os.getpgrp():
         raise RuntimeError("refusing to signal the test runner's own process group")
@@ -326,7 +328,7 @@ class FaultProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass  # quiet: no request lines on stderr
 
             def _read_body(self) -> bytes:
