@@ -49,45 +49,71 @@ class _Parser(argparse.ArgumentParser):
 def _common(parser: argparse.ArgumentParser, *, queue: bool = True, now: bool = False) -> None:
     parser.add_argument("--config", type=Path, help="settings file (default config/publisher.toml)")
     if queue:
-        parser.add_argument("--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)")
+        parser.add_argument(
+            "--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)"
+        )
     if now:
-        parser.add_argument("--now", help="act as if it were this time (ISO 8601; naive = config time zone)")
+        parser.add_argument(
+            "--now", help="act as if it were this time (ISO 8601; naive = config time zone)"
+        )
 
 
-def build_parsers() -> dict[str, argparse.ArgumentParser]:
+def build_parsers() -> dict[str, _Parser]:
     fmt = argparse.RawDescriptionHelpFormatter
     main = _Parser(prog="publisher", description=MAIN_HELP, formatter_class=fmt)
     main.add_argument("--version", action="version", version=f"publisher {__version__}")
-    main.add_argument("--dry-run", action="store_true", help="show what would be posted; write and send nothing")
+    main.add_argument(
+        "--dry-run", action="store_true", help="show what would be posted; write and send nothing"
+    )
     main.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    main.add_argument("--platform", action="append", choices=["x", "bluesky"], help="only this platform (repeatable)")
-    main.add_argument("--summary", type=Path, help="append a Markdown summary to this file ($GITHUB_STEP_SUMMARY)")
+    main.add_argument(
+        "--platform",
+        action="append",
+        choices=["x", "bluesky"],
+        help="only this platform (repeatable)",
+    )
+    main.add_argument(
+        "--summary", type=Path, help="append a Markdown summary to this file ($GITHUB_STEP_SUMMARY)"
+    )
     _common(main, now=True)
-    main.add_argument("digests", nargs="*", type=Path, metavar="DIGEST", help="with --dry-run: digests to format")
+    main.add_argument(
+        "digests", nargs="*", type=Path, metavar="DIGEST", help="with --dry-run: digests to format"
+    )
 
     parsers = {"": main}
-    check = _Parser(prog="publisher check", description="Validate digest files. Prints one line per file "
-                    "(date, entries); every problem as FILE:LINE: message. Exit 2 if any is invalid.")
+    check = _Parser(
+        prog="publisher check",
+        description="Validate digest files. Prints one line per file "
+        "(date, entries); every problem as FILE:LINE: message. Exit 2 if any is invalid.",
+    )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parsers["check"] = check
 
-    enqueue = _Parser(prog="publisher enqueue", description="Validate digests (all or nothing), format every "
-                      "entry for every enabled platform and write one queue file per thread, scheduled by "
-                      "config/publisher.toml. Threads already queued are skipped.")
+    enqueue = _Parser(
+        prog="publisher enqueue",
+        description="Validate digests (all or nothing), format every "
+        "entry for every enabled platform and write one queue file per thread, scheduled by "
+        "config/publisher.toml. Threads already queued are skipped.",
+    )
     enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST")
     enqueue.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
     _common(enqueue, now=True)
     parsers["enqueue"] = enqueue
 
-    status = _Parser(prog="publisher status", description="Show the queue: id, platform, status, due time, "
-                     "posts made, with totals.")
+    status = _Parser(
+        prog="publisher status",
+        description="Show the queue: id, platform, status, due time, posts made, with totals.",
+    )
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
     _common(status)
     parsers["status"] = status
 
     for name, text in (
-        ("hold", "Hold a thread: it is not posted until released. ID is a file name without .md "
-                 "(entry id + platform) or an entry id (all its platforms)."),
+        (
+            "hold",
+            "Hold a thread: it is not posted until released. ID is a file name without .md "
+            "(entry id + platform) or an entry id (all its platforms).",
+        ),
         ("release", "Release a held thread: it goes out at its time (or now, if that has passed)."),
         ("retry", "Make a failed (or deferred) thread due again now; posts already made are kept."),
     ):
@@ -96,11 +122,20 @@ def build_parsers() -> dict[str, argparse.ArgumentParser]:
         _common(sub, now=True)
         parsers[name] = sub
 
-    commit = _Parser(prog="publisher commit-back", description="Commit the queue folder (only it) and push, "
-                     "rebasing on concurrent pushes with a bounded retry. A real conflict fails, losing nothing.")
-    commit.add_argument("--path", action="append", dest="paths", help="path to commit (default: the queue folder)")
-    commit.add_argument("--message", default="queue: update publishing state", help="commit message")
-    commit.add_argument("--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)")
+    commit = _Parser(
+        prog="publisher commit-back",
+        description="Commit the queue folder (only it) and push, rebasing on concurrent pushes "
+        "with a bounded retry. A real conflict fails, losing nothing.",
+    )
+    commit.add_argument(
+        "--path", action="append", dest="paths", help="path to commit (default: the queue folder)"
+    )
+    commit.add_argument(
+        "--message", default="queue: update publishing state", help="commit message"
+    )
+    commit.add_argument(
+        "--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)"
+    )
     parsers["commit-back"] = commit
     return parsers
 
@@ -149,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _write_summary(args: argparse.Namespace, title: str, *, problems: Any = None, message: str = "") -> None:
+def _write_summary(
+    args: argparse.Namespace, title: str, *, problems: Any = None, message: str = ""
+) -> None:
     target = getattr(args, "summary", None)
     if target:
         from publisher.summary import error_summary
@@ -189,7 +226,9 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(raw)
     except ValueError:
-        raise InputError.one("--now", None, f"{raw!r} is not an ISO 8601 time like 2025-05-20T09:00") from None
+        raise InputError.one(
+            "--now", None, f"{raw!r} is not an ISO 8601 time like 2025-05-20T09:00"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.schedule.zone)
     return moment
@@ -222,8 +261,12 @@ def _run(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"platforms": _platforms(args, settings)})
     if args.digests:
         if not args.dry_run:
-            raise InputError.one(args.digests[0], None, "digests are posted through the queue: "
-                                 "run `publisher enqueue DIGEST`, or add --dry-run to preview")
+            raise InputError.one(
+                args.digests[0],
+                None,
+                "digests are posted through the queue: "
+                "run `publisher enqueue DIGEST`, or add --dry-run to preview",
+            )
         return _dry_run_digests(args, settings)
     from publisher import runner
     from publisher.filequeue import FileQueue
@@ -281,13 +324,24 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         if entry.id != current:
             current = entry.id
             print(f"━━ {entry.title}\n   id {entry.id}")
-        _print_thread(thread.platform, [rules[thread.platform].payload(t)["text"] for t in thread.posts],
-                      [rules[thread.platform].length(t) for t in thread.posts], rules[thread.platform].limit)
+        _print_thread(
+            thread.platform,
+            [rules[thread.platform].payload(t)["text"] for t in thread.posts],
+            [rules[thread.platform].length(t) for t in thread.posts],
+            rules[thread.platform].limit,
+        )
     return EXIT_OK
 
 
-def _print_thread(platform: str, texts: list[str], counts: list[int], limit: int, first: int = 1,
-                  total: int | None = None, out: TextIO | None = None) -> None:
+def _print_thread(
+    platform: str,
+    texts: list[str],
+    counts: list[int],
+    limit: int,
+    first: int = 1,
+    total: int | None = None,
+    out: TextIO | None = None,
+) -> None:
     total = total or len(texts)
     for k, (text, count) in enumerate(zip(texts, counts, strict=True)):
         print(f"\n── {platform} {first + k}/{total}  {count}/{limit}", file=out)
@@ -302,32 +356,54 @@ def _print_json(data: Any) -> None:
 def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> None:
     plan = report.plan
     if as_json:
-        _print_json({
-            "now": now.isoformat(),
-            "due": [
-                {
-                    "id": p.loaded.item.id,
-                    "platform": p.loaded.item.platform,
-                    "file": str(p.loaded.path),
-                    "first_post": p.loaded.item.next_index + 1,
-                    "posts": [{**payload, "count": count, "limit": rules[p.loaded.item.platform].limit}
-                              for payload, count in zip(p.payloads, p.counts, strict=True)],
-                }
-                for p in plan.due
-            ],
-            "next": [{"id": w.item.id, "platform": w.item.platform, "when": w.when.isoformat(), "why": w.why}
-                     for w in plan.waiting],
-            "problems": [str(p) for p in plan.problems],
-        })
+        _print_json(
+            {
+                "now": now.isoformat(),
+                "due": [
+                    {
+                        "id": p.loaded.item.id,
+                        "platform": p.loaded.item.platform,
+                        "file": str(p.loaded.path),
+                        "first_post": p.loaded.item.next_index + 1,
+                        "posts": [
+                            {
+                                **payload,
+                                "count": count,
+                                "limit": rules[p.loaded.item.platform].limit,
+                            }
+                            for payload, count in zip(p.payloads, p.counts, strict=True)
+                        ],
+                    }
+                    for p in plan.due
+                ],
+                "next": [
+                    {
+                        "id": w.item.id,
+                        "platform": w.item.platform,
+                        "when": w.when.isoformat(),
+                        "why": w.why,
+                    }
+                    for w in plan.waiting
+                ],
+                "problems": [str(p) for p in plan.problems],
+            }
+        )
     else:
         print(f"Dry run at {now.isoformat()}: nothing is sent, nothing is written.")
         if not plan.due:
             print("Nothing is due now.")
         for planned in plan.due:
             item = planned.loaded.item
-            print(f"\n━━ due {item.not_before.isoformat()}  {item.key}  ({planned.loaded.path})\n   {item.title}")
-            _print_thread(item.platform, [p["text"] for p in planned.payloads], planned.counts,
-                          rules[item.platform].limit, first=item.next_index + 1, total=len(item.posts))
+            due = item.not_before.isoformat()
+            print(f"\n━━ due {due}  {item.key}  ({planned.loaded.path})\n   {item.title}")
+            _print_thread(
+                item.platform,
+                [p["text"] for p in planned.payloads],
+                planned.counts,
+                rules[item.platform].limit,
+                first=item.next_index + 1,
+                total=len(item.posts),
+            )
         if plan.waiting:
             print("Next:")
             for waiting in plan.waiting[:20]:
@@ -340,12 +416,16 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> Non
 
 def _print_run(report: Any, as_json: bool) -> None:
     if as_json:
-        _print_json({
-            "posted": [vars(s) for s in report.sent],
-            "failed": [{"id": k, "reason": r} for k, r in report.failed],
-            "deferred": [{"id": k, "until": w.isoformat(), "reason": r} for k, w, r in report.deferred],
-            "problems": [str(p) for p in report.plan.problems],
-        })
+        _print_json(
+            {
+                "posted": [vars(s) for s in report.sent],
+                "failed": [{"id": k, "reason": r} for k, r in report.failed],
+                "deferred": [
+                    {"id": k, "until": w.isoformat(), "reason": r} for k, w, r in report.deferred
+                ],
+                "problems": [str(p) for p in report.plan.problems],
+            }
+        )
     else:
         for sent in report.sent:
             print(f"posted {sent.key} {sent.number}/{sent.total}  {sent.url}")
@@ -373,7 +453,8 @@ def _enqueue(args: argparse.Namespace) -> int:
     with queue.lock():
         report = enqueue(queue, digests, settings, _rules(settings), _now(args, settings))
     for item in report.added:
-        print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {item.not_before.isoformat()}")
+        due = item.not_before.isoformat()
+        print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
     for key, why in report.skipped:
         print(f"skipped {key}: {why}")
     print(f"{len(report.added)} added, {len(report.skipped)} already queued")
@@ -392,20 +473,37 @@ def _status(args: argparse.Namespace) -> int:
     items, problems = FileQueue(args.queue).load()
     rows = sorted((li.item for li in items), key=lambda i: (i.not_before, i.id, i.platform))
     if args.json:
-        _print_json({
-            "items": [{"id": i.id, "platform": i.platform, "status": i.status, "due": i.not_before.isoformat(),
-                       "posts": len(i.posts), "posted": len(i.posted), "reason": i.reason} for i in rows],
-            "problems": [str(p) for p in problems],
-        })
+        _print_json(
+            {
+                "items": [
+                    {
+                        "id": i.id,
+                        "platform": i.platform,
+                        "status": i.status,
+                        "due": i.not_before.isoformat(),
+                        "posts": len(i.posts),
+                        "posted": len(i.posted),
+                        "reason": i.reason,
+                    }
+                    for i in rows
+                ],
+                "problems": [str(p) for p in problems],
+            }
+        )
     else:
         width = max([len(i.id) for i in rows] + [2])
         print(f"{'ID':<{width}}  {'PLATFORM':<8}  {'STATUS':<8}  {'DUE':<25}  POSTS")
         for i in rows:
-            print(f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {i.not_before.isoformat():<25}  "
-                  f"{len(i.posted)}/{len(i.posts)}" + (f"  {i.reason}" if i.reason else ""))
+            print(
+                f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {i.not_before.isoformat():<25}  "
+                f"{len(i.posted)}/{len(i.posts)}" + (f"  {i.reason}" if i.reason else "")
+            )
         counts = Counter(i.status for i in rows)
-        print(f"{len(rows)} threads: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-              + (f"; {len(problems)} unreadable" if problems else ""))
+        print(
+            f"{len(rows)} threads: "
+            + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            + (f"; {len(problems)} unreadable" if problems else "")
+        )
     for problem in problems:
         print(problem, file=sys.stderr)
     return EXIT_FAILED if problems else EXIT_OK
@@ -420,8 +518,12 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
     with queue.lock():
         paths = queue.paths()
         for wanted in args.ids:
-            matches = [p for p in paths if p.name.removesuffix(".md") == wanted
-                       or p.name.removesuffix(".md").rsplit(".", 1)[0] == wanted]
+            matches = [
+                p
+                for p in paths
+                if p.name.removesuffix(".md") == wanted
+                or p.name.removesuffix(".md").rsplit(".", 1)[0] == wanted
+            ]
             if not matches:
                 raise InputError.one(args.queue, None, f"no queue item {wanted!r}")
             for path in matches:

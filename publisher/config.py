@@ -85,7 +85,7 @@ class RetrySettings(_Section):
 class Settings(_Section):
     """Everything a run needs except the secrets."""
 
-    platforms: list[Literal["x", "bluesky"]] = Field(default_factory=lambda: ["x", "bluesky"])
+    platforms: list[Literal["x", "bluesky"]] = Field(default_factory=lambda: ["x", "bluesky"])  # type: ignore[arg-type]
     format: FormatSettings = FormatSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     retry: RetrySettings = RetrySettings()
@@ -117,7 +117,7 @@ ENV_NAMES: dict[str, dict[str, str]] = {
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read the config file (``PUBLISHER_CONFIG`` or ``config/publisher.toml``); defaults if absent."""
+    """Read ``path``, ``$PUBLISHER_CONFIG`` or ``config/publisher.toml``; defaults if absent."""
     explicit = path is not None or "PUBLISHER_CONFIG" in os.environ
     path = path or Path(os.environ.get("PUBLISHER_CONFIG", DEFAULT_CONFIG))
     if not path.exists():
@@ -150,13 +150,13 @@ def load_env(dotenv_path: Path | None = None) -> None:
 def x_credentials() -> XCredentials:
     values = _require("x")
     base = os.environ.get("X_API_BASE_URL") or "https://api.twitter.com"
-    return XCredentials(**values, base_url=base.rstrip("/"))  # type: ignore[arg-type]
+    return XCredentials(**values, base_url=base.rstrip("/"))
 
 
 def bluesky_credentials() -> BlueskyCredentials:
     values = _require("bluesky")
     service = os.environ.get("BLUESKY_SERVICE") or "https://bsky.social"
-    return BlueskyCredentials(**values, service=service.rstrip("/"))  # type: ignore[arg-type]
+    return BlueskyCredentials(**values, service=service.rstrip("/"))
 
 
 def check_credentials(platforms: list[str]) -> None:

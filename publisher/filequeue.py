@@ -125,7 +125,7 @@ def parse(text: str, path: Path) -> LoadedItem:
     except StopIteration:
         raise InputError.one(path, 1, "front matter is not closed by a '---' line") from None
     try:
-        fields = yaml.load("\n".join(lines[1:end]), Loader=_Loader)
+        fields = yaml.load("\n".join(lines[1:end]), Loader=_Loader)  # noqa: S506 - CSafeLoader or SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2

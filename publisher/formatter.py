@@ -121,8 +121,11 @@ def _authors(names: Sequence[str], keep: int) -> list[Atom]:
     if keep < len(names):
         shown[-1] += " et al."
     return [
-        Atom(name + ("," if i < len(shown) - 1 else ""), LINE if i == 0 else WORD,
-             "\n" if i == 0 else " ")
+        Atom(
+            name + ("," if i < len(shown) - 1 else ""),
+            LINE if i == 0 else WORD,
+            "\n" if i == 0 else " ",
+        )
         for i, name in enumerate(shown)
     ]
 
@@ -213,9 +216,7 @@ def _split_long(atom: Atom, rules: _Rules, caps: tuple[int, ...], entry_id: str)
     return pieces
 
 
-def _pack(
-    atoms: list[Atom], rules: _Rules, reserve: tuple[int, ...], entry_id: str
-) -> list[str]:
+def _pack(atoms: list[Atom], rules: _Rules, reserve: tuple[int, ...], entry_id: str) -> list[str]:
     caps = tuple(lim - r for lim, r in zip(rules.limits, reserve, strict=True))
     expanded: list[Atom] = []
     for atom in atoms:

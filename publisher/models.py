@@ -7,10 +7,19 @@ import re
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    field_validator,
+)
 
 ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
-ARXIV_URL = re.compile(r"^https?://(?:www\.)?(?:arxiv\.org|export\.arxiv\.org)/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", re.I)
+ARXIV_URL = re.compile(
+    r"^https?://(?:www\.)?(?:arxiv\.org|export\.arxiv\.org)/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", re.I
+)
 HASHTAG = re.compile(r"^[^\s#]+$")
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -77,7 +77,9 @@ def call(fn: Callable[[], T], budget: Budget) -> T:
             seconds = max(seconds, reset_at - budget.clock.now())
         if seconds > budget.remaining():
             resume = budget.clock.now() + seconds
-            raise DeferUntil(resume, f"waiting {seconds:.0f} s would pass the run's time budget: {error}")
+            raise DeferUntil(
+                resume, f"waiting {seconds:.0f} s would pass the run's time budget: {error}"
+            )
         return max(seconds, 0.0)
 
     retrying = Retrying(

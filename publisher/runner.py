@@ -88,7 +88,9 @@ def check_item(loaded: LoadedItem, rules: Mapping[str, Rules]) -> list[Problem]:
     for index in range(item.next_index, len(item.posts)):
         text = item.posts[index]
         for message in platform_rules.problems(text):
-            problems.append(Problem(str(loaded.path), loaded.post_lines[index], f"post {index + 1}: {message}"))
+            problems.append(
+                Problem(str(loaded.path), loaded.post_lines[index], f"post {index + 1}: {message}")
+            )
     return problems
 
 
@@ -177,7 +179,9 @@ def run(
                 continue
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
-            outcome = _post_thread(queue, item, planned, adapters[item.platform], budget, now, report)
+            outcome = _post_thread(
+                queue, item, planned, adapters[item.platform], budget, now, report
+            )
             if outcome == "stop":
                 stopped.add(item.platform)
     finally:
@@ -206,7 +210,12 @@ def _post_thread(
         item.reason = None
         queue.save(item)
 
-        def attempt(index: int = index, payload: dict[str, Any] = payload) -> PostRef:
+        def attempt(
+            index: int = index,
+            payload: dict[str, Any] = payload,
+            root: PostRef | None = root,
+            parent: PostRef | None = parent,
+        ) -> PostRef:
             nonlocal maybe_sent
             kwargs = {"thread_key": item.key, "index": index, "root": root, "parent": parent}
             if maybe_sent:
@@ -253,11 +262,23 @@ def _post_thread(
             return "next"
         text = item.posts[index]
         item.posted.append(
-            PostRecord(post=index + 1, id=ref.id, url=ref.url, uri=ref.uri, cid=ref.cid, at=now, sha=text_sha(text))
+            PostRecord(
+                post=index + 1,
+                id=ref.id,
+                url=ref.url,
+                uri=ref.uri,
+                cid=ref.cid,
+                at=now,
+                sha=text_sha(text),
+            )
         )
         item.sending = None
         queue.save(item)
-        report.sent.append(SentPost(item.key, item.title, item.platform, index + 1, total, payload["text"], ref.url))
+        report.sent.append(
+            SentPost(
+                item.key, item.title, item.platform, index + 1, total, payload["text"], ref.url
+            )
+        )
         if root is None:
             root = ref
         parent = ref
@@ -277,7 +298,9 @@ def _reason(exc: PermanentError, index: int, item: QueueItem) -> str:
     return f"{where}: {exc}"
 
 
-def _pause(queue: FileQueue, item: QueueItem, maybe_sent: bool, index: int, at: dt.datetime, why: str) -> None:
+def _pause(
+    queue: FileQueue, item: QueueItem, maybe_sent: bool, index: int, at: dt.datetime, why: str
+) -> None:
     item.sending = index + 1 if maybe_sent else None
     item.status = "posting" if item.posted or maybe_sent else "pending"
     item.not_before = at

@@ -21,7 +21,9 @@ def _day_slots(day: dt.date, settings: ScheduleSettings) -> list[dt.datetime]:
     return [dt.datetime.combine(day, t, tzinfo=settings.zone) for t in settings.slot_times()]
 
 
-def planned_posts(items: Iterable[QueueItem], platform: str, settings: ScheduleSettings) -> Counter[dt.date]:
+def planned_posts(
+    items: Iterable[QueueItem], platform: str, settings: ScheduleSettings
+) -> Counter[dt.date]:
     """Posts per local day already planned (or made) for ``platform``."""
     per_day: Counter[dt.date] = Counter()
     for item in items:
@@ -95,7 +97,11 @@ def _next_time(
         return budget is None or per_day[day] + size <= budget or per_day[day] == 0
 
     if settings.spacing_minutes:
-        moment = now if latest is None else max(now, latest + dt.timedelta(minutes=settings.spacing_minutes))
+        moment = (
+            now
+            if latest is None
+            else max(now, latest + dt.timedelta(minutes=settings.spacing_minutes))
+        )
         moment = moment.astimezone(settings.zone).replace(microsecond=0)
         while not fits(moment):
             next_day = local_day(moment, settings) + dt.timedelta(days=1)
@@ -112,7 +118,9 @@ def _next_time(
     raise RuntimeError("no free slot within ten years")  # unreachable with a positive budget
 
 
-def posts_today(items: Iterable[QueueItem], platform: str, now: dt.datetime, settings: ScheduleSettings) -> int:
+def posts_today(
+    items: Iterable[QueueItem], platform: str, now: dt.datetime, settings: ScheduleSettings
+) -> int:
     """Posts already made on ``now``'s local day for ``platform``."""
     today = local_day(now, settings)
     return sum(

@@ -20,29 +20,41 @@ def run_summary(report: RunReport, rules: Mapping[str, Rules], dry_run: bool) ->
     lines = ["## publisher: " + ("dry run" if dry_run else "run"), ""]
     if dry_run:
         if plan.due:
-            lines += ["### Would post now", "", "| thread | post | count | text |", "|---|---|---|---|"]
+            lines += [
+                "### Would post now",
+                "",
+                "| thread | post | count | text |",
+                "|---|---|---|---|",
+            ]
             for planned in plan.due:
                 item = planned.loaded.item
                 first = item.next_index
                 limit = rules[item.platform].limit
-                for k, (payload, count) in enumerate(zip(planned.payloads, planned.counts, strict=True)):
-                    lines.append(
-                        f"| `{item.key}` | {first + k + 1}/{len(item.posts)} | {count}/{limit} | {_cell(payload['text'])} |"
-                    )
+                for k, (payload, count) in enumerate(
+                    zip(planned.payloads, planned.counts, strict=True)
+                ):
+                    number = f"{first + k + 1}/{len(item.posts)}"
+                    text = _cell(payload["text"])
+                    lines.append(f"| `{item.key}` | {number} | {count}/{limit} | {text} |")
         else:
             lines.append("Nothing is due now.")
     else:
         if report.sent:
             lines += ["### Posted", "", "| thread | post | link |", "|---|---|---|"]
             for sent in report.sent:
-                lines.append(f"| `{sent.key}` | {sent.number}/{sent.total} | [{sent.url}]({sent.url}) |")
+                lines.append(
+                    f"| `{sent.key}` | {sent.number}/{sent.total} | [{sent.url}]({sent.url}) |"
+                )
         else:
             lines.append("Nothing was posted.")
     if report.failed:
-        lines += ["", "### Failed", ""] + [f"- `{key}`: {_cell(why, 300)}" for key, why in report.failed]
+        lines += ["", "### Failed", ""] + [
+            f"- `{key}`: {_cell(why, 300)}" for key, why in report.failed
+        ]
     if report.deferred:
         lines += ["", "### Deferred", ""] + [
-            f"- `{key}` until {when.isoformat()}: {_cell(why, 200)}" for key, when, why in report.deferred
+            f"- `{key}` until {when.isoformat()}: {_cell(why, 200)}"
+            for key, when, why in report.deferred
         ]
     lines += problems_section(plan.problems)
     if plan.waiting:
@@ -62,12 +74,17 @@ def enqueue_summary(report: EnqueueReport) -> str:
     lines = ["## publisher enqueue", ""]
     if report.added:
         lines += ["| thread | posts | not before |", "|---|---|---|"]
-        lines += [f"| `{i.key}` | {len(i.posts)} | {i.not_before.isoformat()} |" for i in report.added]
+        lines += [
+            f"| `{i.key}` | {len(i.posts)} | {i.not_before.isoformat()} |" for i in report.added
+        ]
     else:
         lines.append("Nothing new to queue.")
     if report.skipped:
-        lines += ["", f"Skipped {len(report.skipped)} already queued: "
-                  + ", ".join(f"`{k}`" for k, _ in report.skipped)]
+        lines += [
+            "",
+            f"Skipped {len(report.skipped)} already queued: "
+            + ", ".join(f"`{k}`" for k, _ in report.skipped),
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -413,3 +413,15 @@ def test_no_secret_in_errors_or_logs(
         for err in errors:
             assert _leaks(secret, err, caplog.text) == [], (type(err).__name__, str(err))
     assert "bearer" not in caplog.text.lower()
+
+
+def test_bad_arguments_are_permanent_without_network() -> None:
+    a = BlueskyAdapter("nobody.test", SecretStr("x"), "http://127.0.0.1:9")
+    with pytest.raises(PermanentError, match="no record key"):
+        a.post(_payload("x"), thread_key="k", index=-1, root=None, parent=None)
+    with pytest.raises(PermanentError, match="no text"):
+        a.post({"text": ""}, thread_key="k", index=0, root=None, parent=None)
+    half = PostRef(id="p", url="u")
+    with pytest.raises(PermanentError, match="no uri/cid"):
+        a.post(_payload("x"), thread_key="k", index=1, root=half, parent=half)
+    a.close()

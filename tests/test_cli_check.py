@@ -1,4 +1,4 @@
-"""`publisher check FILE...`: every problem on stderr as FILE:LINE: message, exit 2, nothing written."""
+"""`publisher check FILE...`: every problem on stderr as FILE:LINE: message; exit 2; no writes."""
 
 from __future__ import annotations
 

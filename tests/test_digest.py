@@ -155,9 +155,9 @@ class TestExample:
             "Similar to previous research, this method separates the budget for reasoning and "
             "summary (https://arxiv.org/abs/2505.05315), and provides dense rewards by assigning "
             "rewards for reasoning of various lengths.",
-            "This makes me think about efficient reasoning. Concise proofs often have fundamentally "
-            "different approaches compared to longer, less efficient proofs. How can we "
-            "incorporate these factors into our models?",
+            "This makes me think about efficient reasoning. Concise proofs often have "
+            "fundamentally different approaches compared to longer, less efficient proofs. "
+            "How can we incorporate these factors into our models?",
         ]
         assert anytime.hashtags == ["reasoning", "rl"]
 
@@ -294,7 +294,8 @@ class TestToml:
                     Problem(
                         "x.toml",
                         7,
-                        'entry "A": the Korean comment has 2 paragraph(s) but the English one has 1',
+                        'entry "A": the Korean comment has 2 paragraph(s) '
+                        "but the English one has 1",
                     )
                 ],
             ),
@@ -405,6 +406,12 @@ MISTAKES = [
         [*LINES, *LINES[1:7]],
         60,
         f'entry "{MEAN_FLOWS}" is a duplicate of the entry at line 2 (same title)',
+    ),
+    (
+        "duplicate-arxiv-id",
+        [*LINES[:3], "arXiv:2505.13447", *LINES[3:9], "2505.13447v2", *LINES[9:]],
+        9,
+        f'entry "{MODEL_MERGING}" is a duplicate of the entry at line 2 (same arXiv id 2505.13447)',
     ),
     (
         "unbalanced-parentheses",
@@ -548,7 +555,7 @@ class TestMistakes:
 
     def test_invalid_utf8(self, tmp_path: Path) -> None:
         data = EXAMPLE.read_bytes()
-        offset = data.index("(Zhengyang".encode())
+        offset = data.index(b"(Zhengyang")
         path = tmp_path / "digest.txt"
         path.write_bytes(data[:offset] + b"\xff" + data[offset:])
         with pytest.raises(InputError) as caught:

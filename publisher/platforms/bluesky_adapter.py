@@ -97,14 +97,20 @@ class BlueskyAdapter:
         parent: PostRef | None,
     ) -> PostRef:
         """Create post ``index`` of ``thread_key``; record key ``tid_for(thread_key, index)``."""
-        rkey = tid_for(thread_key, index)
+        rkey = _rkey(thread_key, index)
         record = self._record(payload, root=root, parent=parent)
         client, did = self._session()
         from atproto import models
 
-        data = models.ComAtprotoRepoCreateRecord.Data(
-            repo=did, collection=POST_COLLECTION, rkey=rkey, record=record, validate_=True
-        )
+        problem: str | None = None
+        try:
+            data = models.ComAtprotoRepoCreateRecord.Data(
+                repo=did, collection=POST_COLLECTION, rkey=rkey, record=record, validate_=True
+            )
+        except ValueError as e:  # pydantic: the payload does not fit the record schema
+            problem = f"bluesky: post {rkey} is not a valid record: {str(e)[:_MAX_DETAIL]}"
+        if problem is not None:
+            raise PermanentError(problem)
         try:
             response = self._call(
                 f"create post {rkey}",
@@ -138,7 +144,7 @@ class BlueskyAdapter:
         text = payload.get("text")
         if not isinstance(text, str):
             raise PermanentError("bluesky: payload has no text")
-        return self._find(text, tid_for(thread_key, index))
+        return self._find(text, _rkey(thread_key, index))
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -312,6 +318,14 @@ class BlueskyAdapter:
         if status >= 500 or status == 408:
             return TransientError(message, status=status, outcome_unknown=write)
         return PermanentError(message, status=status)
+
+
+def _rkey(thread_key: str, index: int) -> str:
+    try:
+        return tid_for(thread_key, index)
+    except ValueError as e:
+        message = f"bluesky: no record key for post {index} of {thread_key!r}: {e}"
+    raise PermanentError(message)
 
 
 def _reset_at(headers: dict[str, Any]) -> float | None:

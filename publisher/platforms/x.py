@@ -26,7 +26,7 @@ class XRules:
         self.hashtag_style = hashtag_style
 
     def length(self, text: str) -> int:
-        return textlib.x_weighted_length(text)
+        return int(textlib.x_weighted_length(text))
 
     def measures(self, text: str) -> tuple[int, ...]:
         return (textlib.x_weighted_length(text),)
@@ -36,7 +36,7 @@ class XRules:
         return (self.limit,)
 
     def problems(self, text: str) -> list[str]:
-        return textlib.x_problems(text)
+        return list(textlib.x_problems(text))
 
     def hashtag(self, tag: str) -> str:
         """X ends a hashtag at '-', so ``mechanistic-interpretation`` is joined into one word."""

@@ -54,7 +54,9 @@ class FakeAdapter:
     ) -> PostRef | None:
         for made in self.posts:
             if made["thread_key"] == thread_key and made["index"] == index:
-                return PostRef(id=made["id"], url=f"https://example.invalid/{self.platform}/{made['id']}")
+                return PostRef(
+                    id=made["id"], url=f"https://example.invalid/{self.platform}/{made['id']}"
+                )
         return None
 
     def close(self) -> None:

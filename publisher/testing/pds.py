@@ -427,22 +427,13 @@ class FaultProxy:
                     return
                 self._send(status, up_headers, up_body, reason)
 
-            def do_GET(self) -> None:
-                self._handle()
+            def _guarded(self) -> None:
+                try:
+                    self._handle()
+                except (BrokenPipeError, ConnectionResetError):
+                    # the client gave up first (a "slow" fault past its timeout)
+                    self.close_connection = True
 
-            def do_POST(self) -> None:
-                self._handle()
-
-            def do_PUT(self) -> None:
-                self._handle()
-
-            def do_DELETE(self) -> None:
-                self._handle()
-
-            def do_HEAD(self) -> None:
-                self._handle()
-
-            def do_OPTIONS(self) -> None:
-                self._handle()
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _guarded
 
         return Handler
