@@ -39,7 +39,11 @@ def _entry(**changes: object) -> DigestEntry:
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "publisher", *args], cwd=cwd, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "publisher", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -64,7 +68,9 @@ class TestExampleSnapshots:
 
     def test_platform_selects(self, example_digest: Path, tmp_path: Path) -> None:
         """`--platform bluesky` prints only Bluesky threads."""
-        done = _run("--dry-run", "--json", "--platform", "bluesky", str(example_digest), cwd=tmp_path)
+        done = _run(
+            "--dry-run", "--json", "--platform", "bluesky", str(example_digest), cwd=tmp_path
+        )
         assert {t["platform"] for t in json.loads(done.stdout)} == {"bluesky"}
 
     def test_every_post_fits(self, example_digest: Path) -> None:
@@ -77,7 +83,7 @@ class TestExampleSnapshots:
             assert all(0 < graphemes(p) <= 300 and len(p.encode()) <= 3000 for p in shown)
 
     def test_sentences_stay_whole(self, example_digest: Path) -> None:
-        """The three-paragraph Anytime Reasoning comment breaks at paragraphs on X, not mid-sentence."""
+        """The three-paragraph Anytime Reasoning comment breaks at paragraphs on X."""
         entry = next(e for e in read_digest(example_digest).entries if "Anytime" in e.title)
         posts = format_thread(entry, RULES["x"], FormatSettings()).posts
         for paragraph in entry.comment_ko:
@@ -138,14 +144,18 @@ class TestBodies:
 
     def test_paired_layout(self) -> None:
         """`layout = "paired"`: each Korean paragraph followed by its English translation."""
-        entry = _entry(comment_ko=["첫째 문단입니다.", "둘째 문단입니다."], comment_en=["First.", "Second."])
+        entry = _entry(
+            comment_ko=["첫째 문단입니다.", "둘째 문단입니다."], comment_en=["First.", "Second."]
+        )
         posts = format_thread(entry, RULES["x"], FormatSettings(layout="paired")).posts
         assert posts[1:] == ["첫째 문단입니다.\n\nFirst.\n2/3", "둘째 문단입니다.\n\nSecond.\n3/3"]
 
     def test_abstract_when_configured(self) -> None:
         """The abstract is left out by default and follows the header when configured."""
         entry = _entry(abstract="We study things.")
-        assert not any("We study" in p for p in format_thread(entry, RULES["x"], FormatSettings()).posts)
+        assert not any(
+            "We study" in p for p in format_thread(entry, RULES["x"], FormatSettings()).posts
+        )
         posts = format_thread(entry, RULES["x"], FormatSettings(include_abstract=True)).posts
         assert posts[1].startswith("We study things.")
 

@@ -69,7 +69,7 @@ class BlueskyRules:
         return self._render(text)[0]
 
     def length(self, text: str) -> int:
-        return textlib.graphemes(self.display(text))
+        return int(textlib.graphemes(self.display(text)))
 
     def measures(self, text: str) -> tuple[int, ...]:
         shown = self.display(text)
