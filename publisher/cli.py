@@ -302,11 +302,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     from publisher.digest import read_digests
-    from publisher.enqueue import threads_for
+    from publisher.formatter import threads_for
 
     rules = _rules(settings)
     digests = read_digests(args.digests)
-    threads = threads_for(digests, settings, rules, list(settings.platforms))
+    threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     if args.json:
         out = [
             {

@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from publisher.config import Settings
-from publisher.errors import FormatError, InputError, Problem
 from publisher.filequeue import SUFFIX, FileQueue, QueueItem
-from publisher.formatter import format_thread
-from publisher.models import Digest, Thread
+from publisher.formatter import threads_for
+from publisher.models import Digest
 from publisher.platforms.base import Rules
 from publisher.schedule import assign_times
 
@@ -19,27 +18,6 @@ from publisher.schedule import assign_times
 class EnqueueReport:
     added: list[QueueItem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
-
-
-def threads_for(
-    digests: list[Digest], settings: Settings, rules: Mapping[str, Rules], platforms: list[str]
-) -> list[tuple[Digest, int, Thread]]:
-    """Every (digest, entry index, thread), or ``InputError`` naming each entry that cannot fit."""
-    out: list[tuple[Digest, int, Thread]] = []
-    problems: list[Problem] = []
-    for digest in digests:
-        for n, entry in enumerate(digest.entries):
-            for platform in platforms:
-                try:
-                    thread = format_thread(entry, rules[platform], settings.format)  # type: ignore[arg-type]
-                except FormatError as exc:
-                    line = digest.lines[n] if n < len(digest.lines) else None
-                    problems.append(Problem(digest.source or "<digest>", line, str(exc)))
-                    continue
-                out.append((digest, n, thread))
-    if problems:
-        raise InputError(problems)
-    return out
 
 
 def enqueue(
@@ -51,7 +29,7 @@ def enqueue(
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone."""
     report = EnqueueReport()
-    threads = threads_for(digests, settings, rules, list(settings.platforms))
+    threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     existing, _ = queue.load()
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     new: list[QueueItem] = []

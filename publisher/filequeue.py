@@ -202,7 +202,17 @@ def read_item(path: Path) -> LoadedItem:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError.one(path, line, f"not UTF-8: invalid byte at offset {exc.start}") from None
-    return parse(text, path)
+    loaded = parse(text, path)
+    if path.name != loaded.item.filename:
+        # The file name is the thread's identity: saving under another name would fork it.
+        line = next((n for n, s in enumerate(text.splitlines(), 1) if s.startswith("id:")), 2)
+        raise InputError.one(
+            path,
+            line,
+            f"id and platform name this thread {loaded.item.key!r}, but the file is {path.name!r}:"
+            " undo the edit of id/platform (the file name is the thread's identity)",
+        )
+    return loaded
 
 
 def atomic_write(path: Path, text: str) -> None:

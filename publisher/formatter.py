@@ -13,16 +13,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import regex
 
 from publisher import text as textlib
 from publisher.config import FormatSettings
-from publisher.errors import FormatError
-from publisher.models import DigestEntry, Thread
+from publisher.errors import FormatError, InputError, Problem
+from publisher.models import Digest, DigestEntry, Thread
+from publisher.platforms.base import Rules
 
 # Break kinds, best first. The penalty is what choosing that break costs the layout.
 PARA, LINE, SENT, WORD, INNER = range(5)
@@ -38,19 +38,6 @@ _WORD = re.compile(r"\S+")
 _GRAPHEME = regex.compile(r"\X")
 
 
-class _Rules(Protocol):
-    name: str
-
-    @property
-    def limits(self) -> tuple[int, ...]: ...
-
-    def measures(self, text: str) -> tuple[int, ...]: ...
-
-    def problems(self, text: str) -> list[str]: ...
-
-    def hashtag(self, tag: str) -> str: ...
-
-
 @dataclass(frozen=True)
 class Atom:
     """The smallest piece of text the packer moves: a word, a line, or a grapheme."""
@@ -61,12 +48,12 @@ class Atom:
     unbreakable: bool = False  # a URL or hashtag that must stay whole
 
 
-def format_thread(entry: DigestEntry, rules: _Rules, options: FormatSettings) -> Thread:
+def format_thread(entry: DigestEntry, rules: Rules, options: FormatSettings) -> Thread:
     """Lay ``entry`` out as a thread for the platform of ``rules``."""
-    sections = _sections(entry, rules, options)
     posts: list[str] = []
     for digits in (1, 2, 3):
         reserve = _suffix_reserve(rules, options, digits)
+        sections = _sections(entry, rules, options, reserve)
         posts = []
         for section in sections:
             posts.extend(_pack(section, rules, reserve, entry.id))
@@ -80,12 +67,35 @@ def format_thread(entry: DigestEntry, rules: _Rules, options: FormatSettings) ->
     return Thread(entry_id=entry.id, platform=rules.name, posts=posts)
 
 
+def threads_for(
+    digests: list[Digest], options: FormatSettings, rules: Mapping[str, Rules], platforms: list[str]
+) -> list[tuple[Digest, int, Thread]]:
+    """Every (digest, entry index, thread), or ``InputError`` naming each entry that cannot fit."""
+    out: list[tuple[Digest, int, Thread]] = []
+    problems: list[Problem] = []
+    for digest in digests:
+        for n, entry in enumerate(digest.entries):
+            for platform in platforms:
+                try:
+                    thread = format_thread(entry, rules[platform], options)
+                except FormatError as exc:
+                    line = digest.lines[n] if n < len(digest.lines) else None
+                    problems.append(Problem(digest.source or "<digest>", line, str(exc)))
+                    continue
+                out.append((digest, n, thread))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def _sections(entry: DigestEntry, rules: _Rules, options: FormatSettings) -> list[list[Atom]]:
-    sections = [_header(entry, rules)]
+def _sections(
+    entry: DigestEntry, rules: Rules, options: FormatSettings, reserve: tuple[int, ...]
+) -> list[list[Atom]]:
+    sections = [_header(entry, rules, reserve)]
     if options.include_abstract:
         sections.append(_paragraphs([entry.abstract]))
     ko = [_nfc(p) for p in entry.comment_ko]
@@ -97,7 +107,7 @@ def _sections(entry: DigestEntry, rules: _Rules, options: FormatSettings) -> lis
     return sections
 
 
-def _header(entry: DigestEntry, rules: _Rules) -> list[Atom]:
+def _header(entry: DigestEntry, rules: Rules, reserve: tuple[int, ...]) -> list[Atom]:
     """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post."""
     title = _words(_nfc(entry.title), first_brk=PARA)
     tail: list[Atom] = []
@@ -107,12 +117,23 @@ def _header(entry: DigestEntry, rules: _Rules) -> list[Atom]:
     for i, tag in enumerate(tags):
         tail.append(Atom(tag, LINE if i == 0 else WORD, "\n" if i == 0 else " ", unbreakable=True))
     names = [_nfc(a) for a in entry.authors]
-    limits = rules.limits
-    for keep in range(len(names), 0, -1):
-        authors = _authors(names, keep)
-        text = _join(title + authors + tail)
-        if all(m <= lim for m, lim in zip(rules.measures(text), limits, strict=True)):
-            return title + authors + tail
+    limits = [lim - r for lim, r in zip(rules.limits, reserve, strict=True)]
+
+    def fits(keep: int) -> bool:
+        text = _join(title + _authors(names, keep) + tail)
+        return all(m <= lim for m, lim in zip(rules.measures(text), limits, strict=True))
+
+    if fits(len(names)):
+        return title + _authors(names, len(names)) + tail
+    low, high = 0, len(names) - 1  # the most names that fit with "et al.", by bisection
+    while low < high:
+        mid = (low + high + 1) // 2
+        if fits(mid):
+            low = mid
+        else:
+            high = mid - 1
+    if low:
+        return title + _authors(names, low) + tail
     return title + _authors(names, len(names)) + tail
 
 
@@ -174,9 +195,11 @@ def _suffix(index: int, total: int, options: FormatSettings) -> str:
     return ""
 
 
-def _suffix_reserve(rules: _Rules, options: FormatSettings, digits: int) -> tuple[int, ...]:
+def _suffix_reserve(rules: Rules, options: FormatSettings, digits: int) -> tuple[int, ...]:
     biggest = 10**digits - 1
-    return rules.measures(_suffix(biggest, biggest, options))
+    # The widest suffix: "\n99/99" for fractions, but the marker goes on post 1 only.
+    widths = [rules.measures(_suffix(i, biggest, options)) for i in (1, biggest)]
+    return tuple(max(m) for m in zip(*widths, strict=True))
 
 
 def _number(post: str, index: int, total: int, options: FormatSettings) -> str:
@@ -185,7 +208,7 @@ def _number(post: str, index: int, total: int, options: FormatSettings) -> str:
     return post + _suffix(index, total, options)
 
 
-def _split_long(atom: Atom, rules: _Rules, caps: tuple[int, ...], entry_id: str) -> list[Atom]:
+def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) -> list[Atom]:
     """A word longer than a post: cut between graphemes, never inside a URL or hashtag."""
     if atom.unbreakable:
         raise FormatError(
@@ -216,7 +239,7 @@ def _split_long(atom: Atom, rules: _Rules, caps: tuple[int, ...], entry_id: str)
     return pieces
 
 
-def _pack(atoms: list[Atom], rules: _Rules, reserve: tuple[int, ...], entry_id: str) -> list[str]:
+def _pack(atoms: list[Atom], rules: Rules, reserve: tuple[int, ...], entry_id: str) -> list[str]:
     caps = tuple(lim - r for lim, r in zip(rules.limits, reserve, strict=True))
     expanded: list[Atom] = []
     for atom in atoms:

@@ -10,20 +10,24 @@ copied from twitter-text's ``TldLists.java`` (Apache-2.0, Copyright Twitter, Inc
 Bluesky counts graphemes and UTF-8 bytes and places facets at UTF-8 byte offsets:
 :func:`graphemes`, :func:`utf8_len` and :func:`byte_offset`.
 
-This module is imported at start-up: only small regexes are compiled at import (~3 ms on
-top of ``regex``'s own ~8 ms). The URL regex holds the ~1,560 TLDs and takes ~50 ms to
-compile, so it is compiled on the first text that could hold a URL (one with a ``.``) and
-cached. Like twitter-text's regex, it backtracks quadratically on long runs of dotted
-labels: a 280-character ``"a.a.a…"`` takes ~7 ms, a 6,000-character one ~4 s.
+This module is imported at start-up and compiles nothing then. :func:`extract_urls` does
+not compile twitter-text's VALID_URL with its ~1,560 TLDs as one regex (~50 ms with
+``regex``): a few small ``re`` patterns (~4 ms, on the first text with a ``.``) find where
+a URL may start, a set holds the TLDs, and :func:`_domain_end` walks the choices the regex
+engine backtracks through, in its order (tests compare it with the one-regex form). Like
+that regex, it is quadratic on long runs of dotted labels: a 280-character ``"a.a.a…"``
+takes ~3 ms, a 2,000-character one ~0.2 s. The weights count ASCII, Latin-1 and
+emoji-free texts without a character loop, and ``regex`` (emoji and grapheme clusters) is
+only imported for texts that need it.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any, NamedTuple
-
-import regex
 
 __all__ = [
     "X_MAX_WEIGHTED_LENGTH",
@@ -185,7 +189,9 @@ ar aq ao an am al ai ag af ae ad ac
 # URL extraction: a port of twitter-text's Java Regex.VALID_URL.
 #
 # Java compiles it with CASE_INSENSITIVE (ASCII-only folding), and its \s is ASCII-only:
-# regex.ASCII gives the same here, so the Unicode classes below are spelled out as ranges.
+# re.ASCII gives the same here, so the Unicode classes below are spelled out as ranges.
+# _PRECEDING, _SUBDOMAIN and _DOMAIN_NAME are Java's pieces as written: extract_urls
+# follows them step by step, and the tests build the one-regex VALID_URL from them.
 
 _LATIN_ACCENTS = (
     r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f"
@@ -226,80 +232,149 @@ _PATH = (
 _QUERY = r"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@]"
 _QUERY_ENDING = r"[a-z0-9\-_&=#/]"
 
-_TCO_RE = regex.compile(
-    rf"^https?://t\.co/([a-z0-9]+)(?:\?{_QUERY}*{_QUERY_ENDING})?",
-    regex.IGNORECASE | regex.ASCII,
+_QUERY_TAIL = rf"(?:\?{_QUERY}*{_QUERY_ENDING})?"
+
+# Every compiled URL pattern is small and uses only what the standard ``re`` supports;
+# re.ASCII makes IGNORECASE fold ASCII letters only, as Java's CASE_INSENSITIVE does.
+_URL_FLAGS = re.IGNORECASE | re.ASCII
+
+# Where a URL may start: at the text's start or after a character that is not [a-z0-9@$#]
+# (nor a fullwidth @/# or an invalid character): Java's URL_VALID_PRECEDING_CHARS.
+_NOT_PRECEDING = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@\uff20$#\uff03" + _INVALID
 )
+# A TLD must not be followed by one of these (Java: (?=[^a-z0-9@+\-]|$)).
+_NOT_AFTER_TLD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+-")
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+_TLDS = frozenset((*_GTLDS.split(), *_CCTLDS.split()))
+_TLD_LENGTHS = tuple(sorted({len(tld) for tld in _TLDS}, reverse=True))
+_TLD_LENGTHS_UP_TO = [tuple(n for n in _TLD_LENGTHS if n <= m) for m in range(_TLD_LENGTHS[0] + 1)]
 
 
-def _tld_alternation() -> str:
-    """Return the TLDs as one regex, factored as a trie: ``c(?:o(?:m(?:sec|...)?|...)...)``.
+class _UrlPatterns:
+    """The compiled pieces of VALID_URL; built on the first text with a "." (~4 ms)."""
 
-    The ``regex`` engine tries a plain alternation's branches one by one, which made
-    ``"a." * 3000`` take a minute; the trie tries one branch per character. Its optional
-    groups are greedy, so a TLD is tried before its own prefixes (嘉里大酒店 before 嘉里), as
-    in Java's reverse-sorted lists. Java tries GTLDS before CTLDS; merging them changes
-    nothing, because the only TLDs that are prefixes of one another across the two lists
-    are ASCII, and the lookahead after the TLD lets at most one ASCII TLD match.
-    """
-    trie: dict[str, Any] = {}
-    for tld in (*_GTLDS.split(), *_CCTLDS.split()):
-        node = trie
-        for char in tld:
-            node = node.setdefault(char, {})
-        node[""] = {}  # end of a TLD
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [regex.escape(ch) + emit(child) for ch, child in node.items() if ch]
-        if not branches:
-            return ""
-        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:  # a TLD ends here: the longer ones are optional, tried first
-            return f"(?:{group})?"
-        return group
-
-    return emit(trie)
+    def __init__(self) -> None:
+        compile_ = re.compile
+        # Where a URL may start (_match_at decides): a character that can start one, not
+        # after [a-z0-9@$#] (Java's URL_VALID_PRECEDING_CHARS, or the text's start), then
+        # a protocol and a label, or an ASCII label, and a "." with a character after it.
+        # No IGNORECASE (A-Z is spelled out) lets ``re`` skip to the first character fast.
+        cased = f"{_C}A-Z"
+        self.candidate = compile_(
+            rf"[{cased}](?<![a-zA-Z0-9@\uff20$#\uff03{_INVALID}].)"
+            rf"(?:(?<=[hH])[tT][tT][pP][sS]?://[^{_NOT_UNICODE_DOMAIN[1:]}]++|[{cased}\-_]*+)"
+            rf"\.(?={_U})"
+        ).search
+        self.protocol = compile_(r"https?://", _URL_FLAGS).match
+        self.after_protocol = compile_(r"(?:(?<=http://)|(?<=https://))", _URL_FLAGS).match
+        # SUBDOMAIN*: the longest run of labels, each with its "." (see _domain_end).
+        self.labels = compile_(rf"(?:[{_C}](?:[{_C}\-_]*[{_C}])?\.)*", _URL_FLAGS).match
+        self.unicode_label = compile_(_UNICODE_DOMAIN_NAME, _URL_FLAGS).match
+        # Every TLD is a run of at least two characters of _U; this bounds its length.
+        self.tld_run = compile_(rf"{_U}{{2,}}", _URL_FLAGS).match
+        self.punycode = compile_(_PUNYCODE, _URL_FLAGS).match
+        self.tail = compile_(rf"(?::[0-9]++)?(?:/{_PATH}*+)?{_QUERY_TAIL}", _URL_FLAGS).match
+        self.tco = compile_(rf"https?://t\.co/([a-z0-9]+){_QUERY_TAIL}", _URL_FLAGS).match
 
 
 @cache
-def _url_regex() -> regex.Pattern[str]:
-    """Compile twitter-text's VALID_URL (once; ~35 ms for the TLD alternation)."""
-    # Every TLD has at least two characters and no ".": the guard only saves the trie
-    # from being tried where no TLD can start (the backtracking through "a.a.a.a").
-    tld = rf"(?:(?=[^.][^.])(?:{_tld_alternation()})(?=[^a-z0-9@+\-]|$))"
-    # Java's URL_VALID_DOMAIN is
-    #   SUBDOMAIN* DOMAIN_NAME (GTLD|CCTLD|PUNYCODE)
-    #   | (?<=https?://) (DOMAIN_NAME CCTLD | UNICODE_DOMAIN_NAME (GTLD|CCTLD))
-    #   | DOMAIN_NAME CCTLD (?=/)
-    # "DOMAIN_NAME CCTLD" (both places) matches nothing the first branch does not, so it is
-    # dropped; the TLD alternation is then written once, with PUNYCODE only after the first
-    # branch. The engine explores the alternatives in the same order as Java's regex does.
-    domain = (
-        rf"(?:(?P<ascii>{_SUBDOMAIN}*{_DOMAIN_NAME})|(?<=https?://){_UNICODE_DOMAIN_NAME})"
-        rf"(?:{tld}|(?(ascii){_PUNYCODE}|(?!)))"
-    )
-    pattern = (
-        rf"(?P<before>{_PRECEDING})"
-        r"(?P<url>"
-        r"(?P<protocol>https?://)?"
-        rf"(?P<domain>{domain})"
-        r"(?::(?P<port>[0-9]++))?"
-        rf"(?P<path>/{_PATH}*+)?"
-        rf"(?P<query>\?{_QUERY}*{_QUERY_ENDING})?"
-        r")"
-    )
-    return regex.compile(pattern, regex.IGNORECASE | regex.ASCII)
+def _url_patterns() -> _UrlPatterns:
+    return _UrlPatterns()
+
+
+def _tld_end(text: str, q: int, pats: _UrlPatterns) -> int:
+    """Return where twitter-text's TLD alternation matching at ``q`` ends, or -1.
+
+    The alternation tries the TLDs longest first, each only if the lookahead after it
+    holds, so: the longest TLD at ``q`` (ASCII letters compared case-insensitively) not
+    followed by [a-z0-9@+-].
+    """
+    run = pats.tld_run(text, q)
+    if run is None:
+        return -1
+    n = len(text)
+    for length in _TLD_LENGTHS_UP_TO[min(run.end() - q, _TLD_LENGTHS[0])]:
+        end = q + length
+        candidate = text[q:end]
+        folded = candidate.lower() if candidate.isascii() else candidate.translate(_ASCII_LOWER)
+        if folded in _TLDS and (end == n or text[end] not in _NOT_AFTER_TLD):
+            return end
+    return -1
+
+
+def _domain_end(text: str, d: int, pats: _UrlPatterns, memo: dict[int, int]) -> int:
+    """Return where Java's URL_VALID_DOMAIN matching at ``d`` ends, or -1.
+
+    It tries, in the order of the regex engine: ``SUBDOMAIN* DOMAIN_NAME (TLD|PUNYCODE)``
+    with as many subdomains as possible first (SUBDOMAIN labels may hold "_", the
+    DOMAIN_NAME label may not), then, right after "http://" or "https://",
+    ``UNICODE_DOMAIN_NAME TLD``. ("DOMAIN_NAME CCTLD" in Java's other two branches matches
+    nothing the first does not.) ``memo`` caches the TLD-or-punycode end by position.
+    """
+    # The labels run from d to chain_end; with k subdomains, the DOMAIN_NAME label is the
+    # (k+1)-th and the TLD starts after its ".". Most subdomains first: from the end.
+    q = pats.labels(text, d).end()  # type: ignore[union-attr]  # matches ""
+    while q > d:
+        dot = text.rfind(".", d, q - 1)
+        label_start = d if dot < 0 else dot + 1
+        if text.find("_", label_start, q - 1) < 0:
+            end = memo.get(q)
+            if end is None:
+                end = _tld_end(text, q, pats)
+                if end < 0:
+                    puny = pats.punycode(text, q)
+                    end = puny.end() if puny is not None else -1
+                memo[q] = end
+            if end >= 0:
+                return end
+        q = label_start
+    if d >= 7 and pats.after_protocol(text, d) is not None:
+        label = pats.unicode_label(text, d)
+        if label is not None:
+            return _tld_end(text, label.end(), pats)
+    return -1
+
+
+def _match_at(
+    text: str, s: int, pats: _UrlPatterns, memo: dict[int, int]
+) -> tuple[int, int, bool] | None:
+    """Match VALID_URL's protocol and domain at ``s``: ``(domain start, end, protocol?)``."""
+    protocol = pats.protocol(text, s)
+    if protocol is not None:
+        d = protocol.end()
+        end = _domain_end(text, d, pats, memo)
+        if end >= 0:
+            return d, end, True
+    end = _domain_end(text, s, pats, memo)
+    if end >= 0:
+        return s, end, False
+    return None
 
 
 def _valid_host_and_length(url_length: int, has_protocol: bool, host: str) -> bool:
     """Extractor.isValidHostAndLength: IDNA ToASCII (labels of 1..63) and URL length."""
-    try:
-        ascii_host = host.encode("idna")
-    except UnicodeError:
-        return False
-    if not ascii_host:
-        return False
-    length = url_length + len(ascii_host) - len(host)
+    if host.isascii():
+        # What the codec checks for ASCII: no empty label (but a final one), none over 63.
+        if len(host) > 63 or ".." in host or host.startswith("."):
+            labels = host.split(".")
+            if labels[-1] == "":
+                labels.pop()
+            if not labels or not all(0 < len(label) < 64 for label in labels):
+                return False
+        elif not host:
+            return False
+        ascii_length = len(host)
+    else:
+        try:
+            ascii_host = host.encode("idna")
+        except UnicodeError:
+            return False
+        if not ascii_host:
+            return False
+        ascii_length = len(ascii_host)
+    length = url_length + ascii_length - len(host)
     if not has_protocol:
         length += _URL_GROUP_PROTOCOL_LENGTH
     return length <= _MAX_URL_LENGTH
@@ -310,25 +385,63 @@ def extract_urls(text: str) -> list[UrlSpan]:
 
     Indices are code-point indices into ``text`` (Python ``str`` indices), end exclusive.
     The text is taken as given: :func:`x_weighted_length` NFC-normalizes before calling it.
+
+    This does what ``finditer`` of Java's VALID_URL regex does, without its ~1,560-TLD
+    alternation (~50 ms to compile): a small regex finds where a URL may start, the TLD is
+    looked up in a set, and :func:`_domain_end` walks the choices the regex engine would
+    backtrack through.
     """
     if "." not in text:  # twitter-text's own shortcut: no dot, no URL
         return []
+    pats = _url_patterns()
+    # A URL starts where the candidate pattern matches or, for a Unicode domain, right
+    # after an "http://" or "https://" that is not part of a URL (then it is not linked).
+    after_scheme: list[int] = []
+    colon = text.find("://", 4)
+    while colon >= 0:
+        if pats.after_protocol(text, colon + 3) is not None:
+            after_scheme.append(colon + 3)
+        colon = text.find("://", colon + 3)
     urls: list[UrlSpan] = []
-    for m in _url_regex().finditer(text):
-        protocol = m.group("protocol")
-        if not protocol and m.group("before") in ("-", "_", ".", "/"):
+    memo: dict[int, int] = {}
+    n = len(text)
+    pos = 0
+    while True:
+        candidate = pats.candidate(text, pos)
+        start = candidate.start() if candidate is not None else n
+        for s in after_scheme:
+            if pos <= s < start:
+                start = s
+                break
+        if start >= n:
+            break
+        found = None
+        if start == 0 and n > 1 and text[0] not in _NOT_PRECEDING:
+            # At 0 the regex consumes text[0] as the preceding character before it tries
+            # "^": a URL at 1 comes first.
+            found = _match_at(text, 1, pats, memo)
+            if found is not None:
+                start = 1
+        if found is None:
+            found = _match_at(text, start, pats, memo)
+        if found is None:
+            pos = start + 1
+            continue
+        domain_start, domain_end, has_protocol = found
+        end = pats.tail(text, domain_end).end()  # type: ignore[union-attr]  # matches ""
+        pos = end + 1  # the next match has its preceding character at or after this end
+        if not has_protocol and start > 0 and text[start - 1] in "-_./":
             continue  # INVALID_URL_WITHOUT_PROTOCOL_MATCH_BEGIN
-        url: str = m.group("url")
-        start, end = m.span("url")
-        tco = _TCO_RE.match(url)
+        url = text[start:end]
+        tco = pats.tco(url)
         if tco is not None:
             # t.co links: no extra path characters, and a slug of at most 40 characters.
             if len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
                 continue
             url = tco.group(0)
-            end = start + len(url)
-        if _valid_host_and_length(len(url), bool(protocol), m.group("domain")):
-            urls.append(UrlSpan(start, end, url))
+        host = text[domain_start:domain_end]
+        if _valid_host_and_length(len(url), has_protocol, host):
+            urls.append(UrlSpan(start, start + len(url), url))
     return urls
 
 
@@ -343,21 +456,52 @@ _EMOJI_ELEMENT = (
     r"|\p{Emoji_Presentation}\ufe0f?"
     r"|\p{Extended_Pictographic}\ufe0f)"
 )
-_EMOJI_RE = regex.compile(
+_EMOJI = (
     r"\p{Regional_Indicator}{2}"
     r"|\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
     r"|[#*0-9]\ufe0f?\u20e3"
     rf"|{_EMOJI_ELEMENT}(?:\u200d(?:{_EMOJI_ELEMENT}|\p{{Extended_Pictographic}}))*"
 )
-_GRAPHEME_RE = regex.compile(r"\X")
+# The light code points (all of U+0000-U+00FF among them) weigh _LIGHT_WEIGHT, the others
+# X_DEFAULT_WEIGHT.
+_LIGHT_WEIGHT = X_WEIGHT_RANGES[0][2]
+assert X_WEIGHT_RANGES[0][:2] == (0, 0x10FF)
+assert all(weight == _LIGHT_WEIGHT for _, _, weight in X_WEIGHT_RANGES)
 
 
-def _char_weight(char: str) -> int:
-    cp = ord(char)
-    for start, end, weight in X_WEIGHT_RANGES:
-        if start <= cp <= end:
-            return weight
-    return X_DEFAULT_WEIGHT
+class _NonAsciiPatterns:
+    """Patterns for non-ASCII X texts, compiled on the first one (~1 ms)."""
+
+    def __init__(self) -> None:
+        # Every emoji sequence holds one of these (tests check it against the Unicode
+        # properties of ``regex``): most texts are known to hold none without ``regex``.
+        self.emoji_hint = re.compile(
+            "[\u00a9\u00ae\u203c\u2049\u20e3\u2122\u2139\u2194-\u2b55"
+            "\u3030\u303d\u3297\u3299\U0001f000-\U0001ffff]"
+        ).search
+        # The light code points above Latin-1 (rare in most texts: found one by one).
+        light = "".join(f"{chr(max(start, 0x100))}-{chr(end)}" for start, end, _ in X_WEIGHT_RANGES)
+        self.light_above_latin1 = re.compile(f"[{light}]").findall
+
+
+@cache
+def _non_ascii() -> _NonAsciiPatterns:
+    return _NonAsciiPatterns()
+
+
+@cache
+def _emoji_finditer() -> Callable[[str], Iterator[Any]]:
+    import regex  # ~8 ms: only texts with an emoji hint need it
+
+    return regex.compile(_EMOJI).finditer  # type: ignore[no-any-return]
+
+
+def _chars_weight(text: str) -> int:
+    """Return the weight of ``text`` counted code point by code point (no URL, no emoji)."""
+    if text.isascii():  # all of ASCII lies in the first light range
+        return _LIGHT_WEIGHT * len(text)
+    light = len(text.encode("latin-1", "ignore")) + len(_non_ascii().light_above_latin1(text))
+    return _LIGHT_WEIGHT * light + X_DEFAULT_WEIGHT * (len(text) - light)
 
 
 def x_weighted_length(text: str) -> int:
@@ -369,20 +513,27 @@ def x_weighted_length(text: str) -> int:
     """
     normalized = unicodedata.normalize("NFC", text)
     url_ends = {u.start: u.end for u in extract_urls(normalized)}
-    emoji_ends = {m.start(): m.end() for m in _EMOJI_RE.finditer(normalized)}
+    if normalized.isascii() or _non_ascii().emoji_hint(normalized) is None:
+        emoji_ends: dict[int, int] = {}
+    else:
+        emoji_ends = {m.start(): m.end() for m in _emoji_finditer()(normalized)}
+    if not url_ends and not emoji_ends:
+        return _chars_weight(normalized) // X_SCALE
+    # A URL, else an emoji sequence, starting at i weighs as one; the code points between
+    # them weigh one by one. (An emoji sequence inside a URL is part of the URL.)
     weighted = 0
     i = 0
-    n = len(normalized)
-    while i < n:
-        if i in url_ends:
+    for start in sorted(url_ends.keys() | emoji_ends.keys()):
+        if start < i:
+            continue
+        weighted += _chars_weight(normalized[i:start])
+        if start in url_ends:
             weighted += X_TRANSFORMED_URL_LENGTH * X_SCALE
-            i = url_ends[i]
-        elif i in emoji_ends:
-            weighted += X_DEFAULT_WEIGHT
-            i = emoji_ends[i]
+            i = url_ends[start]
         else:
-            weighted += _char_weight(normalized[i])
-            i += 1
+            weighted += X_DEFAULT_WEIGHT
+            i = emoji_ends[start]
+    weighted += _chars_weight(normalized[i:])
     return weighted // X_SCALE
 
 
@@ -401,9 +552,10 @@ def x_problems(text: str) -> list[str]:
             f"weighted length {length} exceeds {X_MAX_WEIGHTED_LENGTH} (X counts URLs as "
             f"{X_TRANSFORMED_URL_LENGTH}, emoji and CJK/Hangul as 2)"
         )
-    for index, char in enumerate(text):
-        if char in X_INVALID_CHARACTERS:
-            problems.append(f"invalid character U+{ord(char):04X} at index {index}")
+    if not text.isascii() and ("\ufffe" in text or "\ufeff" in text or "\uffff" in text):
+        for index, char in enumerate(text):
+            if char in X_INVALID_CHARACTERS:
+                problems.append(f"invalid character U+{ord(char):04X} at index {index}")
     return problems
 
 
@@ -416,13 +568,44 @@ def x_is_valid(text: str) -> bool:
 # Bluesky measures.
 
 
+# Code points that never join a neighbour in a grapheme cluster: a cluster of two or more
+# code points always holds a CR, Extend, ZWJ, SpacingMark, Prepend, Hangul jamo (L, V, T)
+# or regional indicator, and none lies in these ranges (tests check it against ``regex``).
+# A text of these has one grapheme per code point. (CJK ideographs are left out: ``re``
+# takes ~1 ms to compile each 10,000 code points of ranges.)
+_SINGLETONS = (
+    "\x00-\x0c\x0e-\u02ff\u0370-\u0482\u2010-\u2027\u2030-\u205e\u2070-\u20cf"
+    "\u2100-\u2bff\u3000-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u30ff\u3131-\u318e"
+    "\uac00-\ud7a3\uff01-\uff9d\U0001f000-\U0001f1e5\U0001f200-\U0001f3fa"
+    "\U0001f400-\U0001faff"
+)
+
+
+@cache
+def _not_singleton() -> Callable[[str], re.Match[str] | None]:
+    return re.compile(f"[^{_SINGLETONS}]").search
+
+
+@cache
+def _grapheme_findall() -> Callable[[str], list[str]]:
+    import regex  # ~8 ms, unless already imported (the formatter uses it)
+
+    return regex.compile(r"\X").findall  # type: ignore[no-any-return]
+
+
 def graphemes(text: str) -> int:
     """Return the number of extended grapheme clusters (Bluesky's limit: 300)."""
-    return len(_GRAPHEME_RE.findall(text))
+    if text.isascii():  # only CR LF joins in ASCII
+        return len(text) - text.count("\r\n")
+    if _not_singleton()(text) is None:
+        return len(text)
+    return len(_grapheme_findall()(text))
 
 
 def utf8_len(text: str) -> int:
     """Return the length of ``text`` in UTF-8 bytes (Bluesky's limit: 3000)."""
+    if text.isascii():
+        return len(text)
     return len(text.encode("utf-8"))
 
 

@@ -26,8 +26,12 @@ def pds() -> Iterator[PdsInfo]:
     """One real PDS for the whole session, with a distinctive password (a leak canary)."""
     password = f"PdsCanary-{secrets.token_hex(8)}"
     try:
+        # 600 s: on a machine where tools/local-pds/setup never ran, start installs it first
         info = start_pds(
-            REPO / "tools", home=os.environ.get("LOCAL_PDS_HOME") or None, password=password
+            REPO / "tools",
+            home=os.environ.get("LOCAL_PDS_HOME") or None,
+            password=password,
+            timeout=600,
         )
     except Exception as e:
         where = "in CI" if os.environ.get("CI") else "locally"

@@ -1,4 +1,4 @@
-"""The queue folder: the file format people edit, atomic writes, the lock, and parse errors with lines."""
+"""The queue folder: the file format people edit, atomic writes, the lock, located parse errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from publisher import filequeue
 from publisher.errors import InputError, QueueBusy
 from publisher.filequeue import FileQueue, PostRecord, QueueItem, parse, read_item, render
 
@@ -201,6 +200,27 @@ class TestParseErrors:
         assert str(caught.value).startswith(f"{path}:6: status:")
 
 
+class TestIdentity:
+    """The file name is the thread's identity: ``<id>.<platform>.md``."""
+
+    def test_edited_id_refused(self, tmp_path: Path) -> None:
+        """A file whose ``id`` no longer matches its name is refused at the ``id`` line."""
+        path = FileQueue(tmp_path).save(item())
+        path.write_text(path.read_text().replace("id: 2025-05-20-mean-flows", "id: renamed"))
+        with pytest.raises(InputError) as caught:
+            read_item(path)
+        (problem,) = caught.value.problems
+        assert (problem.path, problem.line) == (str(path), 2)
+        assert "renamed.x" in problem.message
+
+    def test_edited_platform_refused(self, tmp_path: Path) -> None:
+        """Changing ``platform`` by hand is refused too (it would fork the thread)."""
+        path = FileQueue(tmp_path).save(item())
+        path.write_text(path.read_text().replace("platform: x", "platform: bluesky"))
+        with pytest.raises(InputError, match=r"mean-flows\.bluesky"):
+            read_item(path)
+
+
 class TestFolder:
     """Which files are queue items, and how a broken one is reported among good ones."""
 
@@ -249,7 +269,7 @@ class TestAtomicWrite:
         def boom(*_: object) -> None:
             raise OSError("disk full")
 
-        monkeypatch.setattr(filequeue.os, "replace", boom)
+        monkeypatch.setattr(os, "replace", boom)
         with pytest.raises(OSError, match="disk full"):
             queue.save(item(status="held"))
         assert path.read_bytes() == before
@@ -264,7 +284,7 @@ class TestAtomicWrite:
         def boom(_: int) -> None:
             raise OSError("I/O error")
 
-        monkeypatch.setattr(filequeue.os, "fsync", boom)
+        monkeypatch.setattr(os, "fsync", boom)
         with pytest.raises(OSError, match="I/O error"):
             queue.save(item(status="held"))
         assert path.read_bytes() == before
@@ -287,9 +307,8 @@ class TestLock:
     def test_second_lock_is_busy(self, tmp_path: Path) -> None:
         """While one holder has the lock, another gets ``QueueBusy`` naming the queue."""
         queue = FileQueue(tmp_path)
-        with queue.lock():
-            with pytest.raises(QueueBusy, match="busy"), FileQueue(tmp_path).lock():
-                pass  # pragma: no cover - never reached
+        with queue.lock(), pytest.raises(QueueBusy, match="busy"), FileQueue(tmp_path).lock():
+            pass  # pragma: no cover - never reached
         with FileQueue(tmp_path).lock():
             pass
 

@@ -302,3 +302,202 @@ class TestProperties:
         """Without URLs every code point weighs 1 or 2, so length lies in [0, 2 * len]."""
         normalized = unicodedata.normalize("NFC", text)
         assert 0 <= x_weighted_length(text) <= 2 * len(normalized)
+
+
+# ---------------------------------------------------------------------------------------
+# The fast paths against straightforward references: twitter-text's VALID_URL as one
+# regex with all the TLDs (what publisher.text compiled before; ~50 ms), the emoji
+# regex over every code point, and regex's \X.
+
+
+def _reference_url_regex() -> Any:
+    """Java's VALID_URL as one ``regex`` pattern, the TLDs factored as a greedy trie."""
+    import regex
+
+    from publisher import text as t
+
+    trie: dict[str, Any] = {}
+    for tld in (*t._GTLDS.split(), *t._CCTLDS.split()):
+        node = trie
+        for char in tld:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [regex.escape(ch) + emit(child) for ch, child in node.items() if ch]
+        if not branches:
+            return ""
+        group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{group})?" if "" in node else group
+
+    tld = rf"(?:(?=[^.][^.])(?:{emit(trie)})(?=[^a-z0-9@+\-]|$))"
+    domain = (
+        rf"(?:(?P<ascii>{t._SUBDOMAIN}*{t._DOMAIN_NAME})|(?<=https?://){t._UNICODE_DOMAIN_NAME})"
+        rf"(?:{tld}|(?(ascii){t._PUNYCODE}|(?!)))"
+    )
+    pattern = (
+        rf"(?P<before>{t._PRECEDING})(?P<url>(?P<protocol>https?://)?(?P<domain>{domain})"
+        rf"(?::[0-9]++)?(?:/{t._PATH}*+)?(?:\?{t._QUERY}*{t._QUERY_ENDING})?)"
+    )
+    return regex.compile(pattern, regex.IGNORECASE | regex.ASCII)
+
+
+_REFERENCE: dict[str, Any] = {}
+
+
+def _reference_extract_urls(text: str) -> list[UrlSpan]:
+    """Extractor.extractURLsWithIndices over finditer of the one-regex VALID_URL."""
+    import regex
+
+    from publisher import text as t
+
+    if "url" not in _REFERENCE:
+        _REFERENCE["url"] = _reference_url_regex()
+        _REFERENCE["tco"] = regex.compile(
+            rf"^https?://t\.co/([a-z0-9]+)(?:\?{t._QUERY}*{t._QUERY_ENDING})?",
+            regex.IGNORECASE | regex.ASCII,
+        )
+    urls = []
+    for m in _REFERENCE["url"].finditer(text):
+        protocol = m.group("protocol")
+        if not protocol and m.group("before") in ("-", "_", ".", "/"):
+            continue
+        url = m.group("url")
+        start, end = m.span("url")
+        tco = _REFERENCE["tco"].match(url)
+        if tco is not None:
+            if len(tco.group(1)) > 40:
+                continue
+            url = tco.group(0)
+            end = start + len(url)
+        try:
+            host = m.group("domain").encode("idna")
+        except UnicodeError:
+            continue
+        length = len(url) + len(host) - len(m.group("domain")) + (0 if protocol else 8)
+        if host and length <= 4096:
+            urls.append(UrlSpan(start, end, url))
+    return urls
+
+
+def _reference_weighted_length(text: str) -> int:
+    """twitter-text v3 weightedLength, code point by code point."""
+    import regex
+
+    from publisher import text as t
+
+    if "emoji" not in _REFERENCE:
+        _REFERENCE["emoji"] = regex.compile(t._EMOJI)
+    normalized = unicodedata.normalize("NFC", text)
+    url_ends = {u.start: u.end for u in _reference_extract_urls(normalized)}
+    emoji_ends = {m.start(): m.end() for m in _REFERENCE["emoji"].finditer(normalized)}
+    weighted = i = 0
+    while i < len(normalized):
+        if i in url_ends:
+            weighted += X_TRANSFORMED_URL_LENGTH * X_SCALE
+            i = url_ends[i]
+        elif i in emoji_ends:
+            weighted += X_DEFAULT_WEIGHT
+            i = emoji_ends[i]
+        else:
+            cp = ord(normalized[i])
+            weights = [w for start, end, w in X_WEIGHT_RANGES if start <= cp <= end]
+            weighted += weights[0] if weights else X_DEFAULT_WEIGHT
+            i += 1
+    return weighted // X_SCALE
+
+
+_URL_PIECES = [
+    *["http://", "https://", "HTTP://", "Https://", "www.", "t.co/", "T.CO/", "xn--", "XN--p1ai"],
+    *["abc", "Ab", "x", "a_b", "a-b", "-", "_", "com", "COM", "co", "org", "kr", "jp", "한국"],
+    *["嘉里", "嘉里大酒店", "рф", "РФ", "vermögensberatung", "VERMÖGENSBERATER", "例え", "テスト"],
+    *[".", ".", ".", "..", "/", "//", ":", "?", "#", "@", "$", "+", "=", "&", "(", ")", "[", "]"],
+    *["'", "!", "*", ",", ";", "~", "|", "%", "1", "23", "8080", " ", " ", "\n", "\r\n", "\t"],
+    *["\u00a0", "\u3000", "é", "É", "ß", "ſ", "\u212a", "\u0301", "\u200e", "\u202a", "\u2066"],
+    *["\ufeff", "\uff20", "\uff03", "\uff0e", "。", "한", "글", "中", "а", "😀", "👍🏽", "\u200d"],
+    *["\ufe0f", "#\ufe0f\u20e3", "🇰🇷", "©", "©\ufe0f", "…", "•", "\u2013", "\u2019", "?q=1&b=2"],
+    *["/path/to", "(x)", "a(b)c", "index.html", "arxiv.org/abs/2505.13447", "x.com", "ａ"],
+]
+_TEXTS = st.lists(st.sampled_from(_URL_PIECES), max_size=16).map("".join) | st.text(
+    alphabet="abxAB09.:/-_@#?=()' \n한中é\u0301😀\u200d\ufe0f\u20e3🇰", max_size=30
+)
+
+
+class TestFastPathsAgainstReferences:
+    """extract_urls, x_weighted_length and graphemes give what the references give."""
+
+    @given(_TEXTS)
+    def test_extract_urls_as_one_regex(self, text: str) -> None:
+        """The TLD set lookup and the backtracking walk find what VALID_URL finds."""
+        assert extract_urls(text) == _reference_extract_urls(text)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "éexample.com",  # at 0 the regex takes "é" as the preceding character first
+            "x/http://例え.jp",
+            "ahttp://例え.jp a/http://例え.jp/x http://例え.テスト",
+            "http://http://x.com",
+            "a.b_c.d.com ex_ample.com a_b.com",
+            "www.google.com.xyzzy a.comx.org x.co_m x.한국어 x.嘉里大酒 x.嘉里大酒店",
+            "x.xn--abc-d.com x.xn--abc- http://例え.xn--p1ai",
+            "x.РФ x.рф x.VERMÖGENSBERATUNG x.vermögensberaterö x.comK x.com\u212a",
+            "foo.com:8080/a(b)c?d=e#f 1.2.3.4 v1.0 e.g. example.com.",
+            "http://" + "a" * 64 + ".com http://" + "a" * 63 + ".com",
+            "a." * 200,
+            "x.com" * 60,
+        ],
+        ids=[
+            *["preceding-at-0", "unicode-after-slash", "unicode-branch", "double-scheme"],
+            *["underscores", "tld-backtracking", "punycode", "case-folding", "paths"],
+            *["label-length", "dotted-run", "glued-urls"],
+        ],
+    )
+    def test_extract_urls_edge_cases(self, text: str) -> None:
+        """Edge cases of the regex's order of attempts give the same URLs."""
+        assert extract_urls(text) == _reference_extract_urls(text)
+
+    @given(_TEXTS)
+    def test_weighted_length(self, text: str) -> None:
+        """Weights by runs and the emoji hint give the code-point-by-code-point length."""
+        assert x_weighted_length(text) == _reference_weighted_length(text)
+
+    @given(st.text(max_size=40) | _TEXTS)
+    def test_graphemes(self, text: str) -> None:
+        """The ASCII and single-code-point fast paths count as regex's \\X does."""
+        import regex
+
+        assert graphemes(text) == len(regex.findall(r"\X", text))
+        assert utf8_len(text) == len(text.encode("utf-8", "surrogatepass"))
+
+    def test_emoji_hint_covers_every_emoji_character(self) -> None:
+        """Every code point an emoji sequence can hold one of (the hint) is in the hint."""
+        import regex
+
+        from publisher import text as t
+
+        every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+        starts = regex.findall(
+            r"[\p{Regional_Indicator}\p{Emoji_Modifier_Base}\p{Emoji_Presentation}"
+            r"\p{Extended_Pictographic}\u20e3\U0001f3f4]",
+            every,
+        )
+        hint = t._non_ascii().emoji_hint
+        assert starts
+        assert [c for c in starts if hint(c) is None] == []
+
+    def test_singleton_ranges_hold_no_joining_character(self) -> None:
+        """No code point of the single-grapheme ranges can join a neighbour."""
+        import regex
+
+        from publisher import text as t
+
+        every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+        singletons = "".join(regex.findall(f"[{t._SINGLETONS}]", every))
+        assert len(singletons) > 15_000
+        joining = regex.findall(
+            r"[\r\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}"
+            r"\p{GCB=L}\p{GCB=V}\p{GCB=T}\p{GCB=Regional_Indicator}]",
+            singletons,
+        )
+        assert joining == []

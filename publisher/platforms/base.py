@@ -23,8 +23,17 @@ class Rules(Protocol):
     limit: int
     unit: str  # what ``length`` counts, for people: "weighted characters", "graphemes"
 
+    @property
+    def limits(self) -> tuple[int, ...]:
+        """The limit of each measure: (weighted length,) on X, (graphemes, bytes) on Bluesky."""
+        ...
+
     def length(self, text: str) -> int:
         """The length of ``text`` as the platform counts it, once rendered."""
+        ...
+
+    def measures(self, text: str) -> tuple[int, ...]:
+        """Every measure the platform limits, in the order of ``limits``. Additive over words."""
         ...
 
     def problems(self, text: str) -> list[str]:

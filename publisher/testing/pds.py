@@ -104,25 +104,28 @@ def start_pds(
     if password:
         env["PDS_PASSWORD"] = password
     began = time.monotonic()
+    # own session: node (and, on a first run, setup's npm/node-gyp) live in group ``proc.pid``
+    proc = subprocess.Popen(
+        [str(script), str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            [str(script), str(port)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            start_new_session=True,  # node inherits this group: stop_pds kills the whole group
-            check=False,
-        )
-    except subprocess.TimeoutExpired as e:
-        raise RuntimeError(f"{script} {port} did not finish in {timeout} s") from e
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
+        proc.communicate()
+        raise RuntimeError(f"{script} {port} did not finish in {timeout} s") from None
     if proc.returncode != 0:
-        raise RuntimeError(
-            f"{script} {port} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
-        )
-    lines = [line for line in proc.stdout.splitlines() if line.strip().startswith("{")]
+        _kill_group(proc.pid)
+        raise RuntimeError(f"{script} {port} failed (exit {proc.returncode}):\n{stderr[-4000:]}")
+    lines = [line for line in stdout.splitlines() if line.strip().startswith("{")]
     if not lines:
-        raise RuntimeError(f"{script} printed no JSON line:\n{proc.stdout}\n{proc.stderr}")
+        _kill_group(proc.pid)
+        raise RuntimeError(f"{script} printed no JSON line:\n{stdout}\n{stderr}")
     data = json.loads(lines[-1])
     pid = int(data["pid"])
     try:
@@ -139,6 +142,13 @@ def start_pds(
         port=port,
         started_in=time.monotonic() - began,
     )
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL every process of a group this module started (never the caller's own group)."""
+    if pgid != os.getpgrp():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:

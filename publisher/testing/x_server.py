@@ -75,7 +75,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-__all__ = ["FakeXServer"]
+__all__ = ["DUPLICATE_DETAIL", "REPLY_TARGET_DETAIL", "FakeXServer", "oauth1_signature"]
 
 TWITTER_EPOCH_MS = 1288834974657
 WINDOW_SECONDS = 15 * 60
@@ -416,8 +416,11 @@ class FakeXServer:
 
     # ------------------------------------------------------------------- control
 
-    def fail_next(self, kind: str, *, count: int = 1, **opts: Any) -> None:
-        """Make the next ``count`` POST /2/tweets requests fail as ``kind`` (see the module doc)."""
+    def fail_next(self, kind: str, *, count: int = 1, after: int = 0, **opts: Any) -> None:
+        """Make the next ``count`` POST /2/tweets requests fail as ``kind`` (see the module doc).
+
+        With ``after=N`` the next N posts go through normally first (a fault on post N+1).
+        """
         allowed = _FAULT_OPTS.get(kind)
         if allowed is None:
             raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(_FAULT_OPTS)}")
@@ -427,6 +430,8 @@ class FakeXServer:
         if count < 1:
             raise ValueError("count must be >= 1")
         with self._lock:
+            for _ in range(after):
+                self._faults.append(_Fault("pass", {}))
             for _ in range(count):
                 self._faults.append(_Fault(kind, dict(opts)))
 
@@ -467,7 +472,7 @@ class FakeXServer:
         if method == "POST" and path == "/2/tweets":
             with self._lock:
                 fault = self._faults.popleft() if self._faults else None
-            if fault is not None:
+            if fault is not None and fault.kind != "pass":
                 return self._faulted(fault, path, params, headers, body)
             return self._create(path, params, headers, body)
 

@@ -1,0 +1,362 @@
+"""Posting to X through the real tweepy client against a local server that answers like X.
+
+Each fault leaves the server holding exactly the thread's posts, in one reply chain, none twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from publisher import runner
+from publisher.config import RetrySettings, Settings, x_credentials
+from publisher.filequeue import FileQueue, QueueItem, read_item
+from publisher.platforms import rules_for
+from publisher.platforms.x_adapter import XAdapter
+from publisher.retry import FakeClock
+from publisher.testing.x_server import FakeXServer
+
+CANARY = {
+    "X_API_KEY": "canary-consumer-key-5b1f",
+    "X_API_SECRET": "canary-consumer-secret-9e2d7c",
+    "X_ACCESS_TOKEN": "canary-access-token-41aa",
+    "X_ACCESS_TOKEN_SECRET": "canary-token-secret-77c3e0",
+}
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+POSTS = [f"Post {i} of a five-post thread about mean flows. 평균 속도 {i}" for i in range(1, 6)]
+
+
+@pytest.fixture
+def x_server() -> Iterator[FakeXServer]:
+    server = FakeXServer(
+        consumer_key=CANARY["X_API_KEY"],
+        consumer_secret=CANARY["X_API_SECRET"],
+        access_token=CANARY["X_ACCESS_TOKEN"],
+        access_token_secret=CANARY["X_ACCESS_TOKEN_SECRET"],
+    )
+    server.start()
+    yield server
+    server.stop()
+    assert server.errors == []
+
+
+@pytest.fixture
+def x_env(x_server: FakeXServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    env = {**CANARY, "X_API_BASE_URL": x_server.base_url}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def _settings(budget: float = 300, timeout: float = 5) -> Settings:
+    return Settings(
+        platforms=["x"],
+        retry=RetrySettings(
+            budget_seconds=budget, initial_wait=1, max_wait=10, timeout_seconds=timeout
+        ),
+    )
+
+
+def _queue(tmp_path: Path, posts: list[str] = POSTS) -> FileQueue:
+    queue = FileQueue(tmp_path / "queue")
+    queue.save(
+        QueueItem(
+            id="2025-05-20-mean-flows",
+            platform="x",
+            title="Mean Flows",
+            not_before=NOW,
+            created=NOW,
+            posts=posts,
+        )
+    )
+    return queue
+
+
+def _run(
+    queue: FileQueue, settings: Settings, now: dt.datetime = NOW, clock: FakeClock | None = None
+) -> runner.RunReport:
+    clock = clock or FakeClock(t=time.time())
+    creds = x_credentials()
+    return runner.run(
+        queue,
+        settings,
+        rules_for(settings.format),
+        lambda p: XAdapter(creds, timeout=settings.retry.timeout_seconds),
+        now,
+        clock,
+    )
+
+
+def _assert_one_chain(server: FakeXServer, texts: list[str]) -> None:
+    tweets = sorted(server.tweets, key=lambda t: int(t["id"]))
+    assert [t["text"] for t in tweets] == texts
+    assert tweets[0]["in_reply_to_tweet_id"] is None
+    for parent, child in zip(tweets, tweets[1:], strict=False):
+        assert child["in_reply_to_tweet_id"] == parent["id"]
+
+
+def _item(queue: FileQueue) -> QueueItem:
+    return read_item(queue.paths()[0]).item
+
+
+class TestPosting:
+    """A thread goes out as a reply chain and is recorded post by post."""
+
+    def test_thread_posted_and_recorded(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """Five posts, each replying to the one before; ids and URLs in the queue file."""
+        queue = _queue(tmp_path)
+        report = _run(queue, _settings())
+        assert report.exit_code == 0
+        _assert_one_chain(x_server, POSTS)
+        item = _item(queue)
+        assert item.status == "posted"
+        assert [r.id for r in item.posted] == [t["id"] for t in x_server.tweets]
+        assert all(r.url.startswith("https://x.com/") for r in item.posted)
+
+    def test_one_create_per_post(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """Without faults, one HTTP request per post and nothing else."""
+        _run(_queue(tmp_path), _settings())
+        assert [(r["method"], r["path"]) for r in x_server.requests] == [("POST", "/2/tweets")] * 5
+
+    def test_second_run_posts_nothing(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """A posted thread is never posted again."""
+        queue = _queue(tmp_path)
+        _run(queue, _settings())
+        report = _run(queue, _settings(), now=NOW + dt.timedelta(hours=1))
+        assert report.sent == [] and len(x_server.tweets) == 5
+
+
+class TestFaults:
+    """Transient faults are retried; unknown outcomes are looked up, never posted blindly."""
+
+    @pytest.mark.parametrize(
+        ("kind", "opts"),
+        [
+            ("429", {"reset_in": 2}),
+            ("429", {"reset_in": 2, "daily": True}),
+            ("500", {}),
+            ("503", {}),
+            ("500", {"after_commit": True}),
+            ("503", {"after_commit": True}),
+            ("drop", {}),
+            ("drop", {"after_commit": True}),
+        ],
+        ids=[
+            "429",
+            "429-daily",
+            "500",
+            "503",
+            "500-after-commit",
+            "503-after-commit",
+            "drop",
+            "drop-after-commit",
+        ],
+    )
+    def test_fault_on_third_post(
+        self,
+        tmp_path: Path,
+        x_server: FakeXServer,
+        x_env: dict[str, str],
+        kind: str,
+        opts: dict[str, object],
+    ) -> None:
+        """The fault hits post 3; the run still ends with exactly the five posts, chained."""
+        queue = _queue(tmp_path)
+        x_server.fail_next(kind, after=2, **opts)
+        clock = FakeClock(t=time.time())
+        report = _run(queue, _settings(), clock=clock)
+        assert report.exit_code == 0, report.failed
+        _assert_one_chain(x_server, POSTS)
+        assert _item(queue).status == "posted"
+        if kind == "429":
+            assert max(clock.waits) >= 1.0  # never sooner than the announced reset
+
+    def test_timeout_then_lookup(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """A post whose answer never came is looked up (or caught as duplicate), not made twice."""
+        queue = _queue(tmp_path)
+        x_server.fail_next("slow", delay=1.0)
+        report = _run(queue, _settings(timeout=0.3))
+        x_server.wait_idle(5)
+        assert report.exit_code == 0, report.failed
+        _assert_one_chain(x_server, POSTS)
+
+    def test_reset_beyond_budget_defers(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """A reset past the run's budget: the thread waits until then and the run ends cleanly."""
+        queue = _queue(tmp_path)
+        x_server.fail_next("429", reset_in=3600)
+        clock = FakeClock(t=time.time())
+        report = _run(queue, _settings(budget=60), clock=clock)
+        assert report.exit_code == 0 and report.sent == []
+        item = _item(queue)
+        assert item.status == "pending"
+        assert item.not_before.timestamp() >= time.time() + 3500
+        later = item.not_before + dt.timedelta(seconds=1)
+        report = _run(queue, _settings(), now=later)
+        assert report.exit_code == 0
+        _assert_one_chain(x_server, POSTS)
+
+    def test_bad_request_not_retried(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """An over-long post (400 from X) fails the thread with the reason; no retry."""
+        queue = _queue(tmp_path)
+        report = runner.RunReport(runner.Plan())
+        adapter = XAdapter(x_credentials(), timeout=5)
+        from publisher.errors import PermanentError
+
+        with pytest.raises(PermanentError) as info:
+            adapter.post({"text": "가" * 141}, thread_key="k", index=0, root=None, parent=None)
+        assert "400" in str(info.value)
+        assert len([r for r in x_server.requests if r["method"] == "POST"]) == 1
+        del queue, report
+
+    def test_duplicate_not_found_fails_thread(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """X says duplicate but the post is not a reply where we expect it: failed, with a reason."""
+        adapter = XAdapter(x_credentials(), timeout=5)
+        adapter.post({"text": POSTS[1]}, thread_key="other", index=0, root=None, parent=None)
+        queue = _queue(tmp_path)
+        report = _run(queue, _settings())
+        assert report.exit_code == 1
+        item = _item(queue)
+        assert item.status == "failed" and len(item.posted) == 1
+        assert "duplicate" in (item.reason or "") and "publisher retry" in (item.reason or "")
+
+
+class TestCrash:
+    """SIGKILL after each post of a five-post thread, then a rerun: no post twice, none lost."""
+
+    @pytest.mark.parametrize("after", [1, 2, 3, 4, 5])
+    def test_kill_and_rerun(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str], after: int
+    ) -> None:
+        """The rerun continues the thread from the last recorded post (or finds the unrecorded one)."""
+        queue = _queue(tmp_path)
+        config = tmp_path / "publisher.toml"
+        config.write_text('platforms = ["x"]\n', encoding="utf-8")
+        env = {**os.environ, **x_env}
+        args = [
+            sys.executable,
+            "-m",
+            "publisher",
+            "--queue",
+            str(queue.root),
+            "--config",
+            str(config),
+            "--now",
+            NOW.isoformat(),
+        ]
+        proc = subprocess.Popen(
+            args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 30
+        while len(x_server.tweets) < after and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=10)
+        assert len(x_server.tweets) >= after
+        rerun = subprocess.run(
+            args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert rerun.returncode == 0, rerun.stderr
+        _assert_one_chain(x_server, POSTS)
+        for text in (
+            out.decode(),
+            err.decode(),
+            rerun.stdout,
+            rerun.stderr,
+            *(p.read_text(encoding="utf-8") for p in queue.paths()),
+        ):
+            for secret in CANARY.values():
+                assert secret not in text
+
+
+class TestSecrets:
+    """Canary secrets never appear in output, queue files or error messages."""
+
+    def test_auth_failure_message_is_clean(
+        self,
+        tmp_path: Path,
+        x_server: FakeXServer,
+        x_env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A 401 (wrong secret) fails the thread; the CLI output and queue file hold no secret."""
+        monkeypatch.setenv("X_API_SECRET", "canary-wrong-secret-0000")
+        queue = _queue(tmp_path)
+        config = tmp_path / "publisher.toml"
+        config.write_text('platforms = ["x"]\n', encoding="utf-8")
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "publisher",
+                "--queue",
+                str(queue.root),
+                "--config",
+                str(config),
+                "--now",
+                NOW.isoformat(),
+            ],
+            env=dict(os.environ),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 1
+        assert "401" in done.stderr
+        texts = [done.stdout, done.stderr, *(p.read_text(encoding="utf-8") for p in queue.paths())]
+        for secret in [*CANARY.values(), "canary-wrong-secret-0000"]:
+            assert all(secret not in t for t in texts)
+        assert "Traceback" not in done.stderr
+
+    def test_missing_credential_named(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A missing variable for an enabled platform: exit 2, the variable named, nothing sent."""
+        queue = _queue(tmp_path)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "BLUESKY_"))}
+        env.update({k: v for k, v in CANARY.items() if k != "X_ACCESS_TOKEN"})
+        config = tmp_path / "publisher.toml"
+        config.write_text('platforms = ["x"]\n', encoding="utf-8")
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "publisher",
+                "--queue",
+                str(queue.root),
+                "--config",
+                str(config),
+            ],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2
+        assert "X_ACCESS_TOKEN" in done.stderr and "Traceback" not in done.stderr
+        assert _item(queue).status == "pending"
