@@ -6,6 +6,7 @@ Each fault leaves the server holding exactly the thread's posts, in one reply ch
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import signal
 import subprocess
@@ -99,7 +100,7 @@ def _assert_one_chain(server: FakeXServer, texts: list[str]) -> None:
     tweets = sorted(server.tweets, key=lambda t: int(t["id"]))
     assert [t["text"] for t in tweets] == texts
     assert tweets[0]["in_reply_to_tweet_id"] is None
-    for parent, child in zip(tweets, tweets[1:], strict=False):
+    for parent, child in itertools.pairwise(tweets):
         assert child["in_reply_to_tweet_id"] == parent["id"]
 
 
@@ -217,8 +218,6 @@ class TestFaults:
         self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
     ) -> None:
         """An over-long post (400 from X) fails the thread with the reason; no retry."""
-        queue = _queue(tmp_path)
-        report = runner.RunReport(runner.Plan())
         adapter = XAdapter(x_credentials(), timeout=5)
         from publisher.errors import PermanentError
 
@@ -226,12 +225,11 @@ class TestFaults:
             adapter.post({"text": "가" * 141}, thread_key="k", index=0, root=None, parent=None)
         assert "400" in str(info.value)
         assert len([r for r in x_server.requests if r["method"] == "POST"]) == 1
-        del queue, report
 
     def test_duplicate_not_found_fails_thread(
         self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
     ) -> None:
-        """X says duplicate but the post is not a reply where we expect it: failed, with a reason."""
+        """X says duplicate but the post is not where we expect it: failed, with a reason."""
         adapter = XAdapter(x_credentials(), timeout=5)
         adapter.post({"text": POSTS[1]}, thread_key="other", index=0, root=None, parent=None)
         queue = _queue(tmp_path)
@@ -249,7 +247,7 @@ class TestCrash:
     def test_kill_and_rerun(
         self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str], after: int
     ) -> None:
-        """The rerun continues the thread from the last recorded post (or finds the unrecorded one)."""
+        """The rerun continues from the last recorded post (or finds the unrecorded one)."""
         queue = _queue(tmp_path)
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["x"]\n', encoding="utf-8")

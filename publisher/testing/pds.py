@@ -219,6 +219,7 @@ class _Rule:
     delay: float
     forward: bool
     reset_in: int
+    after: int = 0  # matching requests to let through before the fault
 
 
 @dataclass
@@ -258,8 +259,11 @@ class FaultProxy:
         delay: float = 5.0,
         forward: bool = False,
         reset_in: int = 30,
+        after: int = 0,
     ) -> None:
         """Fail the next ``count`` requests whose path contains ``path_contains``.
+
+        With ``after=N`` the next N matching requests go through first (a fault on the N+1th).
 
         ``500_after_commit``: forward, then answer 500 instead of the PDS's answer.
         ``500`` / ``503``: answer that status without forwarding.
@@ -271,7 +275,7 @@ class FaultProxy:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
-            self._rules.append(_Rule(kind, count, path_contains, delay, forward, reset_in))
+            self._rules.append(_Rule(kind, count, path_contains, delay, forward, reset_in, after))
 
     def clear(self) -> None:
         with self._lock:
@@ -305,6 +309,9 @@ class FaultProxy:
         with self._lock:
             for rule in self._rules:
                 if rule.count > 0 and rule.path_contains in path:
+                    if rule.after > 0:
+                        rule.after -= 1
+                        return None
                     rule.count -= 1
                     if rule.count == 0:
                         self._rules.remove(rule)

@@ -1,0 +1,319 @@
+"""The scheduled run against the real local Bluesky PDS (and the local X server): end to end,
+under faults injected on the wire, and after SIGKILL. No method of atproto or tweepy is mocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from publisher import runner
+from publisher.config import RetrySettings, Settings
+from publisher.filequeue import FileQueue, QueueItem, read_item
+from publisher.platforms import rules_for
+from publisher.platforms.bluesky_adapter import BlueskyAdapter
+from publisher.retry import FakeClock
+from publisher.testing.pds import FaultProxy, PdsInfo
+from publisher.testing.x_server import FakeXServer
+
+pytestmark = pytest.mark.pds
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+X_CANARY = {
+    "X_API_KEY": "bsky-suite-consumer-key-1a2b",
+    "X_API_SECRET": "bsky-suite-consumer-secret-3c4d",
+    "X_ACCESS_TOKEN": "bsky-suite-access-token-5e6f",
+    "X_ACCESS_TOKEN_SECRET": "bsky-suite-token-secret-7a8b",
+}
+
+
+def records(pds: PdsInfo) -> list[dict[str, Any]]:
+    """Every post record of the account, read straight from the PDS."""
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"repo": pds.did, "collection": "app.bsky.feed.post", "limit": "100"}
+        if cursor:
+            params["cursor"] = cursor
+        r = httpx.get(f"{pds.url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=10)
+        r.raise_for_status()
+        body = r.json()
+        out.extend(body["records"])
+        cursor = body.get("cursor")
+        if not cursor or not body["records"]:
+            return out
+
+
+def _thread_records(pds: PdsInfo, marker: str) -> list[dict[str, Any]]:
+    found = [r for r in records(pds) if marker in r["value"]["text"]]
+    return sorted(found, key=lambda r: r["value"]["text"])
+
+
+def _posts(marker: str) -> list[str]:
+    return [f"{marker} post {i}: 평균 속도를 추정하는 방식 #diffusion" for i in range(1, 6)]
+
+
+def _assert_chain(found: list[dict[str, Any]], texts: list[str]) -> None:
+    """Exactly these posts, in one reply chain, none twice."""
+    by_text = {r["value"]["text"]: r for r in found}
+    assert len(found) == len(by_text) == len(texts)
+    chain = [by_text[t] for t in texts]
+    assert "reply" not in chain[0]["value"]
+    for parent, child in itertools.pairwise(chain):
+        reply = child["value"]["reply"]
+        assert reply["root"]["uri"] == chain[0]["uri"]
+        assert reply["parent"]["uri"] == parent["uri"]
+        assert reply["parent"]["cid"] == parent["cid"]
+
+
+def _queue(root: Path, marker: str) -> FileQueue:
+    queue = FileQueue(root)
+    queue.save(
+        QueueItem(
+            id=f"t-{marker}",
+            platform="bluesky",
+            title=marker,
+            not_before=NOW,
+            created=NOW,
+            posts=_posts(marker),
+        )
+    )
+    return queue
+
+
+def _settings() -> Settings:
+    return Settings(
+        platforms=["bluesky"], retry=RetrySettings(budget_seconds=300, timeout_seconds=2)
+    )
+
+
+def _run(queue: FileQueue, pds: PdsInfo, service: str, now: dt.datetime = NOW) -> runner.RunReport:
+    settings = _settings()
+
+    def adapter(platform: str) -> BlueskyAdapter:
+        return BlueskyAdapter(
+            pds.handle, SecretStr(pds.password), service, timeout=2, pin_service=True
+        )
+
+    return runner.run(
+        queue, settings, rules_for(settings.format), adapter, now, FakeClock(t=time.time())
+    )
+
+
+class TestFaults:
+    """A fault on post 3 of 5: after the run (and a rerun if deferred) the thread is there once."""
+
+    @pytest.mark.parametrize(
+        ("kind", "opts"),
+        [
+            ("429", {"reset_in": 2}),
+            ("500", {}),
+            ("503", {}),
+            ("500_after_commit", {}),
+            ("drop", {}),
+            ("drop", {"forward": True}),
+            ("slow", {"delay": 3.0}),
+        ],
+        ids=["429", "500", "503", "500-after-commit", "drop", "drop-after-forward", "timeout"],
+    )
+    def test_fault_on_third_post(
+        self, tmp_path: Path, pds: PdsInfo, fault_proxy: FaultProxy, kind: str, opts: dict[str, Any]
+    ) -> None:
+        """Retried or looked up, never posted twice; one login for the whole thread."""
+        marker = uuid.uuid4().hex[:10]
+        queue = _queue(tmp_path / "queue", marker)
+        fault_proxy.fail_next(kind, after=2, **opts)  # type: ignore[arg-type]
+        report = _run(queue, pds, fault_proxy.url)
+        if report.deferred:  # e.g. the budget ran out: the next run finishes it
+            report = _run(queue, pds, fault_proxy.url, now=NOW + dt.timedelta(hours=1))
+        assert report.exit_code == 0, report.failed
+        assert fault_proxy.faults, "the fault was not injected"
+        _assert_chain(_thread_records(pds, marker), _posts(marker))
+        item = read_item(queue.paths()[0]).item
+        assert item.status == "posted" and len(item.posted) == 5
+        assert all(r.uri and r.cid for r in item.posted)
+        assert fault_proxy.count("com.atproto.server.createSession") == 1
+
+    def test_rate_limit_beyond_budget_defers(
+        self, tmp_path: Path, pds: PdsInfo, fault_proxy: FaultProxy
+    ) -> None:
+        """A ratelimit-reset an hour away: the thread waits for it; the run ends cleanly."""
+        marker = uuid.uuid4().hex[:10]
+        queue = _queue(tmp_path / "queue", marker)
+        fault_proxy.fail_next("429", reset_in=3600)
+        report = _run(queue, pds, fault_proxy.url)
+        assert report.exit_code == 0 and report.sent == [] and report.deferred
+        item = read_item(queue.paths()[0]).item
+        assert item.status == "pending"
+        assert item.not_before.timestamp() >= time.time() + 3500
+        assert _thread_records(pds, marker) == []
+
+
+def _cli_env(pds: PdsInfo, x: FakeXServer | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "BLUESKY_"))}
+    env.update(
+        {
+            "BLUESKY_HANDLE": pds.handle,
+            "BLUESKY_APP_PASSWORD": pds.password,
+            "BLUESKY_SERVICE": pds.url,
+        }
+    )
+    if x is not None:
+        env.update({**X_CANARY, "X_API_BASE_URL": x.base_url})
+    return env
+
+
+class TestCrash:
+    """SIGKILL after each post of a five-post thread, then a rerun: the thread once, complete."""
+
+    @pytest.mark.parametrize("after", [1, 2, 3, 4, 5])
+    def test_kill_and_rerun(self, tmp_path: Path, pds: PdsInfo, after: int) -> None:
+        """The rerun reads the record in flight before creating it (same record key)."""
+        marker = uuid.uuid4().hex[:10]
+        queue = _queue(tmp_path / "queue", marker)
+        config = tmp_path / "publisher.toml"
+        config.write_text('platforms = ["bluesky"]\n', encoding="utf-8")
+        args = [
+            sys.executable,
+            "-m",
+            "publisher",
+            "--queue",
+            str(queue.root),
+            "--config",
+            str(config),
+            "--now",
+            NOW.isoformat(),
+        ]
+        env = _cli_env(pds)
+        proc = subprocess.Popen(
+            args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if len(_thread_records(pds, marker)) >= after:
+                break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=10)
+        rerun = subprocess.run(
+            args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert rerun.returncode == 0, rerun.stderr
+        _assert_chain(_thread_records(pds, marker), _posts(marker))
+        texts = [
+            out.decode(),
+            err.decode(),
+            rerun.stdout,
+            rerun.stderr,
+            *(p.read_text(encoding="utf-8") for p in queue.paths()),
+        ]
+        assert all(pds.password not in t for t in texts)
+
+
+@pytest.fixture
+def x_server() -> Iterator[FakeXServer]:
+    server = FakeXServer(
+        consumer_key=X_CANARY["X_API_KEY"],
+        consumer_secret=X_CANARY["X_API_SECRET"],
+        access_token=X_CANARY["X_ACCESS_TOKEN"],
+        access_token_secret=X_CANARY["X_ACCESS_TOKEN_SECRET"],
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+class TestEndToEnd:
+    """The example digest, enqueued and posted to both local servers by `publisher`."""
+
+    def test_example_posted_to_both_then_nothing(
+        self, tmp_path: Path, pds: PdsInfo, x_server: FakeXServer
+    ) -> None:
+        """Every thread lands once, right; a second run posts nothing."""
+        config = tmp_path / "publisher.toml"
+        config.write_text(
+            "[schedule]\nmax_threads_per_run = 50\n"
+            "[schedule.daily_posts]\nx = 1000\nbluesky = 1000\n",
+            encoding="utf-8",
+        )
+        env = _cli_env(pds, x_server)
+        base = [sys.executable, "-m", "publisher", "--config", str(config), "--queue", "queue"]
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*base[:3], *args, *base[3:]],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+
+        enqueued = cli("enqueue", str(EXAMPLE), "--now", NOW.isoformat())
+        assert enqueued.returncode == 0, enqueued.stderr
+        before = {r["uri"] for r in records(pds)}
+        later = (NOW + dt.timedelta(days=30)).isoformat()
+        first = cli("--now", later, "--json")
+        assert first.returncode == 0, first.stderr
+        posted = json.loads(first.stdout)["posted"]
+        queue = FileQueue(tmp_path / "queue")
+        items = [read_item(p).item for p in queue.paths()]
+        assert len(items) == 18 and all(i.status == "posted" for i in items)
+        assert len(posted) == sum(len(i.posts) for i in items)
+
+        rules = rules_for(Settings().format)
+        new = {r["uri"]: r for r in records(pds) if r["uri"] not in before}
+        for item in (i for i in items if i.platform == "bluesky"):
+            chain = [new[record.uri] for record in item.posted]  # type: ignore[index]
+            for text, record in zip(item.posts, chain, strict=True):
+                want = rules["bluesky"].payload(text)
+                value = record["value"]
+                assert value["text"] == want["text"]
+                assert value["langs"] == want["langs"]
+                got_facets = [
+                    {
+                        "index": {k: v for k, v in f["index"].items() if k != "$type"},
+                        "features": f["features"],
+                    }
+                    for f in value.get("facets", [])
+                ]
+                assert got_facets == want.get("facets", [])
+            for parent, child in itertools.pairwise(chain):
+                assert child["value"]["reply"]["parent"]["uri"] == parent["uri"]
+                assert child["value"]["reply"]["root"]["uri"] == chain[0]["uri"]
+        x_items = [i for i in items if i.platform == "x"]
+        assert sorted(t["text"] for t in x_server.tweets) == sorted(
+            p for i in x_items for p in i.posts
+        )
+
+        second = cli("--now", later)
+        assert second.returncode == 0, second.stderr
+        assert "nothing was due" in second.stdout
+        assert len(records(pds)) == len(before) + len(new)
+        assert len(x_server.tweets) == sum(len(i.posts) for i in x_items)
+        for text in (
+            enqueued.stdout,
+            first.stdout,
+            first.stderr,
+            second.stdout,
+            *(p.read_text(encoding="utf-8") for p in queue.paths()),
+        ):
+            assert pds.password not in text
+            assert all(secret not in text for secret in X_CANARY.values())
