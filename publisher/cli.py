@@ -214,8 +214,9 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from publisher.config import load_settings
+    from publisher.config import load_env, load_settings
 
+    load_env()
     return load_settings(args.config)
 
 
@@ -285,10 +286,9 @@ def _run(args: argparse.Namespace) -> int:
             _append(args.summary, run_summary(report, rules, dry_run=True))
         return report.exit_code
 
-    from publisher.config import check_credentials, load_env
+    from publisher.config import check_credentials
     from publisher.platforms import ADAPTERS
 
-    load_env()
     check_credentials(list(settings.platforms))
     with queue.lock():
         report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)

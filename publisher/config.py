@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -123,18 +124,27 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.exists():
         if explicit:
             raise InputError.one(path, None, "config file not found")
-        return Settings()
+        return _validate({}, "PUBLISHER_PLATFORMS")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputError.one(path, line, f"not valid TOML: {exc}") from None
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else None
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise InputError.one(path, line, f"not valid TOML: {message}") from None
+    return _validate(raw, str(path))
+
+
+def _validate(raw: dict[str, object], where: str) -> Settings:
+    override = os.environ.get("PUBLISHER_PLATFORMS")
+    if override is not None:  # e.g. in .env: PUBLISHER_PLATFORMS=bluesky
+        raw = {**raw, "platforms": [p.strip() for p in override.split(",") if p.strip()]}
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
         raise InputError(
             [
-                Problem(str(path), None, f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
+                Problem(where, None, f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
                 for e in exc.errors()
             ]
         ) from None
