@@ -179,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PublisherError as exc:
         print(f"publisher: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # e.g. `publisher --dry-run | head`
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("publisher: interrupted", file=sys.stderr)
         return 130
@@ -537,6 +540,7 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                     if item.status != "held":
                         raise InputError.one(path, None, f"not held (status {item.status})")
                     item.status = "posting" if item.posted else "pending"
+                    item.reason = None
                 else:
                     if item.status == "posted":
                         raise InputError.one(path, None, "already posted: nothing to retry")

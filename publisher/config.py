@@ -92,7 +92,12 @@ class Settings(_Section):
     retry: RetrySettings = RetrySettings()
 
 
-class XCredentials(_Section):
+class _Credentials(_Section):
+    # Built on first use: a dry run never needs them.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class XCredentials(_Credentials):
     api_key: SecretStr
     api_secret: SecretStr
     access_token: SecretStr
@@ -100,7 +105,7 @@ class XCredentials(_Section):
     base_url: str = "https://api.twitter.com"
 
 
-class BlueskyCredentials(_Section):
+class BlueskyCredentials(_Credentials):
     handle: str
     app_password: SecretStr
     service: str = "https://bsky.social"
@@ -152,9 +157,12 @@ def _validate(raw: dict[str, object], where: str) -> Settings:
 
 def load_env(dotenv_path: Path | None = None) -> None:
     """Load ``.env`` into the environment; variables already set win."""
+    path = dotenv_path or Path(".env")
+    if not path.is_file():
+        return
     from dotenv import load_dotenv
 
-    load_dotenv(dotenv_path or Path(".env"), override=False)
+    load_dotenv(path, override=False)
 
 
 def x_credentials() -> XCredentials:

@@ -16,8 +16,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import regex
-
 from publisher import text as textlib
 from publisher.config import FormatSettings
 from publisher.errors import FormatError, InputError, Problem
@@ -35,7 +33,6 @@ _NOT_SENTENCE_END = frozenset(
 )
 _INITIAL = re.compile(r"^\(?[A-Z]\.$")
 _WORD = re.compile(r"\S+")
-_GRAPHEME = regex.compile(r"\X")
 
 
 @dataclass(frozen=True)
@@ -208,6 +205,13 @@ def _number(post: str, index: int, total: int, options: FormatSettings) -> str:
     return post + _suffix(index, total, options)
 
 
+def _graphemes(text: str) -> list[str]:
+    import regex  # only for words longer than a post: keeps `--dry-run` start-up light
+
+    found: list[str] = regex.findall(r"\X", text)
+    return found
+
+
 def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) -> list[Atom]:
     """A word longer than a post: cut between graphemes, never inside a URL or hashtag."""
     if atom.unbreakable:
@@ -225,11 +229,11 @@ def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) 
         first = False
 
     for span in textlib.extract_urls(atom.text):
-        for g in _GRAPHEME.findall(atom.text[cursor : span.start]):
+        for g in _graphemes(atom.text[cursor : span.start]):
             add(g, False)
         add(atom.text[span.start : span.end], True)
         cursor = span.end
-    for g in _GRAPHEME.findall(atom.text[cursor:]):
+    for g in _graphemes(atom.text[cursor:]):
         add(g, False)
     for piece in pieces:
         if any(m > c for m, c in zip(rules.measures(piece.text), caps, strict=True)):

@@ -83,7 +83,7 @@ def post(name: str, k: int) -> str:
 
 
 def env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if k != "PUBLISHER_CONFIG"}
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
     return {**base, **extra}
 
 

@@ -130,7 +130,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_CONFIG"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
     return subprocess.run(
         [sys.executable, "-m", "publisher", *args],
         cwd=cwd,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -251,6 +252,7 @@ class TestEnqueueCli:
                 "2025-05-20T11:00",
             ],
             cwd=tmp_path,
+            env={k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")},
             capture_output=True,
             text=True,
             timeout=60,

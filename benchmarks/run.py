@@ -1,0 +1,982 @@
+"""Benchmarks of `publisher`: one command, `python benchmarks/run.py`, run from anywhere.
+
+Prints every figure as it goes and writes ``benchmarks/RESULTS.md`` (the machine, the figures,
+each goal met or not and, when not, what limits it). Five parts:
+
+1. cold start of ``publisher --dry-run examples/digest-2025-05-20.txt`` beside
+   ``python -c "import pydantic"`` and ``python -c "import atproto"`` (fresh processes, medians);
+2. formatter throughput over a seeded synthetic corpus (``corpus.py``), on one core, and its
+   growth with the length of the comments (1x, 4x, 16x);
+3. compactness of the threads of that corpus against lower bounds on the number of posts;
+4. ``publisher status`` and ``publisher --dry-run`` over a queue of 10,000 files;
+5. posting through the real adapters with ``runner.run``: X against ``FakeXServer``, Bluesky
+   against the real local PDS (``tools/local-pds``) behind ``FaultProxy``.
+
+Needs only ``pip install -e '.[test]'``; the PDS installs itself on first start (Node 22, about
+5 minutes once). ``--skip-pds`` leaves the Bluesky part out; ``--quick`` runs smaller sizes (for
+trying the script; its RESULTS.md says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import math
+import os
+import platform
+import pstats
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from corpus import entry_chars, make_corpus
+from pydantic import SecretStr
+
+from publisher import runner
+from publisher.config import (
+    FormatSettings,
+    RetrySettings,
+    ScheduleSettings,
+    Settings,
+    XCredentials,
+)
+from publisher.filequeue import FileQueue, PostRecord, QueueItem, render, text_sha
+from publisher.formatter import format_thread
+from publisher.models import DigestEntry, Thread
+from publisher.platforms import rules_for
+from publisher.platforms.base import Adapter, PostRef, Rules
+from publisher.retry import FakeClock
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
+RESULTS = HERE / "RESULTS.md"
+PLATFORMS = ("x", "bluesky")
+
+GOAL_COLD_RATIO = 2.0  # dry run / import pydantic
+GOAL_ENTRIES_PER_S = 2000.0
+GOAL_QUEUE_S = 1.0
+LINEAR_TOLERANCE = 1.5  # µs per 1,000 chars at 16x within 1.5x of 1x counts as linear
+
+QUEUE_NOW = "2025-08-01T12:00:00+09:00"
+
+
+class Report:
+    """Collects the Markdown of RESULTS.md while printing the same figures to the terminal."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.goals: list[tuple[str, str, str, bool | None]] = []
+
+    def heading(self, text: str) -> None:
+        print(f"\n== {text}", flush=True)
+        self.lines += ["", f"## {text}", ""]
+
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+        self.lines.append(text)
+
+    def md(self, text: str) -> None:
+        """Only in RESULTS.md (tables, notes)."""
+        self.lines.append(text)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+        for k, row in enumerate(cells):
+            print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+            if k == 0:
+                print("  " + "  ".join("-" * w for w in widths))
+        self.lines.append("| " + " | ".join(cells[0]) + " |")
+        self.lines.append("|" + "|".join("---" for _ in header) + "|")
+        self.lines.extend("| " + " | ".join(row) + " |" for row in cells[1:])
+        self.lines.append("")
+        flush()
+
+    def code(self, text: str) -> None:
+        print(text, flush=True)
+        self.lines += ["```", text.rstrip("\n"), "```", ""]
+
+    def goal(self, name: str, target: str, measured: str, met: bool | None) -> None:
+        self.goals.append((name, target, measured, met))
+        verdict = {True: "met", False: "NOT MET", None: "not measured"}[met]
+        print(f"  goal: {name}: {target}; measured {measured} -> {verdict}", flush=True)
+
+
+def flush() -> None:
+    sys.stdout.flush()
+
+
+# ---- the machine ------------------------------------------------------------------------------
+
+
+def machine() -> list[tuple[str, str]]:
+    cpu = "unknown"
+    with_cpuinfo = Path("/proc/cpuinfo")
+    if with_cpuinfo.exists():
+        for line in with_cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    os_name = platform.platform()
+    release = Path("/etc/os-release")
+    if release.exists():
+        for line in release.read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = f"{line.split('=', 1)[1].strip(chr(34))} ({platform.platform()})"
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    commit = _git("rev-parse", "--short", "HEAD")
+    if commit and _git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    return [
+        ("CPU", cpu),
+        ("cores", f"{os.cpu_count()} logical, {usable} usable by this process"),
+        ("memory", memory),
+        ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("OS", os_name),
+        ("date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("commit", commit or "unknown"),
+    ]
+
+
+def _git(*args: str) -> str:
+    git = shutil.which("git")
+    if not git:
+        return ""
+    done = subprocess.run(
+        [git, *args], cwd=REPO, capture_output=True, text=True, check=False, timeout=30
+    )
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def publisher_command() -> list[str]:
+    """The installed console script next to this interpreter (not a shim), else `-m publisher`."""
+    script = Path(sys.executable).parent / "publisher"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("publisher")
+    return [found] if found else [sys.executable, "-m", "publisher"]
+
+
+def wall(argv: Sequence[str], *, ok: Sequence[int] = (0,)) -> float:
+    """Wall time of one fresh process, stdout to /dev/null; fails loudly on an unexpected exit."""
+    began = time.perf_counter()
+    done = subprocess.run(
+        list(argv), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+    )
+    took = time.perf_counter() - began
+    if done.returncode not in ok:
+        tail = done.stderr.decode(errors="replace")[-2000:]
+        raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}:\n{tail}")
+    return took
+
+
+def medians(commands: dict[str, list[str]], runs: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Run the commands round-robin (so drift hits all alike); every wall time per command."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for k in range(warmup + runs):
+        for name, argv in commands.items():
+            took = wall(argv)
+            if k >= warmup:
+                times[name].append(took)
+    return times
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def top_functions(profile: pstats.Stats, key: str, count: int) -> str:
+    out = io.StringIO()
+    profile.stream = out  # type: ignore[attr-defined]
+    profile.strip_dirs().sort_stats(key).print_stats(count)
+    lines = out.getvalue().splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    return "\n".join(line for line in lines[start:] if line.strip())
+
+
+def import_breakdown(argv: list[str]) -> tuple[list[tuple[str, int, int]], int]:
+    """(module, self µs, cumulative µs) of the top-level imports of one run, and their sum."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    rows: list[tuple[str, int, int]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        try:
+            own, cumulative, name = line.removeprefix("import time:").split("|")
+            rows.append((name.rstrip(), int(own), int(cumulative)))
+        except ValueError:
+            continue  # the header line
+    top = [(n.strip(), o, c) for n, o, c in rows if not n.startswith("  ")]
+    return top, sum(c for _, _, c in top)
+
+
+# ---- 1. cold start ----------------------------------------------------------------------------
+
+
+def cold_start(rep: Report, runs: int) -> None:
+    rep.heading("1. Cold start")
+    cli = publisher_command()
+    py = sys.executable
+    dry = [*cli, "--dry-run", str(EXAMPLE.relative_to(REPO))]
+    commands = {
+        "python -c pass": [py, "-c", "pass"],
+        'python -c "import pydantic"': [py, "-c", "import pydantic"],
+        'python -c "import atproto"': [py, "-c", "import atproto"],
+        "publisher --dry-run examples/digest-2025-05-20.txt": dry,
+    }
+    rep.say(
+        f"Fresh processes, stdout to /dev/null, cwd = the repository; {runs} runs each after one "
+        f"warm-up, round-robin; `publisher` is `{cli[0]}`."
+    )
+    times = medians(commands, runs)
+    rows = []
+    for name, values in times.items():
+        rows.append(
+            (
+                f"`{name}`",
+                ms(statistics.median(values)),
+                ms(min(values)),
+                ms(max(values)),
+            )
+        )
+    rep.say()
+    rep.table(["command", "median", "min", "max"], rows)
+    med = {name: statistics.median(values) for name, values in times.items()}
+    dry_s = med["publisher --dry-run examples/digest-2025-05-20.txt"]
+    pyd_s = med['python -c "import pydantic"']
+    ratio = dry_s / pyd_s
+    rep.goal(
+        "cold start", "dry run <= 2x `import pydantic`", f"{ratio:.2f}x", ratio <= GOAL_COLD_RATIO
+    )
+    atproto_s = med['python -c "import atproto"']
+    rep.say(
+        f"Dry run / import pydantic = **{ratio:.2f}x** (goal <= {GOAL_COLD_RATIO:.0f}x); "
+        f"dry run / import atproto = {dry_s / atproto_s:.2f}x."
+    )
+
+    # Where the time of a dry run goes: interpreter, pydantic, publisher's modules, the work.
+    probe = (
+        "import time, io, contextlib\n"
+        "t0 = time.perf_counter()\n"
+        "import pydantic\n"
+        "t1 = time.perf_counter()\n"
+        "import publisher.config\n"
+        "t2 = time.perf_counter()\n"
+        "import publisher.cli, publisher.digest, publisher.formatter, publisher.platforms\n"
+        "t3 = time.perf_counter()\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = publisher.cli.main(['--dry-run', {str(EXAMPLE)!r}])\n"
+        "t4 = time.perf_counter()\n"
+        "print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, code)\n"
+    )
+    splits = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [py, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.split()
+        splits.append([float(v) for v in out[:4]])
+    pyd, config, rest, work = (statistics.median(s[k] for s in splits) for k in range(4))
+    bare = med["python -c pass"]
+    rep.say()
+    rep.say(f"Where the {ms(dry_s)} of the dry run go (in-process split, median of {runs}):")
+    rep.table(
+        ["step", "time"],
+        [
+            ("interpreter start (`python -c pass`)", ms(bare)),
+            ("`import pydantic` (lazy: no model machinery yet)", ms(pyd)),
+            ("`import publisher.config` (first pydantic models: builds their schemas)", ms(config)),
+            ("the other modules (cli, digest, models, formatter, platforms)", ms(rest)),
+            ("the work: read, validate, format 10 entries x 2 platforms, print", ms(work)),
+        ],
+    )
+    top, _ = import_breakdown(["-m", "publisher", *dry[len(cli) :]])
+    top.sort(key=lambda r: -r[2])
+    rep.say("Heaviest top-level imports of the dry run (`python -X importtime`):")
+    rep.table(
+        ["module", "cumulative", "self"],
+        [(f"`{n}`", f"{c / 1000:.1f} ms", f"{o / 1000:.1f} ms") for n, o, c in top[:8]],
+    )
+    if ratio > GOAL_COLD_RATIO:
+        budget = GOAL_COLD_RATIO * pyd_s
+        rep.say(
+            f"**Goal not met.** The goal allows {ms(budget)}; the dry run takes {ms(dry_s)}. "
+            f"What limits it: `import pydantic` alone is lazy ({ms(pyd)}), but the first "
+            f"`BaseModel` classes (`publisher.config`: settings; then `publisher.models`, "
+            f"`publisher.digest`) pull in pydantic's model machinery, `annotated_types`, the "
+            f"plugin loader (`importlib.metadata`) and build every schema: {ms(config)} for "
+            f"`publisher.config` and {ms(rest)} for the other modules, against {ms(work)} of "
+            "actual work. Meeting the goal means keeping model definitions off the dry-run "
+            "path (plain dataclasses for settings and digest entries there, or pydantic "
+            "imported only by the queue and the adapters); shaving the work alone cannot."
+        )
+
+
+# ---- 2. formatter throughput ------------------------------------------------------------------
+
+
+def pin_one_core() -> Callable[[], None]:
+    """Run on a single core; returns how to undo it."""
+    if not hasattr(os, "sched_setaffinity"):
+        return lambda: None
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    return lambda: os.sched_setaffinity(0, before)
+
+
+def format_all(
+    entries: list[DigestEntry], rules: dict[str, Any], options: FormatSettings
+) -> tuple[dict[str, float], dict[str, list[Thread]]]:
+    """Seconds per platform for formatting every entry, and the threads."""
+    seconds: dict[str, float] = {}
+    threads: dict[str, list[Thread]] = {}
+    for name in PLATFORMS:
+        platform_rules = rules[name]
+        began = time.perf_counter()
+        threads[name] = [format_thread(e, platform_rules, options) for e in entries]
+        seconds[name] = time.perf_counter() - began
+    return seconds, threads
+
+
+def throughput(
+    rep: Report, size: int, growth_size: int
+) -> tuple[list[DigestEntry], dict[str, list[Thread]]]:
+    rep.heading("2. Formatter throughput")
+    options = FormatSettings()
+    rules = rules_for(options)
+    began = time.perf_counter()
+    corpus = make_corpus(size)
+    made = time.perf_counter() - began
+    chars = [entry_chars(e) for e in corpus]
+    authors = [len(e.authors) for e in corpus]
+    paragraphs = [len(e.comment_ko) for e in corpus]
+    rep.say(
+        f"Synthetic corpus (`benchmarks/corpus.py`, seed 20250520): {size} entries, generated in "
+        f"{made:.1f} s (not timed below); per entry {statistics.mean(chars):.0f} characters on "
+        f"average (min {min(chars)}, max {max(chars)}: title, authors, URL, both comments, "
+        f"tags), {min(authors)}-{max(authors)} authors, {min(paragraphs)}-{max(paragraphs)} "
+        "paragraphs per comment, URLs and emoji in the comments, hashtags with '-'. Default "
+        "format settings (sections layout, fraction numbering)."
+    )
+    undo = pin_one_core()
+    try:
+        seconds, threads = format_all(corpus, rules, options)
+    finally:
+        undo()
+    total = sum(seconds.values())
+    rate = size / total
+    rows = [
+        (name, f"{seconds[name]:.2f} s", f"{size / seconds[name]:.0f}",
+         f"{sum(len(t.posts) for t in threads[name]) / size:.1f}")
+        for name in PLATFORMS
+    ]  # fmt: skip
+    rows.append(("both (x + bluesky per entry)", f"{total:.2f} s", f"{rate:.0f}", ""))
+    rep.say("One process pinned to one core (`sched_setaffinity`), `format_thread` per entry:")
+    rep.table(["platform", "time", "entries/s", "posts/thread"], rows)
+    rep.goal(
+        "formatter throughput",
+        f">= {GOAL_ENTRIES_PER_S:.0f} entries/s (both platforms)",
+        f"{rate:.0f} entries/s",
+        rate >= GOAL_ENTRIES_PER_S,
+    )
+
+    rep.say()
+    rep.say(
+        f"Growth with the comments' length: the first {growth_size} entries of the corpus with "
+        "every comment paragraph 1x, 4x and 16x as many sentences (same titles, authors, tags), "
+        "both platforms, one core:"
+    )
+    undo = pin_one_core()
+    rows = []
+    per_kchar: dict[int, float] = {}
+    try:
+        for scale in (1, 4, 16):
+            entries = make_corpus(growth_size, scale=scale)
+            n_chars = sum(entry_chars(e) for e in entries)
+            took, made_threads = format_all(entries, rules, options)
+            spent = sum(took.values())
+            per_kchar[scale] = spent / n_chars * 1e6 * 1000
+            posts = [len(t.posts) for name in PLATFORMS for t in made_threads[name]]
+            rows.append(
+                (
+                    f"{scale}x",
+                    f"{n_chars / growth_size:.0f}",
+                    f"{statistics.mean(posts):.1f}",
+                    f"{growth_size / spent:.1f}",
+                    f"{per_kchar[scale]:.0f} µs",
+                )
+            )
+    finally:
+        undo()
+    rep.table(["comments", "chars/entry", "posts/thread", "entries/s", "per 1,000 chars"], rows)
+    growth = per_kchar[16] / per_kchar[1]
+    linear = growth <= LINEAR_TOLERANCE
+    rep.say(
+        f"Time per character at 16x is {growth:.2f}x that at 1x (4x: "
+        f"{per_kchar[4] / per_kchar[1]:.2f}x): growth is "
+        + (
+            f"**linear** (time per character roughly constant, within {LINEAR_TOLERANCE}x)."
+            if linear
+            else f"**not linear** (time per character grows by more than {LINEAR_TOLERANCE}x)."
+        )
+    )
+    rep.goal("linear growth", f"16x/1x time per char <= {LINEAR_TOLERANCE}", f"{growth:.2f}",
+             linear)  # fmt: skip
+    if rate < GOAL_ENTRIES_PER_S or not linear:
+        profile_formatter(rep, corpus[: min(100, size)], rules, options, rate, growth)
+    return corpus, threads
+
+
+def profile_formatter(
+    rep: Report,
+    entries: list[DigestEntry],
+    rules: dict[str, Any],
+    options: FormatSettings,
+    rate: float,
+    growth: float,
+) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for entry in entries:
+        for name in PLATFORMS:
+            format_thread(entry, rules[name], options)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    calls = {
+        func[2]: (cc, tt)
+        for func, (cc, _nc, tt, _ct, _callers) in stats.stats.items()  # type: ignore[attr-defined]
+    }
+    measure_calls = calls.get("measures", (0, 0.0))[0]
+    sections = calls.get("_sections", (0, 0.0))[0]
+    threads = len(entries) * len(PLATFORMS)
+    rep.say()
+    rep.say(
+        f"What limits it (cProfile over {len(entries)} entries x 2 platforms; the profiler "
+        f"roughly triples the times): `Rules.measures` is called {measure_calls / threads:.0f} "
+        f"times per thread; the layout is built {sections / threads:.2f} times per thread."
+    )
+    rep.code(top_functions(stats, "tottime", 14))
+    rep.lines.append("")
+    rep.say(
+        f"Reading: the goal needs {GOAL_ENTRIES_PER_S / rate:.0f}x the measured rate "
+        f"({rate:.0f}/s). In `formatter._pack` every atom (word) is measured twice through the "
+        "platform's full `measures` (alone and with its separator), and on Bluesky each "
+        "`measures` call renders the text (`BlueskyRules._render`: URL extraction, shortening) "
+        "before counting graphemes and bytes; X runs `x_weighted_length` with its URL "
+        "extraction per word. `format_thread` also redoes the whole layout (sections, "
+        "measuring, packing) once more when a thread reaches 10 posts and again at 100 (the "
+        "numbering reserve grows by a digit), which is why time per character grows with "
+        f"comment length ({growth:.2f}x at 16x): at 16x most X threads pass 100 posts, i.e. "
+        "three passes."
+    )
+
+
+# ---- 3. compactness ---------------------------------------------------------------------------
+
+
+def _lower(measures: Sequence[int], caps: Sequence[int]) -> int:
+    """Fewest posts that can hold text of these measures, cut at breaks that drop >= 1 unit.
+
+    k posts of capacity c hold at most k*c units, and each of the k-1 cuts drops at least the one
+    separator it falls on, so k*c >= m - (k-1), i.e. k >= (m + 1) / (c + 1).
+    """
+    return max(1, *(math.ceil((m + 1) / (c + 1)) for m, c in zip(measures, caps, strict=True)))
+
+
+def _sections_text(entry: DigestEntry, rules: Rules, caps: Sequence[int]) -> list[str]:
+    """Header, Korean comment, English comment, as the formatter joins them (before cutting).
+
+    The header keeps every author when it fits in one post of capacity ``caps``; otherwise the
+    formatter shortens the list with "et al.", and the bound takes the shortest such header (the
+    first author + "et al.").
+    """
+    tags = " ".join(rules.hashtag(" ".join(t.split())) for t in entry.hashtags)
+
+    def header(names: list[str]) -> str:
+        lines = [entry.title, ", ".join(names)]
+        if entry.url:
+            lines.append(entry.url)
+        lines.append(tags)
+        return "\n".join(" ".join(line.split()) for line in lines)
+
+    full = header(list(entry.authors))
+    if any(m > c for m, c in zip(rules.measures(full), caps, strict=True)):
+        full = header([entry.authors[0] + (" et al." if len(entry.authors) > 1 else "")])
+    korean = "\n\n".join(" ".join(p.split()) for p in entry.comment_ko)
+    english = "\n\n".join(" ".join(p.split()) for p in entry.comment_en)
+    return [full, korean, english]
+
+
+def compactness(rep: Report, corpus: list[DigestEntry], threads: dict[str, list[Thread]]) -> None:
+    rep.heading("3. Compactness")
+    rep.say(
+        "For every thread of part 2, its posts P against two lower bounds, with the platform's "
+        "own measures (X: weighted length, limit 280; Bluesky: graphemes <= 300 and UTF-8 "
+        "bytes <= 3000, URLs as displayed, each measure bounded separately, the larger bound "
+        "taken). A section's *measured length* m is the measure of its text joined as one "
+        "post would hold it: the header (title, authors, URL, hashtags on their lines; authors "
+        'cut to the first name + "et al." when the full list does not fit in one post with '
+        "its number, as the formatter then shortens it), the Korean comment and the English comment (paragraphs separated "
+        "by a blank line). Since every cut falls on a separator that is dropped, k posts of "
+        "capacity c can hold m only if k >= (m + 1) / (c + 1)."
+    )
+    rep.say()
+    rep.say(
+        "- **whole-thread bound** = that bound for m = the sum over the three sections and "
+        "c = the platform limit (no numbering): no layout can use fewer posts;"
+    )
+    rep.say(
+        "- **section bound** = the sum over the sections of each section's own bound, with "
+        "c = the limit minus the numbering suffix (`\\nN/N`, N the thread's post count): the "
+        "fewest posts given that the header, the Korean and the English comment each start a "
+        "new post (by design) and every post carries its number."
+    )
+    rows = []
+    for name in PLATFORMS:
+        rules = rules_for(FormatSettings())[name]
+        dims = len(rules.limits)
+        ex_whole: list[int] = []
+        ex_sections: list[int] = []
+        for entry, thread in zip(corpus, threads[name], strict=True):
+            posts = len(thread.posts)
+            suffix = rules.measures(f"\n{posts}/{posts}") if posts > 1 else (0,) * dims
+            caps = [lim - s for lim, s in zip(rules.limits, suffix, strict=True)]
+            texts = _sections_text(entry, rules, caps)
+            measured = [rules.measures(t) for t in texts]
+            total = [sum(col) for col in zip(*measured, strict=True)]
+            whole = _lower(total, rules.limits)
+            by_section = sum(_lower(m, caps) for m in measured)
+            ex_whole.append(posts - whole)
+            ex_sections.append(posts - by_section)
+        for label, excess in (("whole-thread", ex_whole), ("section", ex_sections)):
+            rows.append(
+                (
+                    name,
+                    label,
+                    f"{statistics.mean(excess):.2f}",
+                    str(max(excess)),
+                    f"{sum(1 for e in excess if e == 0) / len(excess):.1%}",
+                    str(sum(1 for e in excess if e < 0)),
+                )
+            )
+    rep.table(["platform", "bound", "mean excess", "max excess", "at the bound", "below (!)"], rows)
+    rep.say(
+        "Excess = P - bound, in posts. The whole-thread excess is mostly the price of the "
+        "section rule (three sections, each ending in a partly filled post); the section excess "
+        "is what the packer spends on top: breaking at sentence ends (it accepts one post more "
+        "than the fewest when that lets every post end at a sentence or paragraph) and keeping "
+        "URLs and hashtags whole. A thread below a bound would mean the bound is wrong."
+    )
+
+
+# ---- 4. the queue -----------------------------------------------------------------------------
+
+
+def build_queue(root: Path, count: int, threads: dict[str, list[Thread]]) -> Counter[str]:
+    """``count`` queue files written with ``render()``: realistic posts, mixed statuses."""
+    rng = random.Random(7)
+    start = dt.datetime(2025, 6, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    statuses: Counter[str] = Counter()
+    root.mkdir(parents=True, exist_ok=True)
+    pool = {name: [t.posts for t in threads[name] if len(t.posts) >= 3] for name in PLATFORMS}
+    for n in range(count):
+        name = PLATFORMS[n % 2]
+        source = pool[name][(n // 2) % len(pool[name])]
+        posts = list(source[: rng.randint(3, 6)])
+        when = start + dt.timedelta(minutes=30 * (n // 2))
+        roll = rng.random()
+        status = (
+            "posted" if roll < 0.6 else "pending" if roll < 0.9 else "failed" if roll < 0.95
+            else "held"
+        )  # fmt: skip
+        item = QueueItem(
+            id=f"2025-06-bench-paper-{n // 2:05d}",
+            platform=name,
+            title=f"Synthetic paper {n // 2}",
+            source="digests/synthetic.txt",
+            status=status,
+            not_before=when,
+            created=start - dt.timedelta(days=1),
+            reason="post 2 of 5: x: 403 Forbidden" if status == "failed" else None,
+            posts=posts,
+        )
+        if status == "posted":
+            item.posted = [
+                PostRecord(
+                    post=i,
+                    id=str(1_900_000_000_000_000_000 + n * 10 + i),
+                    url=f"https://x.com/paperbot/status/{1_900_000_000_000_000_000 + n * 10 + i}",
+                    uri=f"at://did:plc:bench/app.bsky.feed.post/3l{n:08d}{i}"
+                    if name == "bluesky"
+                    else None,
+                    cid="bafyreib" + f"{n:020d}{i}" if name == "bluesky" else None,
+                    at=when,
+                    sha=text_sha(text),
+                )
+                for i, text in enumerate(posts, 1)
+            ]
+        statuses[status] += 1
+        (root / item.filename).write_text(render(item), encoding="utf-8")
+    return statuses
+
+
+def queue_bench(
+    rep: Report, count: int, threads: dict[str, list[Thread]], runs: int, scratch: Path
+) -> None:
+    rep.heading("4. Queue")
+    root = scratch / "queue"
+    began = time.perf_counter()
+    statuses = build_queue(root, count, threads)
+    built = time.perf_counter() - began
+    size = sum(p.stat().st_size for p in root.iterdir())
+    rep.say(
+        f"{count} queue files written with `render()` in {built:.1f} s "
+        f"({size / count / 1024:.1f} KiB each on average, 3-6 posts, statuses "
+        + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+        + f"); fresh processes, stdout to /dev/null, median of {runs} after one warm-up."
+    )
+    cli = publisher_command()
+    commands = {
+        "publisher status --queue DIR": [*cli, "status", "--queue", str(root)],
+        f"publisher --dry-run --queue DIR --now {QUEUE_NOW}": [
+            *cli, "--dry-run", "--queue", str(root), "--now", QUEUE_NOW,
+        ],
+    }  # fmt: skip
+    times = medians(commands, runs)
+    rows = []
+    slow = []
+    for name, values in times.items():
+        median = statistics.median(values)
+        rows.append((f"`{name}`", ms(median), f"{median / count * 1e6:.0f} µs", ms(min(values))))
+        rep.goal(name.split(" --queue")[0], f"< {GOAL_QUEUE_S:.0f} s", f"{median:.2f} s",
+                 median < GOAL_QUEUE_S)  # fmt: skip
+        if median >= GOAL_QUEUE_S:
+            slow.append((name, commands[name]))
+    rep.table(["command", "median", "per file", "min"], rows)
+    for name, argv in slow:
+        profile_out = scratch / "queue.prof"
+        subprocess.run(
+            [sys.executable, "-m", "cProfile", "-o", str(profile_out), "-m", "publisher",
+             *argv[len(cli):]],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+        stats = pstats.Stats(str(profile_out))
+        total = stats.total_tt  # type: ignore[attr-defined]
+        by_name: dict[str, float] = {}
+        for func, (_cc, _nc, _tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+            by_name[func[2]] = max(by_name.get(func[2], 0.0), ct)
+        shares = [
+            (label, by_name.get(func, 0.0))
+            for label, func in (
+                ("read_item (whole file)", "read_item"),
+                ("YAML front matter (yaml.load)", "load"),
+                ("QueueItem.model_validate", "model_validate"),
+                ("_posts (split the posts)", "_posts"),
+                ("make_plan", "make_plan"),
+                ("check_item (re-measure unsent posts)", "check_item"),
+                ("payload (render unsent posts)", "payload"),
+                ("posts_today", "posts_today"),
+            )
+        ]
+        rep.say()
+        rep.say(f"**`{name}` misses the goal.** cProfile (profiled total {total:.2f} s):")
+        rep.table(
+            ["where", "cumulative", "share"],
+            [(w, f"{s:.2f} s", f"{s / total:.0%}") for w, s in shares if s > 0],
+        )
+        rep.code(top_functions(stats, "tottime", 12))
+
+
+# ---- 5. posting -------------------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+X_SECRETS = {
+    "api_key": "bench-consumer-key",
+    "api_secret": "bench-consumer-secret",
+    "access_token": "bench-access-token",
+    "access_token_secret": "bench-token-secret",
+}
+
+
+class TimedAdapter:
+    """Wraps an adapter to add up the time spent inside it (the HTTP side of a run)."""
+
+    def __init__(self, inner: Adapter, spent: list[float]) -> None:
+        self.inner = inner
+        self.platform = inner.platform
+        self.spent = spent
+
+    def post(self, payload: dict[str, Any], **kwargs: Any) -> PostRef:
+        began = time.perf_counter()
+        try:
+            return self.inner.post(payload, **kwargs)
+        finally:
+            self.spent.append(time.perf_counter() - began)
+
+    def find(self, payload: dict[str, Any], **kwargs: Any) -> PostRef | None:
+        return self.inner.find(payload, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def posting_queue(root: Path, platform_name: str, threads: int, posts: int) -> None:
+    marker = uuid.uuid4().hex[:8]
+    queue = FileQueue(root)
+    for t in range(threads):
+        queue.save(
+            QueueItem(
+                id=f"bench-{marker}-{t}",
+                platform=platform_name,
+                title=f"bench {marker} {t}",
+                not_before=NOW,
+                created=NOW,
+                posts=[
+                    f"{marker} thread {t} post {i}: 평균 속도를 추정하는 방식 #diffusion "
+                    "https://arxiv.org/abs/2505.13447"
+                    for i in range(1, posts + 1)
+                ],
+            )
+        )
+
+
+def post_run(
+    root: Path, platform_name: str, make: Callable[[], Adapter], threads: int
+) -> tuple[runner.RunReport, float, float]:
+    settings = Settings(
+        platforms=[platform_name],  # type: ignore[list-item]
+        schedule=ScheduleSettings(
+            max_threads_per_run=threads, daily_posts={"x": 10_000, "bluesky": 10_000}
+        ),
+        retry=RetrySettings(timeout_seconds=10),
+    )
+    spent: list[float] = []
+    began = time.perf_counter()
+    report = runner.run(
+        FileQueue(root),
+        settings,
+        rules_for(settings.format),
+        lambda p: TimedAdapter(make(), spent),
+        NOW,
+        FakeClock(t=time.time()),
+    )
+    return report, time.perf_counter() - began, sum(spent)
+
+
+def posting(rep: Report, scratch: Path, threads: int, posts: int, skip_pds: bool) -> None:
+    rep.heading("5. Posting against the local servers")
+    rep.say(
+        f"`runner.run` with the real adapters, {threads} threads of {posts} posts per platform "
+        "(one run each, no faults, no delays injected), the SDK imported beforehand. Requests "
+        "are counted by the server (X) or by the proxy in front of the PDS (Bluesky). "
+        "posts/s = posts / wall time of the run, which includes the queue file writes (each "
+        "post is recorded with an fsync'd atomic write before and after it is sent); "
+        '"in the adapter" is the time spent in `Adapter.post` alone.'
+    )
+    rows: list[tuple[str, ...]] = []
+    total = threads * posts
+
+    # X: FakeXServer, the real tweepy client
+    from publisher.platforms.x_adapter import XAdapter
+    from publisher.testing.x_server import FakeXServer
+
+    server = FakeXServer(
+        consumer_key=X_SECRETS["api_key"],
+        consumer_secret=X_SECRETS["api_secret"],
+        access_token=X_SECRETS["access_token"],
+        access_token_secret=X_SECRETS["access_token_secret"],
+    )
+    server.start()
+    try:
+        creds = XCredentials(
+            **{k: SecretStr(v) for k, v in X_SECRETS.items()}, base_url=server.base_url
+        )
+        posting_queue(scratch / "post-x", "x", threads, posts)
+        report, took, spent = post_run(
+            scratch / "post-x", "x", lambda: XAdapter(creds, timeout=10), threads
+        )
+        kinds = Counter(f"{r['method']} {r['path']}" for r in server.requests)
+        creates = kinds.get("POST /2/tweets", 0)
+        others = sum(kinds.values()) - creates
+        ok = len(report.sent) == total and not report.failed
+        rows.append(
+            (
+                "x (FakeXServer)",
+                f"{len(report.sent)}/{total}",
+                f"{sum(kinds.values()) / max(1, len(report.sent)):.2f}",
+                str(creates),
+                "none (OAuth 1.0a signs each request)",
+                ", ".join(f"{k}: {v}" for k, v in kinds.items() if k != "POST /2/tweets") or "none",
+                f"{len(report.sent) / took:.0f}",
+                f"{len(report.sent) / spent:.0f}" if spent else "-",
+            )
+        )
+        rep.goal("x: one create per post", f"{total} creates", f"{creates} creates, {others} "
+                 "other requests", ok and creates == total and others == 0)  # fmt: skip
+    finally:
+        server.stop()
+
+    if skip_pds:
+        rep.goal("bluesky: one create per post, one login", "-", "skipped (--skip-pds)", None)
+    else:
+        bluesky_posting(rep, scratch, threads, posts, rows)
+    rep.table(
+        [
+            "platform", "posted", "requests/post", "creates", "logins", "other requests",
+            "posts/s (run)", "posts/s (in the adapter)",
+        ],
+        rows,
+    )  # fmt: skip
+
+
+def bluesky_posting(
+    rep: Report, scratch: Path, threads: int, posts: int, rows: list[tuple[str, ...]]
+) -> None:
+    from publisher.platforms.bluesky_adapter import BlueskyAdapter
+    from publisher.testing.pds import FaultProxy, start_pds, stop_pds
+
+    total = threads * posts
+    began = time.perf_counter()
+    try:
+        pds = start_pds(REPO / "tools", home=os.environ.get("LOCAL_PDS_HOME") or None,
+                        timeout=600)  # fmt: skip
+    except Exception as exc:
+        rep.say(f"The local PDS did not start, Bluesky not measured: {str(exc)[:500]}")
+        rep.goal("bluesky: one create per post, one login", "-", "PDS did not start", None)
+        return
+    rep.say(f"Local PDS started in {time.perf_counter() - began:.1f} s.")
+    try:
+        import atproto  # noqa: F401  (import cost kept out of the timed run)
+
+        with FaultProxy(pds.url) as proxy:
+            posting_queue(scratch / "post-bsky", "bluesky", threads, posts)
+            report, took, spent = post_run(
+                scratch / "post-bsky",
+                "bluesky",
+                lambda: BlueskyAdapter(
+                    pds.handle, SecretStr(pds.password), proxy.url, timeout=10, pin_service=True
+                ),
+                threads,
+            )
+            kinds = Counter(f"{m} {p.removeprefix('/xrpc/')}" for m, p in proxy.requests)
+        creates = proxy_count(kinds, "com.atproto.repo.createRecord")
+        logins = proxy_count(kinds, "com.atproto.server.createSession")
+        others = sum(kinds.values()) - creates - logins
+        ok = len(report.sent) == total and not report.failed
+        rows.append(
+            (
+                "bluesky (local PDS via FaultProxy)",
+                f"{len(report.sent)}/{total}",
+                f"{sum(kinds.values()) / max(1, len(report.sent)):.2f}",
+                str(creates),
+                str(logins),
+                ", ".join(
+                    f"{k}: {v}" for k, v in kinds.items()
+                    if "createRecord" not in k and "createSession" not in k
+                ) or "none",
+                f"{len(report.sent) / took:.0f}",
+                f"{len(report.sent) / spent:.0f}" if spent else "-",
+            )
+        )  # fmt: skip
+        rep.goal(
+            "bluesky: one create per post, one login",
+            f"{total} creates, <= 1 login",
+            f"{creates} creates, {logins} login(s), {others} other",
+            ok and creates == total and logins <= 1,
+        )
+        if report.failed:
+            rep.say(f"Failed: {report.failed[:3]}")
+    finally:
+        stop_pds(pds)
+
+
+def proxy_count(kinds: Counter[str], nsid: str) -> int:
+    return sum(n for k, n in kinds.items() if k.endswith(" " + nsid))
+
+
+# ---- main -------------------------------------------------------------------------------------
+
+
+def write_results(rep: Report, info: list[tuple[str, str]], quick: bool, took: float) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python benchmarks/run.py` (see the README's Benchmarks section); rerun it to "
+        "refresh this file." + (" **Quick run (`--quick`): smaller sizes.**" if quick else ""),
+        "",
+        "| machine | |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in info),
+        f"| benchmark wall time | {took:.0f} s |",
+        "",
+        "## Goals",
+        "",
+        "| goal | target | measured | |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {target} | {measured} | "
+            f"{ {True: 'met', False: '**not met**', None: 'not measured'}[met] } |"
+            for name, target, measured, met in rep.goals
+        ),
+        *rep.lines,
+    ]
+    RESULTS.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, to try the script")
+    parser.add_argument("--skip-pds", action="store_true", help="leave out Bluesky posting")
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    rep = Report()
+    info = machine()
+    for key, value in info:
+        print(f"{key:>8}: {value}")
+    runs = 3 if args.quick else 7
+    size = 200 if args.quick else 2000
+    with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
+        scratch = Path(tmp)
+        cold_start(rep, runs)
+        corpus, threads = throughput(rep, size, 20 if args.quick else 100)
+        compactness(rep, corpus, threads)
+        queue_bench(rep, 1000 if args.quick else 10_000, threads, 3, scratch)
+        posting(rep, scratch, 10, 5, args.skip_pds)
+    took = time.perf_counter() - began
+    print(f"\nDone in {took:.0f} s.")
+    if not args.no_write:
+        write_results(rep, info, args.quick, took)
+        print(f"Wrote {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
