@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from publisher.testing.x_server import FakeXServer
 
 pytest_plugins = ["tests.fixtures_pds"]
 
@@ -23,3 +26,27 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 @pytest.fixture
 def example_digest() -> Path:
     return EXAMPLE
+
+
+# Fake X credentials; they double as leak canaries: no output or file may ever contain them.
+X_CANARY = {
+    "X_API_KEY": "canary-consumer-key-5b1f",
+    "X_API_SECRET": "canary-consumer-secret-9e2d7c",
+    "X_ACCESS_TOKEN": "canary-access-token-41aa",
+    "X_ACCESS_TOKEN_SECRET": "canary-token-secret-77c3e0",
+}
+
+
+@pytest.fixture
+def x_server() -> Iterator[FakeXServer]:
+    """A local server answering like X's API for the canary credentials, stopped afterwards."""
+    server = FakeXServer(
+        consumer_key=X_CANARY["X_API_KEY"],
+        consumer_secret=X_CANARY["X_API_SECRET"],
+        access_token=X_CANARY["X_ACCESS_TOKEN"],
+        access_token_secret=X_CANARY["X_ACCESS_TOKEN_SECRET"],
+    )
+    server.start()
+    yield server
+    server.stop()
+    assert server.errors == []

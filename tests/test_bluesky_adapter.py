@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -21,7 +20,7 @@ from publisher.errors import PermanentError, PlatformError, RateLimited, Transie
 from publisher.platforms.base import PostRef
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.platforms.tid import TID_RE, tid_for
-from publisher.testing.pds import FaultProxy, PdsInfo
+from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
 
 pytest_plugins = ["tests.fixtures_pds"]
 pytestmark = pytest.mark.pds
@@ -79,20 +78,7 @@ def _thread_payloads() -> list[dict[str, Any]]:
 
 def _records(pds: PdsInfo) -> dict[str, dict[str, Any]]:
     """Every post record of the account, by record key (read straight from the PDS)."""
-    out: dict[str, dict[str, Any]] = {}
-    cursor = None
-    while True:
-        params = {"repo": pds.did, "collection": "app.bsky.feed.post", "limit": "100"}
-        if cursor:
-            params["cursor"] = cursor
-        r = httpx.get(f"{pds.url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=10)
-        r.raise_for_status()
-        body = r.json()
-        for rec in body["records"]:
-            out[rec["uri"].rsplit("/", 1)[1]] = rec
-        cursor = body.get("cursor")
-        if not cursor or not body["records"]:
-            return out
+    return {str(rec["uri"]).rsplit("/", 1)[1]: rec for rec in list_posts(pds)}
 
 
 def _plain_facets(facets: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,11 +13,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -27,41 +25,19 @@ from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.retry import FakeClock
-from publisher.testing.pds import FaultProxy, PdsInfo
+from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer
+from tests.conftest import X_CANARY
 
 pytestmark = pytest.mark.pds
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
-X_CANARY = {
-    "X_API_KEY": "bsky-suite-consumer-key-1a2b",
-    "X_API_SECRET": "bsky-suite-consumer-secret-3c4d",
-    "X_ACCESS_TOKEN": "bsky-suite-access-token-5e6f",
-    "X_ACCESS_TOKEN_SECRET": "bsky-suite-token-secret-7a8b",
-}
-
-
-def records(pds: PdsInfo) -> list[dict[str, Any]]:
-    """Every post record of the account, read straight from the PDS."""
-    out: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        params = {"repo": pds.did, "collection": "app.bsky.feed.post", "limit": "100"}
-        if cursor:
-            params["cursor"] = cursor
-        r = httpx.get(f"{pds.url}/xrpc/com.atproto.repo.listRecords", params=params, timeout=10)
-        r.raise_for_status()
-        body = r.json()
-        out.extend(body["records"])
-        cursor = body.get("cursor")
-        if not cursor or not body["records"]:
-            return out
 
 
 def _thread_records(pds: PdsInfo, marker: str) -> list[dict[str, Any]]:
-    found = [r for r in records(pds) if marker in r["value"]["text"]]
+    found = [r for r in list_posts(pds) if marker in r["value"]["text"]]
     return sorted(found, key=lambda r: r["value"]["text"])
 
 
@@ -226,19 +202,6 @@ class TestCrash:
         assert all(pds.password not in t for t in texts)
 
 
-@pytest.fixture
-def x_server() -> Iterator[FakeXServer]:
-    server = FakeXServer(
-        consumer_key=X_CANARY["X_API_KEY"],
-        consumer_secret=X_CANARY["X_API_SECRET"],
-        access_token=X_CANARY["X_ACCESS_TOKEN"],
-        access_token_secret=X_CANARY["X_ACCESS_TOKEN_SECRET"],
-    )
-    server.start()
-    yield server
-    server.stop()
-
-
 class TestEndToEnd:
     """The example digest, enqueued and posted to both local servers by `publisher`."""
 
@@ -268,7 +231,7 @@ class TestEndToEnd:
 
         enqueued = cli("enqueue", str(EXAMPLE), "--now", NOW.isoformat())
         assert enqueued.returncode == 0, enqueued.stderr
-        before = {r["uri"] for r in records(pds)}
+        before = {r["uri"] for r in list_posts(pds)}
         later = (NOW + dt.timedelta(days=30)).isoformat()
         first = cli("--now", later, "--json")
         assert first.returncode == 0, first.stderr
@@ -279,7 +242,7 @@ class TestEndToEnd:
         assert len(posted) == sum(len(i.posts) for i in items)
 
         rules = rules_for(Settings().format)
-        new = {r["uri"]: r for r in records(pds) if r["uri"] not in before}
+        new = {r["uri"]: r for r in list_posts(pds) if r["uri"] not in before}
         for item in (i for i in items if i.platform == "bluesky"):
             chain = [new[record.uri] for record in item.posted]  # type: ignore[index]
             for text, record in zip(item.posts, chain, strict=True):
@@ -306,7 +269,7 @@ class TestEndToEnd:
         second = cli("--now", later)
         assert second.returncode == 0, second.stderr
         assert "nothing was due" in second.stdout
-        assert len(records(pds)) == len(before) + len(new)
+        assert len(list_posts(pds)) == len(before) + len(new)
         assert len(x_server.tweets) == sum(len(i.posts) for i in x_items)
         for text in (
             enqueued.stdout,

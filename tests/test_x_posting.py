@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,29 +23,11 @@ from publisher.platforms import rules_for
 from publisher.platforms.x_adapter import XAdapter
 from publisher.retry import FakeClock
 from publisher.testing.x_server import FakeXServer
+from tests.conftest import X_CANARY
 
-CANARY = {
-    "X_API_KEY": "canary-consumer-key-5b1f",
-    "X_API_SECRET": "canary-consumer-secret-9e2d7c",
-    "X_ACCESS_TOKEN": "canary-access-token-41aa",
-    "X_ACCESS_TOKEN_SECRET": "canary-token-secret-77c3e0",
-}
+CANARY = X_CANARY
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 POSTS = [f"Post {i} of a five-post thread about mean flows. 평균 속도 {i}" for i in range(1, 6)]
-
-
-@pytest.fixture
-def x_server() -> Iterator[FakeXServer]:
-    server = FakeXServer(
-        consumer_key=CANARY["X_API_KEY"],
-        consumer_secret=CANARY["X_API_SECRET"],
-        access_token=CANARY["X_ACCESS_TOKEN"],
-        access_token_secret=CANARY["X_ACCESS_TOKEN_SECRET"],
-    )
-    server.start()
-    yield server
-    server.stop()
-    assert server.errors == []
 
 
 @pytest.fixture

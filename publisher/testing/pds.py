@@ -454,3 +454,26 @@ class FaultProxy:
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _guarded
 
         return Handler
+
+
+def list_posts(info: PdsInfo) -> list[dict[str, object]]:
+    """Every ``app.bsky.feed.post`` record of the account (``com.atproto.repo.listRecords``)."""
+    found: list[dict[str, object]] = []
+    cursor = ""
+    while True:
+        query = f"repo={info.did}&collection=app.bsky.feed.post&limit=100"
+        if cursor:
+            query += f"&cursor={cursor}"
+        conn = http.client.HTTPConnection("127.0.0.1", info.port, timeout=10)
+        try:
+            conn.request("GET", f"/xrpc/com.atproto.repo.listRecords?{query}")
+            response = conn.getresponse()
+            body = json.loads(response.read())
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"listRecords answered {response.status}: {body}")
+        found.extend(body["records"])
+        cursor = body.get("cursor") or ""
+        if not cursor or not body["records"]:
+            return found
