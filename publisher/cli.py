@@ -503,8 +503,8 @@ def _status(args: argparse.Namespace) -> int:
             )
         counts = Counter(i.status for i in rows)
         print(
-            f"{len(rows)} threads: "
-            + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            f"{len(rows)} threads"
+            + "".join(f", {n} {s}" for s, n in sorted(counts.items()))
             + (f"; {len(problems)} unreadable" if problems else "")
         )
     for problem in problems:

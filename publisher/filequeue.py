@@ -244,6 +244,8 @@ class FileQueue:
 
     def paths(self) -> list[Path]:
         if not self.root.is_dir():
+            if self.root.exists():
+                raise InputError.one(self.root, None, "the queue must be a folder, not a file")
             return []
         return sorted(
             self.root / name
