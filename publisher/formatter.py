@@ -47,13 +47,16 @@ class Atom:
 
 def format_thread(entry: DigestEntry, rules: Rules, options: FormatSettings) -> Thread:
     """Lay ``entry`` out as a thread for the platform of ``rules``."""
+    measure = _Measurer(rules)
+    body = _body_sections(entry, options)
     posts: list[str] = []
     for digits in (1, 2, 3):
+        if len(posts) >= 10**digits:
+            continue  # the last pass already showed more posts than this many digits can number
         reserve = _suffix_reserve(rules, options, digits)
-        sections = _sections(entry, rules, options, reserve)
         posts = []
-        for section in sections:
-            posts.extend(_pack(section, rules, reserve, entry.id))
+        for section in [_header(entry, rules, reserve), *body]:
+            posts.extend(_pack(section, rules, measure, reserve, entry.id))
         if len(posts) < 10**digits:
             break
     posts = [_number(p, i, len(posts), options) for i, p in enumerate(posts, 1)]
@@ -62,6 +65,24 @@ def format_thread(entry: DigestEntry, rules: Rules, options: FormatSettings) -> 
         if problems:  # the packer's arithmetic and the platform's count must agree
             raise FormatError(entry.id, rules.name, f"post {i}: {'; '.join(problems)}")
     return Thread(entry_id=entry.id, platform=rules.name, posts=posts)
+
+
+class _Measurer:
+    """The platform's measures of each distinct atom text, computed once per thread.
+
+    The measures are additive over text cut at whitespace (weights, graphemes, bytes; URLs and
+    emoji never span a space), so an atom with its separator measures as the two added up.
+    """
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.known: dict[str, tuple[int, ...]] = {}
+
+    def __call__(self, text: str) -> tuple[int, ...]:
+        found = self.known.get(text)
+        if found is None:
+            found = self.known[text] = self.rules.measures(text)
+        return found
 
 
 def threads_for(
@@ -89,10 +110,9 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def _sections(
-    entry: DigestEntry, rules: Rules, options: FormatSettings, reserve: tuple[int, ...]
-) -> list[list[Atom]]:
-    sections = [_header(entry, rules, reserve)]
+def _body_sections(entry: DigestEntry, options: FormatSettings) -> list[list[Atom]]:
+    """The sections after the header: abstract if configured, then the comments."""
+    sections = []
     if options.include_abstract:
         sections.append(_paragraphs([entry.abstract]))
     ko = [_nfc(p) for p in entry.comment_ko]
@@ -181,7 +201,11 @@ def _ends_sentence(word: str) -> bool:
 
 
 def _join(atoms: Sequence[Atom]) -> str:
-    return "".join(a.text if i == 0 else a.sep + a.text for i, a in enumerate(atoms))
+    parts = [atoms[0].text] if atoms else []
+    for atom in atoms[1:]:
+        parts.append(atom.sep)
+        parts.append(atom.text)
+    return "".join(parts)
 
 
 def _suffix(index: int, total: int, options: FormatSettings) -> str:
@@ -243,38 +267,60 @@ def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) 
     return pieces
 
 
-def _pack(atoms: list[Atom], rules: Rules, reserve: tuple[int, ...], entry_id: str) -> list[str]:
+def _pack(
+    atoms: list[Atom],
+    rules: Rules,
+    measure: _Measurer,
+    reserve: tuple[int, ...],
+    entry_id: str,
+) -> list[str]:
     caps = tuple(lim - r for lim, r in zip(rules.limits, reserve, strict=True))
-    expanded: list[Atom] = []
-    for atom in atoms:
-        if any(m > c for m, c in zip(rules.measures(atom.text), caps, strict=True)):
-            expanded.extend(_split_long(atom, rules, caps, entry_id))
-        else:
-            expanded.append(atom)
-    atoms = expanded
+    measured = [measure(a.text) for a in atoms]
+    if any(max(ms[d] for ms in measured) > cap for d, cap in enumerate(caps)):
+        expanded: list[Atom] = []
+        for atom, ms in zip(atoms, measured, strict=True):
+            if any(m > c for m, c in zip(ms, caps, strict=True)):
+                expanded.extend(_split_long(atom, rules, caps, entry_id))
+            else:
+                expanded.append(atom)
+        atoms = expanded
+        measured = [measure(a.text) for a in atoms]
     n = len(atoms)
     if n == 0:
         return []
-    dims = len(caps)
-    alone = [rules.measures(a.text) for a in atoms]
-    joined = [rules.measures(a.sep + a.text) if a.sep else alone[k] for k, a in enumerate(atoms)]
-    prefix = [[0] * (n + 1) for _ in range(dims)]
-    for d in range(dims):
-        row = prefix[d]
-        for k in range(n):
-            row[k + 1] = row[k] + joined[k][d]
+    # A second measure (Bluesky's bytes) only matters where some atom is denser in it than the
+    # ratio of the two caps; otherwise the first measure alone decides, which is much faster.
+    dims = [
+        d
+        for d in range(len(caps))
+        if d == 0 or any(m[d] * caps[0] > m[0] * caps[d] for m in measured)
+    ]
+    seps = {sep: measure(sep) for sep in {a.sep for a in atoms}}
+    reach = [n] * n
+    prefixes: list[list[int]] = []
+    alones: list[list[int]] = []
+    for d in dims:
+        alone = [m[d] for m in measured]
+        prefix = [0] * (n + 1)
+        total = 0
+        for k, atom in enumerate(atoms):
+            total += alone[k] + (seps[atom.sep][d] if atom.sep else 0)
+            prefix[k + 1] = total
+        cap = caps[d]
+        for i in range(n):
+            end = bisect_right(prefix, cap - alone[i] + prefix[i + 1]) - 1
+            if end < reach[i]:
+                reach[i] = end
+        prefixes.append(prefix)
+        alones.append(alone)
+    for i in range(n):
+        if reach[i] <= i:
+            reach[i] = i + 1
+    prefix0, alone0 = prefixes[0], alones[0]
 
-    def span(i: int, j: int, d: int) -> int:
-        return alone[i][d] + prefix[d][j] - prefix[d][i + 1]
+    def span(i: int, j: int) -> int:
+        return alone0[i] + prefix0[j] - prefix0[i + 1]
 
-    def furthest(i: int) -> int:
-        end = n
-        for d in range(dims):
-            target = caps[d] - alone[i][d] + prefix[d][i + 1]
-            end = min(end, bisect_right(prefix[d], target) - 1)
-        return max(end, i + 1)
-
-    reach = [furthest(i) for i in range(n)]
     # Sentence ends and paragraphs are the breaks that read well. A layout that only breaks there
     # (between words only inside a sentence too long for a post) is taken when it costs at most
     # one post more than the fewest possible; otherwise any word boundary may end a post.
@@ -311,19 +357,25 @@ def _pack(atoms: list[Atom], rules: Rules, reserve: tuple[int, ...], entry_id: s
         if j_max >= n:
             j = n
         else:
-            target = span(i, n, 0) / left
+            target = span(i, n) / left
             best_j, best_cost = -1, float("inf")
             for j in range(j_max, i, -1):
                 if need[j] > left - 1:
                     break  # breaking earlier only leaves more for the rest
                 if not ok(i, j):
                     continue
-                fill = span(i, j, 0)
+                fill = span(i, j)
                 cost = _PENALTY[atoms[j].brk] + _EVENNESS * abs(fill - target) / caps[0]
                 if cost < best_cost:
                     best_j, best_cost = j, cost
             j = best_j if best_j > i else j_max
-        posts.append(_join(atoms[i:j]))
+        text = _join(atoms[i:j])
+        # The sums are exact except where a cut changes what the platform sees: a domain glued
+        # into a long word may become a URL once the word is cut. Trust the real count.
+        while j > i + 1 and any(m > c for m, c in zip(rules.measures(text), caps, strict=True)):
+            j -= 1
+            text = _join(atoms[i:j])
+        posts.append(text)
         i = j
     return posts
 

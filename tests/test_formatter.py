@@ -20,6 +20,7 @@ from publisher.platforms.x import XRules
 from publisher.text import graphemes, x_weighted_length
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
+DATA = Path(__file__).parent / "data"
 RULES = {"x": XRules(), "bluesky": BlueskyRules()}
 
 
@@ -193,6 +194,19 @@ class TestBodies:
         posts = format_thread(_entry(comment_en=[word]), RULES["bluesky"], FormatSettings()).posts
         body = "".join(p.rsplit("\n", 1)[0] for p in posts[2:])
         assert body == word
+
+    @pytest.mark.parametrize("platform", ["x", "bluesky"])
+    def test_glued_domains_in_a_long_word(self, platform: str) -> None:
+        """A cut that turns a glued domain into a URL (23 on X) still leaves posts in the limit.
+
+        Found by the property tests: in "example.comAAAA가example.comA…", one long word, X sees
+        fewer URLs than in the pieces a cut leaves ("…example.com" ending a post is one).
+        """
+        data = json.loads((DATA / "glued-domains-entry.json").read_text(encoding="utf-8"))
+        entry = DigestEntry.model_validate(data)
+        rules = RULES[platform]
+        posts = format_thread(entry, rules, FormatSettings()).posts
+        assert all(rules.problems(p) == [] for p in posts)
 
     def test_hashtag_too_long_is_typed_error(self) -> None:
         """Content that cannot fit even alone raises FormatError naming the entry."""

@@ -66,6 +66,8 @@ class BlueskyRules:
 
     def display(self, text: str) -> str:
         """The text as shown: long URLs shortened."""
+        if "." not in text:  # no URL without a dot (twitter-text's rule, used here too)
+            return text
         return self._render(text)[0]
 
     def length(self, text: str) -> int:
