@@ -132,6 +132,7 @@ def start_pds(
         pgid = os.getpgid(pid)
     except ProcessLookupError as e:
         raise RuntimeError(f"local PDS (pid {pid}) exited right after starting") from e
+    _watch_owner(pgid)
     return PdsInfo(
         url=str(data["url"]).rstrip("/"),
         handle=str(data["handle"]),
@@ -141,6 +142,26 @@ def start_pds(
         pgid=pgid,
         port=port,
         started_in=time.monotonic() - began,
+    )
+
+
+def _watch_owner(pgid: int) -> None:
+    """Stop the PDS if this process dies without stopping it (killed test run, Ctrl-C twice).
+
+    A small shell loop in its own session polls our pid; once we are gone it ends the group.
+    It ends itself when the group is gone, so a normal ``stop_pds`` leaves nothing behind.
+    """
+    owner = os.getpid()
+    script = (
+        f"while kill -0 {owner} 2>/dev/null && kill -0 -{pgid} 2>/dev/null; do sleep 1; done; "
+        f"kill -TERM -{pgid} 2>/dev/null; sleep 3; kill -KILL -{pgid} 2>/dev/null; exit 0"
+    )
+    subprocess.Popen(
+        ["/bin/sh", "-c", script],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 
