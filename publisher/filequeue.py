@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -337,6 +338,19 @@ def atomic_write(path: Path, text: str) -> None:
         os.close(dir_fd)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Reading 10,000 files makes millions of small objects and no cycles: the cyclic
+    collector would only rescan them over and over (a quarter of the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class FileQueue:
     """The queue folder."""
 
@@ -359,11 +373,12 @@ class FileQueue:
         """Every item that reads cleanly, and the problems of the files that do not."""
         items: list[LoadedItem] = []
         problems: list[Problem] = []
-        for path in self.paths():
-            try:
-                items.append(read_item(path))
-            except InputError as exc:
-                problems.extend(exc.problems)
+        with _gc_paused():
+            for path in self.paths():
+                try:
+                    items.append(read_item(path))
+                except InputError as exc:
+                    problems.extend(exc.problems)
         return items, problems
 
     def path_of(self, item: QueueItem) -> Path:

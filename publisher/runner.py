@@ -106,7 +106,7 @@ def make_plan(
     everything = [loaded.item for loaded in items]
     open_items = sorted(
         (loaded for loaded in items if loaded.item.status in ("pending", "posting")),
-        key=lambda li: (li.item.not_before, li.item.id, li.item.platform),
+        key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform),
     )
     budget_left = {
         platform: settings.schedule.daily_posts.get(platform, 10**9)
@@ -152,7 +152,7 @@ def make_plan(
         )
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
-    plan.waiting.sort(key=lambda w: (w.when, w.item.id, w.item.platform))
+    plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
     return plan
 
 

@@ -68,7 +68,7 @@ class BlueskyRules:
         """The text as shown: long URLs shortened."""
         if "." not in text:  # no URL without a dot (twitter-text's rule, used here too)
             return text
-        return self._render(text)[0]
+        return self._shorten(text)[0]
 
     def length(self, text: str) -> int:
         return int(textlib.graphemes(self.display(text)))
@@ -98,7 +98,8 @@ class BlueskyRules:
         payload["langs"] = detect_langs(text)
         return payload
 
-    def _render(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+    def _shorten(self, text: str) -> tuple[str, list[tuple[int, int, str]]]:
+        """The shown text (long URLs shortened) and each link's (start, end, full URL)."""
         parts: list[str] = []
         links: list[tuple[int, int, str]] = []  # (start, end) in code points of the shown text
         cursor = 0
@@ -113,8 +114,10 @@ class BlueskyRules:
             length += len(shown)
             cursor = span.end
         parts.append(text[cursor:])
-        shown_text = "".join(parts)
+        return "".join(parts), links
 
+    def _render(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+        shown_text, links = self._shorten(text)
         facets: list[tuple[int, int, dict[str, Any]]] = []
         for start, end, uri in links:
             facets.append((start, end, {"$type": "app.bsky.richtext.facet#link", "uri": uri}))
