@@ -1,10 +1,11 @@
 """A synthetic, seeded corpus of digest entries shaped like ``examples/digest-2025-05-20.txt``.
 
 Each entry has a title, 5-25 authors (some with accents or parentheses), an arXiv or GitHub URL,
-an abstract, a Korean comment of 2-5 paragraphs (Korean sentences with English terms, inline
-arXiv links and emoji, some ZWJ sequences and flags), its English translation with as many
-paragraphs, and 1-4 hashtags, some with '-'. ``scale`` multiplies the number of sentences of
-every comment paragraph, so the same seed gives the same entries with 1x, 4x, 16x comments.
+an abstract, a Korean comment of 1-3 paragraphs of 1-3 sentences, as in the example (Korean
+sentences with English terms, inline arXiv links and emoji, some ZWJ sequences and flags), its
+English translation with as many paragraphs, and 1-4 hashtags, some with '-'. ``scale``
+multiplies the number of sentences of every comment paragraph, so the same seed gives the same
+entries with 1x, 4x, 16x comments.
 """
 
 from __future__ import annotations
@@ -152,8 +153,10 @@ def make_entry(index: int, seed: int = 20250520, scale: int = 1) -> DigestEntry:
         if rng.random() < 0.8
         else f"https://github.com/lab-{index}/{rng.choice(_TAGS)}-code"
     )
-    paragraphs = rng.randint(2, 5)
-    counts = [rng.randint(2, 5) * scale for _ in range(paragraphs)]
+    # Like the example digest: most comments are one paragraph of one to three sentences, some
+    # run to three paragraphs (its Anytime Reasoning entry).
+    paragraphs = rng.choices([1, 2, 3], weights=[6, 2, 2])[0]
+    counts = [rng.randint(1, 3) * scale for _ in range(paragraphs)]
     # The comments draw from their own streams: title, authors, URL, tags and the number of
     # paragraphs are the same at every scale; only the comments' lengths differ.
     ko_rng = random.Random(rng.random())

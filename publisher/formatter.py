@@ -14,7 +14,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from publisher import text as textlib
 from publisher.config import FormatSettings
@@ -27,7 +27,8 @@ PARA, LINE, SENT, WORD, INNER = range(5)
 _PENALTY = (0.0, 0.5, 1.0, 3.0, 12.0)
 _EVENNESS = 3.0  # weight of a post's distance from an even share of the section
 
-_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]*$")
+_SENTENCE_MARKS = ".!?。！？"
+_CLOSERS = "\"'”’)]"  # may follow the mark: 'it ends here.)'
 _NOT_SENTENCE_END = frozenset(
     {"e.g.", "i.e.", "vs.", "al.", "etc.", "cf.", "fig.", "eq.", "approx.", "no.", "dr.", "mr."}
 )
@@ -35,8 +36,7 @@ _INITIAL = re.compile(r"^\(?[A-Z]\.$")
 _WORD = re.compile(r"\S+")
 
 
-@dataclass(frozen=True)
-class Atom:
+class Atom(NamedTuple):
     """The smallest piece of text the packer moves: a word, a line, or a grapheme."""
 
     text: str
@@ -47,8 +47,21 @@ class Atom:
 
 def format_thread(entry: DigestEntry, rules: Rules, options: FormatSettings) -> Thread:
     """Lay ``entry`` out as a thread for the platform of ``rules``."""
-    measure = _Measurer(rules)
+    return _format(entry, rules, options, _body_sections(entry, options))
+
+
+def format_threads(
+    entry: DigestEntry, rules: Sequence[Rules], options: FormatSettings
+) -> list[Thread]:
+    """``format_thread`` for several platforms, cutting the comments into words only once."""
     body = _body_sections(entry, options)
+    return [_format(entry, platform, options, body) for platform in rules]
+
+
+def _format(
+    entry: DigestEntry, rules: Rules, options: FormatSettings, body: list[list[Atom]]
+) -> Thread:
+    measure = _Measurer(rules)
     posts: list[str] = []
     for digits in (1, 2, 3):
         if len(posts) >= 10**digits:
@@ -93,9 +106,10 @@ def threads_for(
     problems: list[Problem] = []
     for digest in digests:
         for n, entry in enumerate(digest.entries):
+            body = _body_sections(entry, options)
             for platform in platforms:
                 try:
-                    thread = format_thread(entry, rules[platform], options)
+                    thread = _format(entry, rules[platform], options, body)
                 except FormatError as exc:
                     line = digest.lines[n] if n < len(digest.lines) else None
                     problems.append(Problem(digest.source or "<digest>", line, str(exc)))
@@ -192,7 +206,8 @@ def _words(text: str, first_brk: int) -> list[Atom]:
 
 
 def _ends_sentence(word: str) -> bool:
-    if not _SENTENCE_END.search(word):
+    bare = word.rstrip(_CLOSERS)
+    if not bare or bare[-1] not in _SENTENCE_MARKS:
         return False
     lowered = word.lower().lstrip("(\"'“‘")
     if lowered in _NOT_SENTENCE_END or _INITIAL.match(word):
@@ -296,6 +311,15 @@ def _pack(
         if d == 0 or any(m[d] * caps[0] > m[0] * caps[d] for m in measured)
     ]
     seps = {sep: measure(sep) for sep in {a.sep for a in atoms}}
+    whole = [
+        sum(m[d] for m in measured)
+        + sum(seps[a.sep][d] for a in atoms[1:] if a.sep)
+        for d in range(len(caps))
+    ]
+    if all(w <= c for w, c in zip(whole, caps, strict=True)):  # the common case: one post
+        text = _join(atoms)
+        if all(m <= c for m, c in zip(rules.measures(text), caps, strict=True)):
+            return [text]
     reach = [n] * n
     prefixes: list[list[int]] = []
     alones: list[list[int]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from typing import Annotated, Any
@@ -94,7 +95,7 @@ class DigestEntry(BaseModel):
         return arxiv_id(self.url)
 
     @computed_field  # type: ignore[prop-decorator]
-    @property
+    @functools.cached_property
     def id(self) -> str:
         """Stable id: ``arxiv-<id>`` when the paper is on arXiv, else ``<date>-<title slug>``."""
         if self.arxiv_id:

@@ -74,6 +74,8 @@ class BlueskyRules:
         return int(textlib.graphemes(self.display(text)))
 
     def measures(self, text: str) -> tuple[int, ...]:
+        if text.isascii() and "." not in text and "\r" not in text:  # one grapheme, one byte each
+            return (len(text), len(text))
         shown = self.display(text)
         return (textlib.graphemes(shown), textlib.utf8_len(shown))
 

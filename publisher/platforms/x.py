@@ -29,6 +29,8 @@ class XRules:
         return int(textlib.x_weighted_length(text))
 
     def measures(self, text: str) -> tuple[int, ...]:
+        if text.isascii() and "." not in text:  # every ASCII character weighs 1; no URL
+            return (len(text),)
         return (textlib.x_weighted_length(text),)
 
     @property
