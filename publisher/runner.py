@@ -134,9 +134,11 @@ def make_plan(
             plan.waiting.append(Waiting(item, now, "next run (max threads per run reached)"))
             continue
         limit = settings.schedule.daily_posts.get(item.platform)
-        if remaining > budget_left[item.platform] and not (
-            limit is not None and budget_left[item.platform] == limit
-        ):
+        # A thread already begun is finished even past the budget: a half-posted thread left
+        # until tomorrow is worse than a day a few posts over a self-imposed budget.
+        started = bool(item.posted)
+        fresh_day = limit is not None and budget_left[item.platform] == limit
+        if remaining > budget_left[item.platform] and not started and not fresh_day:
             why = f"daily budget of {limit} {item.platform} posts reached"
             blocked[item.platform] = why
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))

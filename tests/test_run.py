@@ -561,6 +561,29 @@ class TestRunLimits:
         report, ads = run_at(qdir, seoul(21, 0, 5), settings=wide)
         assert sent_keys(report) == {f"{LOWPROB}.x"}
 
+    def test_started_thread_finishes_past_budget(self, qdir: Path) -> None:
+        """A thread cut off half-way (a crash) is finished even when today's budget is spent."""
+        tight = with_schedule(max_threads_per_run=20, daily_posts={"x": 3, "bluesky": 300})
+        item = load(qdir, f"{MEAN}.x").item
+        made = [PostRecord(post=1, id="900", url="https://x.com/i/web/status/900", at=seoul(20, 9))]
+        item = item.model_copy(update={"status": "posting", "posted": made})
+        FileQueue(qdir).save(item)
+        # Two more X posts today spend the budget of 3 before the thread can be finished.
+        other = load(qdir, f"{MERGE}.x").item.model_copy(
+            update={
+                "status": "posted",
+                "posted": [
+                    PostRecord(post=n, id=f"90{n}", url="https://x.com/", at=seoul(20, 9))
+                    for n in (1, 2)
+                ],
+            }
+        )
+        FileQueue(qdir).save(other)
+        report, ads = run_at(qdir, seoul(20, 10), settings=tight)
+        assert f"{MEAN}.x" in sent_keys(report)
+        assert load(qdir, f"{MEAN}.x").item.status == "posted"
+        assert ads["x"].posts[0]["parent"] == "900"
+
     def test_budget_counts_per_platform(self, qdir: Path) -> None:
         """X's budget never holds Bluesky back."""
         tight = Settings(
