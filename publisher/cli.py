@@ -474,7 +474,9 @@ def _status(args: argparse.Namespace) -> int:
     from publisher.filequeue import FileQueue
 
     items, problems = FileQueue(args.queue).load()
-    rows = sorted((li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform))
+    rows = sorted(
+        (li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform)
+    )
     if args.json:
         _print_json(
             {
