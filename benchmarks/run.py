@@ -55,7 +55,7 @@ from publisher.filequeue import FileQueue, PostRecord, QueueItem, render, text_s
 from publisher.formatter import format_thread, format_threads
 from publisher.models import DigestEntry, Thread
 from publisher.platforms import rules_for
-from publisher.platforms.base import Adapter, PostRef, Rules
+from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.retry import FakeClock
 
 HERE = Path(__file__).resolve().parent
@@ -780,15 +780,15 @@ class TimedAdapter:
         self.platform = inner.platform
         self.spent = spent
 
-    def post(self, payload: dict[str, Any], **kwargs: Any) -> PostRef:
+    def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
         began = time.perf_counter()
         try:
-            return self.inner.post(payload, **kwargs)
+            return self.inner.post(payload, slot)
         finally:
             self.spent.append(time.perf_counter() - began)
 
-    def find(self, payload: dict[str, Any], **kwargs: Any) -> PostRef | None:
-        return self.inner.find(payload, **kwargs)
+    def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
+        return self.inner.find(payload, slot)
 
     def close(self) -> None:
         self.inner.close()

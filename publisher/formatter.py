@@ -312,8 +312,7 @@ def _pack(
     ]
     seps = {sep: measure(sep) for sep in {a.sep for a in atoms}}
     whole = [
-        sum(m[d] for m in measured)
-        + sum(seps[a.sep][d] for a in atoms[1:] if a.sep)
+        sum(m[d] for m in measured) + sum(seps[a.sep][d] for a in atoms[1:] if a.sep)
         for d in range(len(caps))
     ]
     if all(w <= c for w, c in zip(whole, caps, strict=True)):  # the common case: one post

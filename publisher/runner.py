@@ -24,7 +24,7 @@ from publisher.errors import (
     TransientError,
 )
 from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, text_sha
-from publisher.platforms.base import Adapter, PostRef, Rules
+from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 
 RETRY_LATER = dt.timedelta(minutes=15)
@@ -212,27 +212,23 @@ def _post_thread(
         item.reason = None
         queue.save(item)
 
-        def attempt(
-            index: int = index,
-            payload: dict[str, Any] = payload,
-            root: PostRef | None = root,
-            parent: PostRef | None = parent,
-        ) -> PostRef:
+        slot = Slot(item.key, index, root, parent)
+
+        def attempt(payload: dict[str, Any] = payload, slot: Slot = slot) -> PostRef:
             nonlocal maybe_sent
-            kwargs = {"thread_key": item.key, "index": index, "root": root, "parent": parent}
             if maybe_sent:
-                found = adapter.find(payload, **kwargs)  # type: ignore[arg-type]
+                found = adapter.find(payload, slot)
                 if found is not None:
                     return found
                 maybe_sent = False
             try:
-                return adapter.post(payload, **kwargs)  # type: ignore[arg-type]
+                return adapter.post(payload, slot)
             except TransientError as exc:
                 if exc.outcome_unknown:
                     maybe_sent = True
                 raise
             except DuplicatePost:
-                found = adapter.find(payload, **kwargs)  # type: ignore[arg-type]
+                found = adapter.find(payload, slot)
                 if found is not None:
                     return found
                 raise

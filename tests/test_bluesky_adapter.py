@@ -17,7 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from publisher.errors import PermanentError, PlatformError, RateLimited, TransientError
-from publisher.platforms.base import PostRef
+from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.platforms.tid import TID_RE, tid_for
 from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
@@ -133,7 +133,7 @@ def test_thread_round_trip(
     refs: list[PostRef] = []
     root = parent = None
     for i, payload in enumerate(payloads):
-        ref = adapter.post(payload, thread_key=key, index=i, root=root, parent=parent)
+        ref = adapter.post(payload, Slot(key, i, root, parent))
         refs.append(ref)
         root = root or ref
         parent = ref
@@ -169,31 +169,31 @@ def test_thread_round_trip(
 
     # find sees every post; one login for everything
     for i, payload in enumerate(payloads):
-        assert adapter.find(payload, thread_key=key, index=i, root=None, parent=None) == refs[i]
+        assert adapter.find(payload, Slot(key, i)) == refs[i]
     assert fault_proxy.count(LOGIN) == 1
     assert fault_proxy.count(CREATE) == 3
     assert fault_proxy.count("app.bsky.actor.getProfile") == 0
 
 
 def test_find_missing_returns_none(adapter: BlueskyAdapter, key: str) -> None:
-    assert adapter.find(_payload("없음"), thread_key=key, index=0, root=None, parent=None) is None
+    assert adapter.find(_payload("없음"), Slot(key, 0)) is None
 
 
 def test_find_other_text_is_permanent(adapter: BlueskyAdapter, key: str) -> None:
-    adapter.post(_payload("원래 글"), thread_key=key, index=0, root=None, parent=None)
+    adapter.post(_payload("원래 글"), Slot(key, 0))
     with pytest.raises(PermanentError, match="already exists"):
-        adapter.find(_payload("고친 글"), thread_key=key, index=0, root=None, parent=None)
+        adapter.find(_payload("고친 글"), Slot(key, 0))
     # posting other text on the same key: the PDS refuses (500), the look-up explains
     with pytest.raises(PermanentError, match="already exists"):
-        adapter.post(_payload("고친 글"), thread_key=key, index=0, root=None, parent=None)
+        adapter.post(_payload("고친 글"), Slot(key, 0))
 
 
 def test_too_long_is_permanent_and_not_retried(
     pds: PdsInfo, fault_proxy: FaultProxy, adapter: BlueskyAdapter, key: str
 ) -> None:
-    adapter.post(_payload("가" * 300), thread_key=key, index=0, root=None, parent=None)
+    adapter.post(_payload("가" * 300), Slot(key, 0))
     with pytest.raises(PermanentError) as info:
-        adapter.post(_payload("가" * 301), thread_key=key, index=1, root=None, parent=None)
+        adapter.post(_payload("가" * 301), Slot(key, 1))
     assert info.value.status == 400
     assert "grapheme too big (maximum 300, got 301)" in str(info.value)
     assert str(info.value).startswith("bluesky: 400 InvalidRequest:")
@@ -206,7 +206,7 @@ def test_500_after_commit_post_recovers_itself(
     pds: PdsInfo, fault_proxy: FaultProxy, adapter: BlueskyAdapter, key: str
 ) -> None:
     fault_proxy.fail_next("500_after_commit")
-    ref = adapter.post(_payload("커밋 후 500"), thread_key=key, index=0, root=None, parent=None)
+    ref = adapter.post(_payload("커밋 후 500"), Slot(key, 0))
     assert ref.id == tid_for(key, 0)
     assert fault_proxy.faults == [("500_after_commit", "POST", f"/xrpc/{CREATE}")]
     assert fault_proxy.count(CREATE) == 1
@@ -223,16 +223,16 @@ def test_500_after_commit_outcome_unknown_then_find(
     fault_proxy.fail_next("500_after_commit")
     fault_proxy.fail_next("503", path_contains=GET)
     with pytest.raises(TransientError) as info:
-        adapter.post(payload, thread_key=key, index=0, root=None, parent=None)
+        adapter.post(payload, Slot(key, 0))
     assert info.value.outcome_unknown
     assert info.value.status == 500
     assert not isinstance(info.value, RateLimited)
     # the caller's path: find before posting again
-    found = adapter.find(payload, thread_key=key, index=0, root=None, parent=None)
+    found = adapter.find(payload, Slot(key, 0))
     assert found is not None
     assert found.id == tid_for(key, 0)
     # a blind retry cannot duplicate either: the PDS refuses the key (500), post finds it
-    again = adapter.post(payload, thread_key=key, index=0, root=None, parent=None)
+    again = adapter.post(payload, Slot(key, 0))
     assert again == found
     records = _records(pds)
     assert sum(r["value"]["text"] == payload["text"] for r in records.values()) == 1
@@ -245,17 +245,17 @@ def test_500_before_commit(
     payload = _payload("전송 전 500")
     fault_proxy.fail_next("500")
     with pytest.raises(TransientError) as info:
-        adapter.post(payload, thread_key=key, index=0, root=None, parent=None)
+        adapter.post(payload, Slot(key, 0))
     assert info.value.outcome_unknown
-    assert adapter.find(payload, thread_key=key, index=0, root=None, parent=None) is None
-    ref = adapter.post(payload, thread_key=key, index=0, root=None, parent=None)
+    assert adapter.find(payload, Slot(key, 0)) is None
+    ref = adapter.post(payload, Slot(key, 0))
     assert ref.id in _records(pds)
 
 
 def test_503_is_transient(fault_proxy: FaultProxy, adapter: BlueskyAdapter, key: str) -> None:
     fault_proxy.fail_next("503")
     with pytest.raises(TransientError) as info:
-        adapter.post(_payload("503"), thread_key=key, index=0, root=None, parent=None)
+        adapter.post(_payload("503"), Slot(key, 0))
     assert info.value.status == 503
     assert "ServiceUnavailable" in str(info.value)
 
@@ -266,7 +266,7 @@ def test_429_is_rate_limited_with_reset(
     fault_proxy.fail_next("429", reset_in=120)
     before = time.time()
     with pytest.raises(RateLimited) as info:
-        adapter.post(_payload("429"), thread_key=key, index=0, root=None, parent=None)
+        adapter.post(_payload("429"), Slot(key, 0))
     err = info.value
     assert err.status == 429
     assert not err.outcome_unknown
@@ -281,15 +281,15 @@ def test_dropped_connection(
     pds: PdsInfo, fault_proxy: FaultProxy, adapter: BlueskyAdapter, key: str, forward: bool
 ) -> None:
     payload = _payload(f"연결 끊김 forward={forward}")
-    adapter.find(payload, thread_key=key, index=0, root=None, parent=None)  # log in first
+    adapter.find(payload, Slot(key, 0))  # log in first
     fault_proxy.fail_next("drop", forward=forward)
     if forward:
         # the PDS saved it; post's own look-up finds it
-        ref = adapter.post(payload, thread_key=key, index=0, root=None, parent=None)
+        ref = adapter.post(payload, Slot(key, 0))
         assert ref.id in _records(pds)
     else:
         with pytest.raises(TransientError) as info:
-            adapter.post(payload, thread_key=key, index=0, root=None, parent=None)
+            adapter.post(payload, Slot(key, 0))
         assert info.value.outcome_unknown
         assert "network error" in str(info.value)
         assert tid_for(key, 0) not in _records(pds)
@@ -304,11 +304,11 @@ def test_timeout_then_retry_lands_once(pds: PdsInfo, fault_proxy: FaultProxy, ke
     try:
         fault_proxy.fail_next("slow", delay=2.0)
         with pytest.raises(TransientError) as info:
-            a.post(payload, thread_key=key, index=0, root=None, parent=None)
+            a.post(payload, Slot(key, 0))
         assert info.value.outcome_unknown
         assert "timed out" in str(info.value)
         time.sleep(2.5)  # the slow create reaches the PDS after the client gave up
-        ref = a.post(payload, thread_key=key, index=0, root=None, parent=None)
+        ref = a.post(payload, Slot(key, 0))
     finally:
         a.close()
     records = _records(pds)
@@ -321,7 +321,7 @@ def test_connection_refused_is_transient_and_known_not_sent(pds: PdsInfo) -> Non
 
     a = BlueskyAdapter(pds.handle, SecretStr(pds.password), f"http://127.0.0.1:{free_port()}")
     with pytest.raises(TransientError) as info:
-        a.post(_payload("x"), thread_key="refused", index=0, root=None, parent=None)
+        a.post(_payload("x"), Slot("refused", 0))
     assert not info.value.outcome_unknown
     a.close()
 
@@ -331,10 +331,10 @@ def test_login_503_then_login_once(
 ) -> None:
     fault_proxy.fail_next("503", path_contains=LOGIN)
     with pytest.raises(TransientError) as info:
-        adapter.post(_payload("a"), thread_key=key, index=0, root=None, parent=None)
+        adapter.post(_payload("a"), Slot(key, 0))
     assert not info.value.outcome_unknown
-    adapter.post(_payload("b"), thread_key=key, index=0, root=None, parent=None)
-    adapter.post(_payload("c"), thread_key=key, index=1, root=None, parent=None)
+    adapter.post(_payload("b"), Slot(key, 0))
+    adapter.post(_payload("c"), Slot(key, 1))
     assert fault_proxy.count(LOGIN) == 2  # the failed attempt and one successful login
 
 
@@ -361,14 +361,14 @@ def test_bad_password_is_permanent_and_not_echoed(
     a = BlueskyAdapter(pds.handle, SecretStr(canary), fault_proxy.url, pin_service=True)
     assert canary not in repr(a)
     with pytest.raises(PermanentError) as info:
-        a.post(_payload("x"), thread_key="bad-pw", index=0, root=None, parent=None)
+        a.post(_payload("x"), Slot("bad-pw", 0))
     err = info.value
     assert err.status == 401
     assert str(err).startswith("bluesky: 401 AuthenticationRequired")
     assert _leaks(canary, err, caplog.text) == []
     # a bad password is not tried again
     with pytest.raises(PermanentError):
-        a.find(_payload("x"), thread_key="bad-pw", index=0, root=None, parent=None)
+        a.find(_payload("x"), Slot("bad-pw", 0))
     assert fault_proxy.count(LOGIN) == 1
     a.close()
 
@@ -382,14 +382,14 @@ def test_no_secret_in_errors_or_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     errors: list[PlatformError] = []
-    adapter.post(_payload("로그 확인"), thread_key=key, index=0, root=None, parent=None)
+    adapter.post(_payload("로그 확인"), Slot(key, 0))
     for kind in ("500", "429", "drop"):
         fault_proxy.fail_next(kind)
         with pytest.raises(PlatformError) as info:
-            adapter.post(_payload(kind), thread_key=key, index=1, root=None, parent=None)
+            adapter.post(_payload(kind), Slot(key, 1))
         errors.append(info.value)
     with pytest.raises(PlatformError) as info:
-        adapter.post(_payload("가" * 301), thread_key=key, index=2, root=None, parent=None)
+        adapter.post(_payload("가" * 301), Slot(key, 2))
     errors.append(info.value)
     secrets = list(adapter._secrets)  # the password and the session's access/refresh JWTs
     assert len(secrets) == 3
@@ -404,10 +404,10 @@ def test_no_secret_in_errors_or_logs(
 def test_bad_arguments_are_permanent_without_network() -> None:
     a = BlueskyAdapter("nobody.test", SecretStr("x"), "http://127.0.0.1:9")
     with pytest.raises(PermanentError, match="no record key"):
-        a.post(_payload("x"), thread_key="k", index=-1, root=None, parent=None)
+        a.post(_payload("x"), Slot("k", -1))
     with pytest.raises(PermanentError, match="no text"):
-        a.post({"text": ""}, thread_key="k", index=0, root=None, parent=None)
+        a.post({"text": ""}, Slot("k", 0))
     half = PostRef(id="p", url="u")
     with pytest.raises(PermanentError, match="no uri/cid"):
-        a.post(_payload("x"), thread_key="k", index=1, root=half, parent=half)
+        a.post(_payload("x"), Slot("k", 1, half, half))
     a.close()

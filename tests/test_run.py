@@ -30,7 +30,7 @@ from publisher.errors import (
 )
 from publisher.filequeue import FileQueue, LoadedItem, PostRecord, read_item
 from publisher.platforms import rules_for
-from publisher.platforms.base import PostRef
+from publisher.platforms.base import PostRef, Slot
 from publisher.retry import FakeClock
 from publisher.testing.fake import FakeAdapter
 from tests.conftest import EXAMPLE
@@ -312,11 +312,11 @@ class RaiseAt(FakeAdapter):
         super().__init__(platform)
         self.errors = errors
 
-    def post(self, payload: dict[str, Any], **kwargs: Any) -> PostRef:
-        error = self.errors.pop(kwargs["index"], None)
+    def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
+        error = self.errors.pop(slot.index, None)
         if error is not None:
             raise error
-        return super().post(payload, **kwargs)
+        return super().post(payload, slot)
 
 
 class LosesResponse(FakeAdapter):
@@ -327,16 +327,16 @@ class LosesResponse(FakeAdapter):
         self.lose = {index: error}
         self.find_calls: list[int] = []
 
-    def post(self, payload: dict[str, Any], **kwargs: Any) -> PostRef:
-        ref = super().post(payload, **kwargs)
-        error = self.lose.pop(kwargs["index"], None)
+    def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
+        ref = super().post(payload, slot)
+        error = self.lose.pop(slot.index, None)
         if error is not None:
             raise error
         return ref
 
-    def find(self, payload: dict[str, Any], **kwargs: Any) -> PostRef | None:
-        self.find_calls.append(kwargs["index"])
-        return super().find(payload, **kwargs)
+    def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
+        self.find_calls.append(slot.index)
+        return super().find(payload, slot)
 
 
 class TestRetryAndDefer:
@@ -476,7 +476,7 @@ class TestRetryAndDefer:
         """A duplicate error for a post that ``find`` finds records it instead of failing."""
         ads = fakes()
         # The platform already has post 1 (made by a run whose record was lost).
-        made = ads["x"].post({"text": "x"}, thread_key=f"{MEAN}.x", index=0, root=None, parent=None)
+        made = ads["x"].post({"text": "x"}, Slot(f"{MEAN}.x", 0))
         ads["x"].fail = [DuplicatePost("duplicate content", status=403)]
         report, _ = run_at(qdir, D1_09, ads)
         item = load(qdir, f"{MEAN}.x").item
@@ -517,9 +517,7 @@ class TestRetryAndDefer:
         """``sending: 2`` when post 2 never reached the platform: looked up, then posted once."""
         queue = FileQueue(qdir)
         ads = fakes()
-        first = ads["x"].post(
-            {"text": "1"}, thread_key=f"{MEAN}.x", index=0, root=None, parent=None
-        )
+        first = ads["x"].post({"text": "1"}, Slot(f"{MEAN}.x", 0, None, None))
         item = load(qdir, f"{MEAN}.x").item
         item.status = "posting"
         item.sending = 2

@@ -20,6 +20,7 @@ from publisher import runner
 from publisher.config import RetrySettings, Settings, x_credentials
 from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.platforms import rules_for
+from publisher.platforms.base import Slot
 from publisher.platforms.x_adapter import XAdapter
 from publisher.retry import FakeClock
 from publisher.testing.x_server import FakeXServer
@@ -203,7 +204,7 @@ class TestFaults:
         from publisher.errors import PermanentError
 
         with pytest.raises(PermanentError) as info:
-            adapter.post({"text": "가" * 141}, thread_key="k", index=0, root=None, parent=None)
+            adapter.post({"text": "가" * 141}, Slot("k", 0))
         assert "400" in str(info.value)
         assert len([r for r in x_server.requests if r["method"] == "POST"]) == 1
 
@@ -212,7 +213,7 @@ class TestFaults:
     ) -> None:
         """X says duplicate but the post is not where we expect it: failed, with a reason."""
         adapter = XAdapter(x_credentials(), timeout=5)
-        adapter.post({"text": POSTS[1]}, thread_key="other", index=0, root=None, parent=None)
+        adapter.post({"text": POSTS[1]}, Slot("other", 0))
         queue = _queue(tmp_path)
         report = _run(queue, _settings())
         assert report.exit_code == 1

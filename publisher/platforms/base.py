@@ -16,6 +16,20 @@ class PostRef:
     cid: str | None = None  # content id on Bluesky (needed for reply strong refs)
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where a post goes: its thread's stable id, its 0-based place, the posts it replies to.
+
+    ``root`` is the thread's first post and ``parent`` the one before; both are None for the
+    first post. Adapters may derive idempotency keys from ``(thread_key, index)``.
+    """
+
+    thread_key: str
+    index: int
+    root: PostRef | None = None
+    parent: PostRef | None = None
+
+
 class Rules(Protocol):
     """How a platform measures and renders text. Pure: no I/O, no heavy imports."""
 
@@ -50,35 +64,15 @@ class Rules(Protocol):
 
 
 class Adapter(Protocol):
-    """Posts to one platform. Raises only ``publisher.errors.PlatformError`` subclasses.
-
-    ``thread_key`` is the queue item's stable id and ``index`` the post's 0-based position, so an
-    adapter may derive idempotency keys from them (Bluesky record keys).
-    """
+    """Posts to one platform. Raises only ``publisher.errors.PlatformError`` subclasses."""
 
     platform: str
 
-    def post(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef:
-        """Create one post, as a reply to ``parent`` (``root`` = the thread's first post)."""
+    def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
+        """Create one post at ``slot``, as a reply to ``slot.parent`` when there is one."""
         ...
 
-    def find(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef | None:
+    def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
         """After an unknown outcome: the post if it was made, None if it certainly was not.
 
         Raises ``PermanentError`` when it cannot tell (then a person has to look).

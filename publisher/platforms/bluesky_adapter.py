@@ -36,7 +36,7 @@ from publisher.errors import (
     RateLimited,
     TransientError,
 )
-from publisher.platforms.base import PostRef
+from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.tid import tid_for
 
 T = TypeVar("T")
@@ -87,18 +87,10 @@ class BlueskyAdapter:
 
     # -- the Adapter protocol ---------------------------------------------------------------------
 
-    def post(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef:
-        """Create post ``index`` of ``thread_key``; record key ``tid_for(thread_key, index)``."""
-        rkey = _rkey(thread_key, index)
-        record = self._record(payload, root=root, parent=parent)
+    def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
+        """Create the post at ``slot``; record key ``tid_for(slot.thread_key, slot.index)``."""
+        rkey = _rkey(slot.thread_key, slot.index)
+        record = self._record(payload, root=slot.root, parent=slot.parent)
         client, did = self._session()
         from atproto import models
 
@@ -131,20 +123,12 @@ class BlueskyAdapter:
             return found
         return self._ref(rkey, str(response.uri), str(response.cid))
 
-    def find(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef | None:
-        """The post at ``tid_for(thread_key, index)`` if it exists with this text, else None."""
+    def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
+        """The post at ``tid_for(slot.thread_key, slot.index)`` if it has this text, else None."""
         text = payload.get("text")
         if not isinstance(text, str):
             raise PermanentError("bluesky: payload has no text")
-        return self._find(text, _rkey(thread_key, index))
+        return self._find(text, _rkey(slot.thread_key, slot.index))
 
     def close(self) -> None:
         client, self._client = self._client, None

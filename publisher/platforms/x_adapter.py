@@ -24,7 +24,7 @@ from publisher.errors import (
     RateLimited,
     TransientError,
 )
-from publisher.platforms.base import PostRef
+from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.x import public_url
 from publisher.platforms.x_transport import point_client_at
 from publisher.text import extract_urls
@@ -49,19 +49,11 @@ class XAdapter:
         point_client_at(self._client, credentials.base_url, timeout)
         self._me: tuple[str, str] | None = None
 
-    def post(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef:
+    def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
         try:
             response: Any = self._client.create_tweet(
                 text=payload["text"],
-                in_reply_to_tweet_id=parent.id if parent else None,
+                in_reply_to_tweet_id=slot.parent.id if slot.parent else None,
                 user_auth=True,
             )
         except Exception as exc:
@@ -69,15 +61,7 @@ class XAdapter:
         post_id = str(response.data["id"])
         return PostRef(id=post_id, url=public_url(self._me[1] if self._me else None, post_id))
 
-    def find(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef | None:
+    def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
         """Look for the post among the account's recent posts: same text, same parent."""
         try:
             user_id, username = self._whoami()
@@ -96,9 +80,7 @@ class XAdapter:
             replied_to = [
                 str(ref.id) for ref in (tweet.referenced_tweets or []) if ref.type == "replied_to"
             ]
-            if parent is not None and replied_to != [parent.id]:
-                continue
-            if parent is None and replied_to:
+            if replied_to != ([slot.parent.id] if slot.parent else []):
                 continue
             if comparable(tweet.text) == wanted:
                 return PostRef(id=str(tweet.id), url=public_url(username, str(tweet.id)))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from publisher.errors import PlatformError
-from publisher.platforms.base import PostRef
+from publisher.platforms.base import PostRef, Slot
 
 
 @dataclass
@@ -18,15 +18,7 @@ class FakeAdapter:
     fail: list[PlatformError] = field(default_factory=list)
     closed: bool = False
 
-    def post(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef:
+    def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
         if self.fail:
             raise self.fail.pop(0)
         number = len(self.posts) + 1
@@ -34,26 +26,18 @@ class FakeAdapter:
         self.posts.append(
             {
                 "payload": payload,
-                "thread_key": thread_key,
-                "index": index,
-                "parent": parent.id if parent else None,
-                "root": root.id if root else None,
+                "thread_key": slot.thread_key,
+                "index": slot.index,
+                "parent": slot.parent.id if slot.parent else None,
+                "root": slot.root.id if slot.root else None,
                 "id": ref.id,
             }
         )
         return ref
 
-    def find(
-        self,
-        payload: dict[str, Any],
-        *,
-        thread_key: str,
-        index: int,
-        root: PostRef | None,
-        parent: PostRef | None,
-    ) -> PostRef | None:
+    def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
         for made in self.posts:
-            if made["thread_key"] == thread_key and made["index"] == index:
+            if made["thread_key"] == slot.thread_key and made["index"] == slot.index:
                 return PostRef(
                     id=made["id"], url=f"https://example.invalid/{self.platform}/{made['id']}"
                 )
