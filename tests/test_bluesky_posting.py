@@ -8,7 +8,6 @@ import datetime as dt
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from publisher.retry import FakeClock
 from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
+from tests.crashing import kill_when_then_rerun, publisher_args
 
 pytestmark = pytest.mark.pds
 
@@ -165,40 +165,12 @@ class TestCrash:
         queue = _queue(tmp_path / "queue", marker)
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["bluesky"]\n', encoding="utf-8")
-        args = [
-            sys.executable,
-            "-m",
-            "publisher",
-            "--queue",
-            str(queue.root),
-            "--config",
-            str(config),
-            "--now",
-            NOW.isoformat(),
-        ]
-        env = _cli_env(pds)
-        proc = subprocess.Popen(
-            args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        args = publisher_args(queue.root, config, NOW.isoformat())
+        printed = kill_when_then_rerun(
+            args, _cli_env(pds), tmp_path, lambda: len(_thread_records(pds, marker)) >= after
         )
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline:
-            if len(_thread_records(pds, marker)) >= after:
-                break
-            time.sleep(0.01)
-        proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate(timeout=10)
-        rerun = subprocess.run(
-            args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
-        )
-        assert rerun.returncode == 0, rerun.stderr
         _assert_chain(_thread_records(pds, marker), _posts(marker))
-        texts = [
-            out.decode(),
-            err.decode(),
-            rerun.stdout,
-            rerun.stderr,
-            *(p.read_text(encoding="utf-8") for p in queue.paths()),
-        ]
+        texts = [*printed, *(p.read_text(encoding="utf-8") for p in queue.paths())]
         assert all(pds.password not in t for t in texts)
 
 

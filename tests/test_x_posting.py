@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from publisher.platforms.x_adapter import XAdapter
 from publisher.retry import FakeClock
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
+from tests.crashing import kill_when_then_rerun, publisher_args
 
 CANARY = X_CANARY
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -233,39 +233,12 @@ class TestCrash:
         queue = _queue(tmp_path)
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["x"]\n', encoding="utf-8")
-        env = {**os.environ, **x_env}
-        args = [
-            sys.executable,
-            "-m",
-            "publisher",
-            "--queue",
-            str(queue.root),
-            "--config",
-            str(config),
-            "--now",
-            NOW.isoformat(),
-        ]
-        proc = subprocess.Popen(
-            args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        args = publisher_args(queue.root, config, NOW.isoformat())
+        printed = kill_when_then_rerun(
+            args, {**os.environ, **x_env}, tmp_path, lambda: len(x_server.tweets) >= after
         )
-        deadline = time.monotonic() + 30
-        while len(x_server.tweets) < after and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.001)
-        proc.send_signal(signal.SIGKILL)
-        out, err = proc.communicate(timeout=10)
-        assert len(x_server.tweets) >= after
-        rerun = subprocess.run(
-            args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
-        )
-        assert rerun.returncode == 0, rerun.stderr
         _assert_one_chain(x_server, POSTS)
-        for text in (
-            out.decode(),
-            err.decode(),
-            rerun.stdout,
-            rerun.stderr,
-            *(p.read_text(encoding="utf-8") for p in queue.paths()),
-        ):
+        for text in [*printed, *(p.read_text(encoding="utf-8") for p in queue.paths())]:
             for secret in CANARY.values():
                 assert secret not in text
 
