@@ -9,7 +9,6 @@ import datetime as dt
 import itertools
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -76,6 +75,15 @@ def _run(
         now,
         clock,
     )
+
+
+def _publisher(
+    queue: FileQueue, config: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        publisher_args(queue.root, config, NOW.isoformat()),
+        env=env, cwd=queue.root.parent, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
 
 
 def _assert_one_chain(server: FakeXServer, texts: list[str]) -> None:
@@ -258,25 +266,7 @@ class TestSecrets:
         queue = _queue(tmp_path)
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["x"]\n', encoding="utf-8")
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "publisher",
-                "--queue",
-                str(queue.root),
-                "--config",
-                str(config),
-                "--now",
-                NOW.isoformat(),
-            ],
-            env=dict(os.environ),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = _publisher(queue, config, dict(os.environ))
         assert done.returncode == 1
         assert "401" in done.stderr
         texts = [done.stdout, done.stderr, *(p.read_text(encoding="utf-8") for p in queue.paths())]
@@ -293,23 +283,7 @@ class TestSecrets:
         env.update({k: v for k, v in CANARY.items() if k != "X_ACCESS_TOKEN"})
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["x"]\n', encoding="utf-8")
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "publisher",
-                "--queue",
-                str(queue.root),
-                "--config",
-                str(config),
-            ],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = _publisher(queue, config, env)
         assert done.returncode == 2
         assert "X_ACCESS_TOKEN" in done.stderr and "Traceback" not in done.stderr
         assert _item(queue).status == "pending"
