@@ -32,10 +32,14 @@ def enqueue(
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     existing, _ = queue.load()
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
+    posted = queue.posted_keys()
     new: list[QueueItem] = []
     for digest, n, thread in threads:
         entry = digest.entries[n]
         key = f"{thread.entry_id}.{thread.platform}"
+        if key in posted:
+            report.skipped.append((key, "already posted (queue/posted.txt)"))
+            continue
         if key in known:
             report.skipped.append((key, "already in the queue"))
             continue

@@ -43,6 +43,11 @@ from publisher.errors import InputError, Problem, QueueBusy
 Status = Literal["pending", "posting", "posted", "failed", "held"]
 SUFFIX = ".md"
 LOCK_NAME = ".lock"
+LEDGER_NAME = "posted.txt"
+LEDGER_HEADER = (
+    "# Threads posted in full, one <entry id>.<platform> a line. `publisher enqueue` never\n"
+    "# queues these again, even once their files are deleted; remove a line to allow it.\n"
+)
 TMP_PREFIX = ".tmp-"
 _SEPARATOR_START = "---- post "
 _SEPARATOR_LINE = re.compile(r"---- post (\d+) ----[ \t]*$", re.MULTILINE)
@@ -389,6 +394,22 @@ class FileQueue:
         path = self.path_of(item)
         atomic_write(path, render(item))
         return path
+
+    def posted_keys(self) -> set[str]:
+        """Threads posted in full, from the ledger (it outlives their queue files)."""
+        try:
+            text = (self.root / LEDGER_NAME).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return set()
+        return {line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"}
+
+    def record_posted(self, key: str) -> None:
+        """Add ``key`` to the ledger of posted threads (atomically; the caller holds the lock)."""
+        known = self.posted_keys()
+        if key in known:
+            return
+        lines = sorted(known | {key})
+        atomic_write(self.root / LEDGER_NAME, LEDGER_HEADER + "".join(f"{k}\n" for k in lines))
 
     def save_all(self, items: list[QueueItem]) -> list[Path]:
         """Write several new files; each appears whole or not at all."""

@@ -282,6 +282,7 @@ def _post_thread(
         parent = ref
     item.status = "posted"
     queue.save(item)
+    queue.record_posted(item.key)
     return "next"
 
 

@@ -616,6 +616,23 @@ class TestCli:
             k: v for k, v in before.items() if k != ".lock"
         }
 
+    def test_posted_then_deleted_is_not_queued_again(self, qdir: Path) -> None:
+        """A posted thread's file may be deleted; enqueuing its digest again still skips it."""
+        report, _ = run_at(qdir, seoul(20, 9, 5))
+        posted = sorted({s.key for s in report.sent})
+        assert posted
+        ledger = (qdir / "posted.txt").read_text(encoding="utf-8")
+        assert all(f"\n{key}\n" in ledger for key in posted)
+        for key in posted:
+            path_of(qdir, key).unlink()
+        done = cli(qdir.parent, "enqueue", str(EXAMPLE), "--queue", str(qdir), "--now",
+                   "2025-05-21T08:00")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "0 added" in done.stdout
+        for key in posted:
+            assert f"skipped {key}: already posted" in done.stdout
+            assert not path_of(qdir, key).exists()
+
     def test_dry_run_changes_nothing(self, qdir: Path) -> None:
         """The dry run shows what is due and what comes next, and writes nothing."""
         edit(path_of(qdir, f"{MEAN}.x"), "Very interesting.", "Truly fascinating.")
