@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from publisher.config import Settings
-from publisher.filequeue import SUFFIX, FileQueue, QueueItem
+from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem
 from publisher.formatter import threads_for
 from publisher.models import Digest
 from publisher.platforms.base import Rules
@@ -38,7 +38,7 @@ def enqueue(
         entry = digest.entries[n]
         key = f"{thread.entry_id}.{thread.platform}"
         if key in posted:
-            report.skipped.append((key, "already posted (queue/posted.txt)"))
+            report.skipped.append((key, f"already posted ({queue.root / LEDGER_NAME})"))
             continue
         if key in known:
             report.skipped.append((key, "already in the queue"))
