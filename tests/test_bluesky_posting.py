@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -27,7 +25,7 @@ from publisher.retry import FakeClock
 from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
-from tests.crashing import kill_when_then_rerun, publisher_args
+from tests.publisher_cli import job_args, kill_when_then_rerun, quiet_env, run_publisher
 
 pytestmark = pytest.mark.pds
 
@@ -142,13 +140,8 @@ class TestFaults:
 
 
 def _cli_env(pds: PdsInfo, x: FakeXServer | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "BLUESKY_"))}
-    env.update(
-        {
-            "BLUESKY_HANDLE": pds.handle,
-            "BLUESKY_APP_PASSWORD": pds.password,
-            "BLUESKY_SERVICE": pds.url,
-        }
+    env = quiet_env(
+        BLUESKY_HANDLE=pds.handle, BLUESKY_APP_PASSWORD=pds.password, BLUESKY_SERVICE=pds.url
     )
     if x is not None:
         env.update({**X_CANARY, "X_API_BASE_URL": x.base_url})
@@ -165,7 +158,7 @@ class TestCrash:
         queue = _queue(tmp_path / "queue", marker)
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["bluesky"]\n', encoding="utf-8")
-        args = publisher_args(queue.root, config, NOW.isoformat())
+        args = job_args(queue.root, config, NOW.isoformat())
         printed = kill_when_then_rerun(
             args, _cli_env(pds), tmp_path, lambda: len(_thread_records(pds, marker)) >= after
         )
@@ -188,18 +181,10 @@ class TestEndToEnd:
             encoding="utf-8",
         )
         env = _cli_env(pds, x_server)
-        base = [sys.executable, "-m", "publisher", "--config", str(config), "--queue", "queue"]
+        common = ["--config", str(config), "--queue", "queue"]
 
         def cli(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [*base[:3], *args, *base[3:]],
-                env=env,
-                cwd=tmp_path,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
+            return run_publisher(*args, *common, cwd=tmp_path, env=env, timeout=300)
 
         enqueued = cli("enqueue", str(EXAMPLE), "--now", NOW.isoformat())
         assert enqueued.returncode == 0, enqueued.stderr

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.publisher_cli import run_publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
@@ -28,19 +28,7 @@ def files_in(directory: Path) -> set[Path]:
 def check(tmp_path: Path, *names: str) -> subprocess.CompletedProcess[str]:
     """Run ``publisher check`` in tmp_path on the named files; nothing may be written there."""
     before = files_in(tmp_path)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "publisher", "check", *names],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_publisher("check", *names, cwd=tmp_path)
     assert files_in(tmp_path) == before, "check must not write anything"
     assert "Traceback" not in result.stderr
     return result

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from publisher.cli import COMMANDS, build_parsers
+from tests.publisher_cli import run_publisher
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -20,13 +19,7 @@ class TestHelp:
     def test_help_describes_command(self, command: str) -> None:
         """Each help text runs, exits 0 and has a description of its own."""
         args = [command, "--help"] if command else ["--help"]
-        done = subprocess.run(
-            [sys.executable, "-m", "publisher", *args],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
+        done = run_publisher(*args)
         assert done.returncode == 0, done.stderr
         description = " ".join((build_parsers()[command].description or "").split())
         assert len(description) > 40
@@ -44,12 +37,6 @@ class TestHelp:
 
     def test_unknown_option_is_usage_error(self) -> None:
         """A wrong option is a usage error: exit 2, no traceback."""
-        done = subprocess.run(
-            [sys.executable, "-m", "publisher", "--frobnicate"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=60,
-        )
+        done = run_publisher("--frobnicate")
         assert done.returncode == 2
         assert "Traceback" not in done.stderr

@@ -19,6 +19,7 @@ import pytest
 from publisher.errors import QueueBusy
 from publisher.filequeue import TMP_PREFIX, FileQueue, read_item
 from tests.conftest import EXAMPLE
+from tests.publisher_cli import PUBLISHER, quiet_env, run_publisher
 
 # Saves items in a loop: new items, and existing ones grown by a post. Prints "saved ID N" once
 # ``save`` has returned, so the test knows which states were written whole before the kill.
@@ -82,21 +83,8 @@ def post(name: str, k: int) -> str:
     return f"{name} post {k} " + "가나다 abc " * ((k * 37) % 150) + "end"
 
 
-def env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
-    return {**base, **extra}
-
-
 def cli(cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "publisher", *args],
-        cwd=cwd,
-        env=env(**extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_publisher(*args, cwd=cwd, env=quiet_env(**extra))
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -130,7 +118,7 @@ class TestSigkill:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                env=env(),
+                env=quiet_env(),
             )
             assert proc.stdout is not None and proc.stderr is not None
             ready = proc.stdout.readline()
@@ -177,9 +165,7 @@ class TestSigkill:
             cwd.mkdir()
             proc = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-m",
-                    "publisher",
+                    *PUBLISHER,
                     "enqueue",
                     str(EXAMPLE),
                     "--queue",
@@ -190,7 +176,7 @@ class TestSigkill:
                 cwd=cwd,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                env=env(),
+                env=quiet_env(),
             )
             # Wait until it has started writing queue files, then kill it soon after.
             folder = cwd / "queue"
@@ -252,7 +238,7 @@ class TestBusy:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env(),
+            env=quiet_env(),
         )
         try:
             assert holder.stdout is not None

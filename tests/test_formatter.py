@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from publisher.models import DigestEntry
 from publisher.platforms.bluesky import BlueskyRules, short_url
 from publisher.platforms.x import XRules
 from publisher.text import graphemes, x_weighted_length
+from tests.publisher_cli import run_publisher
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 DATA = Path(__file__).parent / "data"
@@ -39,13 +39,7 @@ def _entry(**changes: object) -> DigestEntry:
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "publisher", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_publisher(*args, cwd=cwd)
 
 
 class TestExampleSnapshots:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.publisher_cli import run_publisher
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
 CONFIG = REPO / "config" / "publisher.toml"
@@ -56,26 +58,10 @@ def run_probe(args: list[str], cwd: Path) -> tuple[int, list[str], str]:
 def queue_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example digest enqueued into a fresh queue folder."""
     root = tmp_path_factory.mktemp("imports") / "queue"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "publisher",
-            "enqueue",
-            str(EXAMPLE),
-            "--queue",
-            str(root),
-            "--config",
-            str(CONFIG),
-            "--now",
-            NOW.isoformat(),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_publisher(
+        "enqueue", str(EXAMPLE), "--queue", str(root), "--config", str(CONFIG), "--now",
+        NOW.isoformat(), cwd=REPO,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert any(root.glob("*.md"))
     return root

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +33,7 @@ from publisher.platforms.base import PostRef, Slot
 from publisher.retry import FakeClock
 from publisher.testing.fake import FakeAdapter
 from tests.conftest import EXAMPLE
+from tests.publisher_cli import run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")
 T0 = dt.datetime(2025, 5, 20, 8, 0, tzinfo=SEOUL)
@@ -130,16 +130,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
-    return subprocess.run(
-        [sys.executable, "-m", "publisher", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_publisher(*args, cwd=cwd)
 
 
 def with_schedule(**changes: Any) -> Settings:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +15,7 @@ from publisher.filequeue import FileQueue, PostRecord, QueueItem, read_item
 from publisher.platforms import rules_for
 from publisher.schedule import assign_times, next_day_start, planned_posts, posts_today
 from tests.conftest import EXAMPLE
+from tests.publisher_cli import run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -237,27 +235,10 @@ class TestEnqueueCli:
         """A naive ``--now`` is read in the config's zone and slots are that zone's hours."""
         config = tmp_path / "publisher.toml"
         config.write_text('[schedule]\ntimezone = "America/New_York"\nslots = ["10:00", "16:00"]\n')
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "publisher",
-                "enqueue",
-                str(EXAMPLE),
-                "--queue",
-                "q",
-                "--config",
-                str(config),
-                "--now",
-                "2025-05-20T11:00",
-            ],
-            cwd=tmp_path,
-            env={k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_publisher(
+            "enqueue", str(EXAMPLE), "--queue", "q", "--config", str(config), "--now",
+            "2025-05-20T11:00", cwd=tmp_path,
+        )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert "18 added" in done.stdout
         items = [read_item(p).item for p in FileQueue(tmp_path / "q").paths()]

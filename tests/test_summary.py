@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-import sys
 from pathlib import Path
 
 from publisher import runner
@@ -14,6 +13,7 @@ from publisher.platforms import rules_for
 from publisher.retry import FakeClock
 from publisher.summary import run_summary
 from publisher.testing.fake import FakeAdapter
+from tests.publisher_cli import run_publisher
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
@@ -21,16 +21,7 @@ NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
-    return subprocess.run(
-        [sys.executable, "-m", "publisher", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return run_publisher(*args, cwd=cwd)
 
 
 class TestSummaries:

@@ -23,7 +23,7 @@ from publisher.platforms.x_adapter import XAdapter
 from publisher.retry import FakeClock
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
-from tests.crashing import kill_when_then_rerun, publisher_args
+from tests.publisher_cli import job_args, kill_when_then_rerun, run_publisher
 
 CANARY = X_CANARY
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -80,10 +80,9 @@ def _run(
 def _publisher(
     queue: FileQueue, config: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        publisher_args(queue.root, config, NOW.isoformat()),
-        env=env, cwd=queue.root.parent, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    return run_publisher(
+        *job_args(queue.root, config, NOW.isoformat()), cwd=queue.root.parent, env=env
+    )
 
 
 def _assert_one_chain(server: FakeXServer, texts: list[str]) -> None:
@@ -241,7 +240,7 @@ class TestCrash:
         queue = _queue(tmp_path)
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["x"]\n', encoding="utf-8")
-        args = publisher_args(queue.root, config, NOW.isoformat())
+        args = job_args(queue.root, config, NOW.isoformat())
         printed = kill_when_then_rerun(
             args, {**os.environ, **x_env}, tmp_path, lambda: len(x_server.tweets) >= after
         )
