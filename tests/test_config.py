@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from publisher.config import (
+    ENV_NAMES,
     Settings,
     bluesky_credentials,
     check_credentials,
@@ -16,13 +17,9 @@ from publisher.config import (
 )
 from publisher.errors import ConfigError, InputError
 
+# Every variable the publisher reads: the credentials of each platform and the optional ones.
 SECRET_NAMES = [
-    "X_API_KEY",
-    "X_API_SECRET",
-    "X_ACCESS_TOKEN",
-    "X_ACCESS_TOKEN_SECRET",
-    "BLUESKY_HANDLE",
-    "BLUESKY_APP_PASSWORD",
+    *(name for names in ENV_NAMES.values() for name in names.values()),
     "BLUESKY_SERVICE",
     "X_API_BASE_URL",
     "PUBLISHER_PLATFORMS",

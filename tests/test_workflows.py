@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from publisher.config import ENV_NAMES
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
 WORKFLOWS = sorted([*WORKFLOW_DIR.glob("*.yml"), *WORKFLOW_DIR.glob("*.yaml")])
@@ -280,14 +282,7 @@ class TestPublishWorkflow:
         assert "--dry-run" in step["run"]
         assert step["env"]["DRY_RUN"] == "${{ inputs.dry_run }}"
         assert step["env"]["BLUESKY_SERVICE"] == "${{ vars.BLUESKY_SERVICE }}"
-        for name in (
-            "X_API_KEY",
-            "X_API_SECRET",
-            "X_ACCESS_TOKEN",
-            "X_ACCESS_TOKEN_SECRET",
-            "BLUESKY_HANDLE",
-            "BLUESKY_APP_PASSWORD",
-        ):
+        for name in (name for names in ENV_NAMES.values() for name in names.values()):
             assert step["env"][name] == f"${{{{ secrets.{name} }}}}"
 
     def test_commit_back_runs_after_a_failed_post(self, workflow: dict[str, Any]) -> None:
