@@ -192,9 +192,3 @@ def check_credentials(platforms: list[str]) -> None:
 def _require(platform: str) -> dict[str, str]:
     check_credentials([platform])
     return {field: os.environ[name] for field, name in ENV_NAMES[platform].items()}
-
-
-def secret_values() -> list[str]:
-    """Every secret value currently set, so that output can be checked or scrubbed."""
-    names = [n for names in ENV_NAMES.values() for n in names.values() if n != "BLUESKY_HANDLE"]
-    return [os.environ[n] for n in names if os.environ.get(n)]

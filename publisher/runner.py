@@ -18,7 +18,6 @@ from publisher.config import Settings
 from publisher.errors import (
     DeferUntil,
     DuplicatePost,
-    PermanentError,
     PlatformError,
     Problem,
     TransientError,
@@ -245,16 +244,10 @@ def _post_thread(
             _pause(queue, item, maybe_sent, index, at, f"gave up for this run: {exc}")
             report.deferred.append((item.key, at, str(exc)))
             return "stop"
-        except PermanentError as exc:
+        except PlatformError as exc:  # permanent: 400/401/403/404/413, a duplicate not found
             item.status = "failed"
             item.sending = index + 1 if maybe_sent else None
             item.reason = _reason(exc, index, item)
-            queue.save(item)
-            report.failed.append((item.key, item.reason))
-            return "next"
-        except PlatformError as exc:  # pragma: no cover - every PlatformError is one of the above
-            item.status = "failed"
-            item.reason = str(exc)
             queue.save(item)
             report.failed.append((item.key, item.reason))
             return "next"
@@ -286,7 +279,7 @@ def _post_thread(
     return "next"
 
 
-def _reason(exc: PermanentError, index: int, item: QueueItem) -> str:
+def _reason(exc: PlatformError, index: int, item: QueueItem) -> str:
     where = f"post {index + 1} of {len(item.posts)}"
     if isinstance(exc, DuplicatePost):
         return (

@@ -35,7 +35,6 @@ class Rules(Protocol):
 
     name: str
     limit: int
-    unit: str  # what ``length`` counts, for people: "weighted characters", "graphemes"
 
     @property
     def limits(self) -> tuple[int, ...]:
