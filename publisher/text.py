@@ -511,6 +511,8 @@ def x_weighted_length(text: str) -> int:
     in the v3 light ranges (U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F, U+2032-U+2037) as
     1 and every other code point as 2. So 140 Hangul syllables weigh 280.
     """
+    if text.isascii() and "." not in text:  # no URL, no emoji, every code point weighs 1
+        return len(text)
     normalized = unicodedata.normalize("NFC", text)
     url_ends = {u.start: u.end for u in extract_urls(normalized)}
     if normalized.isascii() or _non_ascii().emoji_hint(normalized) is None:

@@ -58,7 +58,6 @@ class BlueskyRules:
 
     name = "bluesky"
     limit = MAX_GRAPHEMES
-    unit = "graphemes"
     limits = (MAX_GRAPHEMES, MAX_BYTES)
 
     def hashtag(self, tag: str) -> str:
@@ -74,8 +73,6 @@ class BlueskyRules:
         return int(textlib.graphemes(self.display(text)))
 
     def measures(self, text: str) -> tuple[int, ...]:
-        if text.isascii() and "." not in text and "\r" not in text:  # one grapheme, one byte each
-            return (len(text), len(text))
         shown = self.display(text)
         return (textlib.graphemes(shown), textlib.utf8_len(shown))
 

@@ -20,7 +20,6 @@ class XRules:
 
     name = "x"
     limit = 280
-    unit = "weighted characters"
 
     def __init__(self, hashtag_style: HashtagStyle = "underscore") -> None:
         self.hashtag_style = hashtag_style
@@ -29,8 +28,6 @@ class XRules:
         return int(textlib.x_weighted_length(text))
 
     def measures(self, text: str) -> tuple[int, ...]:
-        if text.isascii() and "." not in text:  # every ASCII character weighs 1; no URL
-            return (len(text),)
         return (textlib.x_weighted_length(text),)
 
     @property
@@ -54,9 +51,6 @@ class XRules:
         if word.isdigit():  # X does not link an all-digit hashtag
             word = "_" + word
         return "#" + word
-
-    def display(self, text: str) -> str:
-        return text
 
     def payload(self, text: str) -> dict[str, Any]:
         return {"text": text}
