@@ -280,26 +280,20 @@ def _run(args: argparse.Namespace) -> int:
     queue = FileQueue(args.queue)
     if args.dry_run:
         items, problems = queue.load()
-        plan = runner.make_plan(items, problems, settings, rules, now)
-        report = runner.RunReport(plan)
+        report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now))
         _print_plan(report, rules, now, args.json)
-        if args.summary:
-            from publisher.summary import run_summary
+    else:
+        from publisher.config import check_credentials
+        from publisher.platforms import ADAPTERS
 
-            _append(args.summary, run_summary(report, rules, dry_run=True))
-        return report.exit_code
-
-    from publisher.config import check_credentials
-    from publisher.platforms import ADAPTERS
-
-    check_credentials(list(settings.platforms))
-    with queue.lock():
-        report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)
-    _print_run(report, args.json)
+        check_credentials(list(settings.platforms))
+        with queue.lock():
+            report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)
+        _print_run(report, args.json)
     if args.summary:
         from publisher.summary import run_summary
 
-        _append(args.summary, run_summary(report, rules, dry_run=False))
+        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run))
     return report.exit_code
 
 
