@@ -509,7 +509,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _set_status(command: str, args: argparse.Namespace) -> int:
-    from publisher.filequeue import FileQueue, read_item
+    from publisher.filequeue import FileQueue, change_status, read_item
 
     settings = _settings(args)
     now = _now(args, settings)
@@ -528,21 +528,10 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
             for path in matches:
                 item = read_item(path).item
                 before = item.status
-                if command == "hold":
-                    if item.status == "posted":
-                        raise InputError.one(path, None, "already posted: nothing to hold")
-                    item.status = "held"
-                elif command == "release":
-                    if item.status != "held":
-                        raise InputError.one(path, None, f"not held (status {item.status})")
-                    item.status = "posting" if item.posted else "pending"
-                    item.reason = None
-                else:
-                    if item.status == "posted":
-                        raise InputError.one(path, None, "already posted: nothing to retry")
-                    item.status = "posting" if item.posted else "pending"
-                    item.not_before = min(item.not_before, now)
-                    item.reason = None
+                try:
+                    change_status(item, command, now)
+                except ValueError as exc:
+                    raise InputError.one(path, None, str(exc)) from None
                 queue.save(item)
                 print(f"{path}: {before} -> {item.status}")
     return EXIT_OK

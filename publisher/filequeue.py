@@ -22,6 +22,7 @@ a time holds ``.lock`` through ``fcntl.flock``, which the OS releases when the p
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import functools
 import gc
@@ -103,6 +104,23 @@ class QueueItem(BaseModel):
     def next_index(self) -> int:
         """0-based index of the next post to send."""
         return len(self.posted)
+
+
+def change_status(item: QueueItem, command: str, now: dt.datetime) -> None:
+    """A manual change: `hold`, `release` or `retry`; ValueError when it makes no sense."""
+    if command == "hold":
+        if item.status == "posted":
+            raise ValueError("already posted: nothing to hold")
+        item.status = "held"
+        return
+    if command == "release" and item.status != "held":
+        raise ValueError(f"not held (status {item.status})")
+    if command == "retry" and item.status == "posted":
+        raise ValueError("already posted: nothing to retry")
+    item.status = "posting" if item.posted else "pending"
+    item.reason = None
+    if command == "retry":
+        item.not_before = min(item.not_before, now)
 
 
 @dataclass
