@@ -39,6 +39,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from publisher.cards import Card
 from publisher.errors import InputError, Problem, QueueBusy
 
 Status = Literal["pending", "posting", "posted", "failed", "held"]
@@ -88,6 +89,7 @@ class QueueItem(BaseModel):
     created: AwareDatetime
     reason: str | None = None
     sending: int | None = None  # the post in flight: its outcome is unknown until recorded
+    card: Card | None = None  # Bluesky: the link card of the first post (its image fetched later)
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
 
@@ -135,6 +137,8 @@ class LoadedItem:
 def render(item: QueueItem) -> str:
     """The file text of ``item``."""
     fields = item.model_dump(mode="json", exclude={"posts", "posted"})
+    if fields.get("card") is None:
+        fields.pop("card", None)  # only threads with a card carry the key
     # One line per value (no folding), so the fast reader below takes every file we write.
     head = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 20)
     # Each record on one line as a JSON object, which is also a YAML flow mapping.

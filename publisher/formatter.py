@@ -142,8 +142,9 @@ def _header(entry: DigestEntry, rules: Rules, reserve: tuple[int, ...]) -> list[
     """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post."""
     title = _words(_nfc(entry.title), first_brk=PARA)
     tail: list[Atom] = []
-    if entry.url:
-        tail.append(Atom(entry.url, LINE, "\n", unbreakable=True))
+    link = rules.link(entry.url) if entry.url else None
+    if link:
+        tail.append(Atom(link, LINE, "\n", unbreakable=True))
     tags = [rules.hashtag(_nfc(t)) for t in entry.hashtags]
     for i, tag in enumerate(tags):
         tail.append(Atom(tag, LINE if i == 0 else WORD, "\n" if i == 0 else " ", unbreakable=True))
