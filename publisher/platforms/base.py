@@ -61,6 +61,10 @@ class Rules(Protocol):
         """How the paper link is written in the header post; None leaves it out."""
         ...
 
+    def inline_link(self, url: str) -> str:
+        """How a URL in the comments is written: as it is, or (X) by the link policy."""
+        ...
+
     def payload(self, text: str) -> dict[str, Any]:
         """The exact record sent for ``text``: ``text`` and, per platform, facets and langs."""
         ...

@@ -93,6 +93,9 @@ class BlueskyRules:
         """The paper link, whole: a link facet makes it clickable, shortened for display."""
         return url
 
+    def inline_link(self, url: str) -> str:
+        return url
+
     def payload(self, text: str) -> dict[str, Any]:
         shown, facets = self._render(text)
         payload: dict[str, Any] = {"text": shown}

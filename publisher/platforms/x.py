@@ -36,6 +36,14 @@ class XRules:
             return f"arXiv:{found}"  # plain text to X: not linked, not billed as a URL
         return None
 
+    def inline_link(self, url: str) -> str:
+        """A URL in the comments: under "id" and "none" an arXiv URL becomes ``arXiv:ID`` text
+        (not billed as a URL); any other URL is the author's text and stays as written."""
+        found = arxiv_id(url)
+        if self.link_policy != "url" and found:
+            return f"arXiv:{found}"
+        return url
+
     def length(self, text: str) -> int:
         return int(textlib.x_weighted_length(text))
 
