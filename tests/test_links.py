@@ -403,3 +403,49 @@ class TestQueueFile:
             parse(text, path)
         assert "titel" in str(raised.value)
         assert str(path) in str(raised.value)
+
+
+class TestAuthors:
+    """The look-up may complete an author list ending in "et al.", never rewrite a full one."""
+
+    def _adopted(self, authors: list[str]) -> list[str]:
+        entry = _example().entries[0]
+        data = entry.model_dump(exclude={"id", "arxiv_id"})
+        digest = _example().model_copy(
+            update={"entries": [DigestEntry.model_validate({**data, "authors": authors})]}
+        )
+        names = ("Zhengyang Geng", "Mingyang Deng", "Kaiming He")
+        with LinksServer([FakePaper("2505.13447", entry.title, names, "An abstract.")]) as server:
+            client = ArxivClient(server.api_url, timeout=5)
+            links = resolve([digest], LinksSettings(), lookup=True, network=True, client=client)
+        return list(links.digests[0].entries[0].authors)
+
+    def test_et_al_completed(self) -> None:
+        """ "Zhengyang Geng et al." becomes arXiv's full list."""
+        assert self._adopted(["Zhengyang Geng et al."]) == [
+            "Zhengyang Geng",
+            "Mingyang Deng",
+            "Kaiming He",
+        ]
+
+    def test_full_list_kept(self) -> None:
+        """A list written in full is the author's: kept as written."""
+        assert self._adopted(["Z. Geng", "K. He"]) == ["Z. Geng", "K. He"]
+
+
+class TestQueueDryRun:
+    """`publisher --dry-run` of the queue shows the card the first post will carry."""
+
+    def test_card_in_plan(self, tmp_path: Path) -> None:
+        card = Card(uri="https://arxiv.org/abs/2505.13447", title="T", description="D")
+        FileQueue(tmp_path / "q").save(
+            QueueItem(
+                id="a", platform="bluesky", not_before=NOW, created=NOW, posts=["p1"], card=card
+            )
+        )
+        args = ("--dry-run", "--queue", str(tmp_path / "q"), "--now", "2025-05-21T00:00")
+        done = run_publisher(*args, "--json", "--platform", "bluesky", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["due"][0]["posts"][0]["card"] == card.model_dump()
+        text = run_publisher(*args, "--platform", "bluesky", cwd=tmp_path)
+        assert "bluesky link card: https://arxiv.org/abs/2505.13447" in text.stdout
