@@ -212,6 +212,6 @@ def fetch_thumbnail(url: str, timeout: float) -> tuple[bytes, str] | None:
     """The card image at ``url``, ready to upload; None when it cannot be had."""
     try:
         data, _ = fetch(url, timeout, IMAGE_MAX_BYTES)
-    except CardError:
+    except Exception:  # CardError, or a URL requests cannot even parse: no thumbnail either way
         return None
     return thumbnail(data)

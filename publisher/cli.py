@@ -99,6 +99,7 @@ def build_parsers() -> dict[str, _Parser]:
         help="also look every entry without a link up on arXiv and report found, not found "
         "or ambiguous (needs the network; $ARXIV_API_URL names the API)",
     )
+    _common(check, queue=False)
     parsers["check"] = check
 
     enqueue = _Parser(

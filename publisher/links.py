@@ -128,6 +128,6 @@ def _card(
         return plain
     try:
         return fetch_page_card(entry.url, settings.timeout_seconds)
-    except CardError as exc:
+    except (CardError, ValueError) as exc:  # ValueError: a URL requests cannot parse
         notes.append(LinkNote(_where(digest, n), entry.title, "card", str(exc)))
         return plain

@@ -449,3 +449,28 @@ class TestQueueDryRun:
         assert json.loads(done.stdout)["due"][0]["posts"][0]["card"] == card.model_dump()
         text = run_publisher(*args, "--platform", "bluesky", cwd=tmp_path)
         assert "bluesky link card: https://arxiv.org/abs/2505.13447" in text.stdout
+
+
+class TestCheckLookup:
+    """`publisher check --lookup` reports found, not found or ambiguous per entry."""
+
+    def test_outcomes(self, tmp_path: Path) -> None:
+        digest = _example()
+        papers = _papers(digest)
+        twin = FakePaper("2505.99999", papers[0].title, papers[0].authors, "Another paper.")
+        with LinksServer([papers[0], twin, *papers[2:]]) as server:
+            env = quiet_env(ARXIV_API_URL=server.api_url)
+            done = run_publisher("check", "--lookup", str(EXAMPLE), cwd=tmp_path, env=env)
+            assert len(server.requests) == 1
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0] == f"{EXAMPLE}: 2025-05-20, 9 entries"
+        assert lines[1] == (
+            f"{EXAMPLE}:{digest.lines[0]}: arXiv look-up: ambiguous (2505.13447, 2505.99999)"
+        )
+        assert lines[2] == f"{EXAMPLE}:{digest.lines[1]}: arXiv look-up: not found"
+        assert lines[3] == (
+            f"{EXAMPLE}:{digest.lines[2]}: arXiv look-up: found (https://arxiv.org/abs/2505.13449)"
+        )
+        assert len(lines) == 10
+        assert list(tmp_path.iterdir()) == []
