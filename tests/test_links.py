@@ -161,7 +161,9 @@ def _enqueue(
     tmp_path: Path, api_url: str, *extra: str, lookup: bool = True
 ) -> tuple[str, str, Path]:
     config = tmp_path / "publisher.toml"
-    config.write_text(f"[links]\narxiv_lookup = {str(lookup).lower()}\n", encoding="utf-8")
+    config.write_text(
+        f"[links]\narxiv_lookup = {str(lookup).lower()}\ntimeout_seconds = 1\n", encoding="utf-8"
+    )
     done = run_publisher(
         "enqueue",
         str(EXAMPLE),
@@ -213,12 +215,20 @@ class TestEnqueue:
         assert "0 added, 18 already queued" in out
         assert len(FileQueue(queue_dir).paths()) == 18
 
-    def test_server_503_queues_without_links(self, tmp_path: Path, server: LinksServer) -> None:
-        """arXiv answering 503: every entry is queued anyway, without a link, with a warning."""
-        server.fail_next("503")
+    @pytest.mark.parametrize(
+        ("fault", "said"),
+        [("503", "arXiv answered 503"), ("slow", "arXiv did not answer within 1 s")],
+    )
+    def test_server_fails_queues_without_links(
+        self, tmp_path: Path, server: LinksServer, fault: str, said: str
+    ) -> None:
+        """arXiv answering 503, or too slowly: every entry is queued anyway, without a link,
+        with a warning."""
+        server.delay = 3.0
+        server.fail_next(fault)
         out, _, queue_dir = _enqueue(tmp_path, server.api_url)
         assert out.count("warning: ") == 9
-        assert "arXiv look-up: failed (arXiv answered 503" in out
+        assert f"arXiv look-up: failed ({said}" in out
         assert "18 added" in out
         items, _ = FileQueue(queue_dir).load()
         assert all("arxiv" not in li.item.posts[0].lower() for li in items)
@@ -474,3 +484,21 @@ class TestCheckLookup:
         )
         assert len(lines) == 10
         assert list(tmp_path.iterdir()) == []
+
+
+class TestDigestCannotClaimALookUp:
+    """Only the look-up marks a link as looked up: a TOML digest may not set the flag."""
+
+    def test_refused(self, tmp_path: Path) -> None:
+        text = (REPO / "tests" / "data" / "digest-2025-05-20.toml").read_text(encoding="utf-8")
+        at = text.index('hashtags = ["#diffusion"]')
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text[:at] + "url_looked_up = true\n" + text[at:], encoding="utf-8")
+        done = run_publisher("check", str(bad), cwd=tmp_path)
+        assert done.returncode == 2
+        line = text[:at].count("\n") + 1
+        assert done.stderr.strip().endswith(
+            f'{bad}:{line}: entry "Mean Flows for One-step '
+            'Generative Modeling": unknown key "url_looked_up"'
+        )
+        assert "Traceback" not in done.stderr
