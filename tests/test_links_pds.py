@@ -103,11 +103,16 @@ class TestCardsOnThePds:
             network=True,
             client=ArxivClient(server.api_url, timeout=5),
         )
-        queue = FileQueue(tmp_path / "queue")
+        staging = FileQueue(tmp_path / "staging")
         added = enqueue(
-            queue, links.digests, settings, rules_for(settings.format), NOW, links.cards
+            staging, links.digests, settings, rules_for(settings.format), NOW, links.cards
         ).added
         assert len(added) == 9
+        # The session's PDS is shared: other tests post the example's threads (record keys come
+        # from the thread id), so these get ids of their own.
+        queue = FileQueue(tmp_path / "queue")
+        run_id = time.time_ns()
+        queue.save_all([i.model_copy(update={"id": f"{i.id}-{run_id}"}) for i in added])
         report = _post_all(queue, pds, settings)
         assert report.failed == []
         items, _ = queue.load()
