@@ -517,6 +517,7 @@ def _enqueue(args: argparse.Namespace) -> int:
     queue = FileQueue(args.queue)
     lookup = settings.links.arxiv_lookup
     links = _resolve_links(digests, settings, lookup=lookup, network=True, out=sys.stdout)
+    notes = links.notes
     with queue.lock():
         report = enqueue(
             queue, links.digests, settings, _rules(settings), _now(args, settings), links.cards
@@ -528,9 +529,9 @@ def _enqueue(args: argparse.Namespace) -> int:
         print(f"skipped {key}: {why}")
     print(f"{len(report.added)} added, {len(report.skipped)} already queued")
     if args.summary:
-        from publisher.summary import enqueue_summary
+        from publisher.summary import enqueue_summary, links_summary
 
-        _append(args.summary, enqueue_summary(report))
+        _append(args.summary, enqueue_summary(report) + links_summary(notes))
     return EXIT_OK
 
 

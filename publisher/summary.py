@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from publisher.enqueue import EnqueueReport
 from publisher.errors import Problem
@@ -85,6 +86,15 @@ def enqueue_summary(report: EnqueueReport) -> str:
             f"Skipped {len(report.skipped)} already queued: "
             + ", ".join(f"`{k}`" for k, _ in report.skipped),
         ]
+    return "\n".join(lines) + "\n"
+
+
+def links_summary(notes: Sequence[Any]) -> str:
+    """The arXiv look-up's outcome per entry, and link warnings, as a Markdown list."""
+    if not notes:
+        return ""
+    lines = ["### Links", ""]
+    lines += [f"- {'⚠️ ' if note.warning else ''}{note}" for note in notes]
     return "\n".join(lines) + "\n"
 
 

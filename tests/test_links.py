@@ -226,9 +226,11 @@ class TestEnqueue:
         with a warning."""
         server.delay = 3.0
         server.fail_next(fault)
-        out, _, queue_dir = _enqueue(tmp_path, server.api_url)
+        summary = tmp_path / "summary.md"
+        out, _, queue_dir = _enqueue(tmp_path, server.api_url, "--summary", str(summary))
         assert out.count("warning: ") == 9
         assert f"arXiv look-up: failed ({said}" in out
+        assert summary.read_text(encoding="utf-8").count(f"- ⚠️ {EXAMPLE}:") == 9
         assert "18 added" in out
         items, _ = FileQueue(queue_dir).load()
         assert all("arxiv" not in li.item.posts[0].lower() for li in items)
