@@ -234,7 +234,18 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
     """
     fields: dict[str, Any] = {}
     records: list[dict[str, Any]] | None = None
+    nested: dict[str, Any] | None = None  # the `card:` mapping, two-space indented
     for line in lines[1:end]:
+        if nested is not None and line.startswith("  ") and records is None:
+            key, colon, raw = line[2:].partition(":")
+            if not colon or not key.isidentifier() or key in nested or raw[:1] != " ":
+                return None
+            ok, value = _scalar(raw[1:])
+            if not ok:
+                return None
+            nested[key] = value
+            continue
+        nested = None
         if records is not None:  # `posted:` records, one JSON object (a YAML flow map) a line
             if not line.startswith("- {") or not line.isascii():
                 return None
@@ -250,6 +261,9 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not colon or not key.isidentifier() or key in fields:
             return None
         if not raw:
+            if key == "card":
+                fields[key] = nested = {}
+                continue
             if key != "posted":
                 return None
             fields[key] = records = []
@@ -260,6 +274,8 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not ok:
             return None
         fields[key] = value
+    if fields.get("card") == {}:
+        fields["card"] = None  # `card:` with nothing under it, as YAML reads it
     return fields
 
 
