@@ -29,7 +29,7 @@ from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.retry import FakeClock
 from publisher.testing.links_server import FakePaper, LinksServer
-from publisher.testing.pds import PdsInfo
+from publisher.testing.pds import FaultProxy, PdsInfo
 
 pytestmark = pytest.mark.pds
 
@@ -57,9 +57,17 @@ def _settings() -> Settings:
     )
 
 
-def _post_all(queue: FileQueue, pds: PdsInfo, settings: Settings) -> runner.RunReport:
+def _post_all(
+    queue: FileQueue, pds: PdsInfo, settings: Settings, service: str | None = None
+) -> runner.RunReport:
     def adapter(platform: str) -> BlueskyAdapter:
-        return BlueskyAdapter(pds.handle, SecretStr(pds.password), pds.url, timeout=5)
+        return BlueskyAdapter(
+            pds.handle,
+            SecretStr(pds.password),
+            service or pds.url,
+            timeout=5,
+            pin_service=service is not None,
+        )
 
     later = NOW + dt.timedelta(days=1)
     return runner.run(
@@ -184,3 +192,38 @@ class TestCardsOnThePds:
             assert blob == server.small_png
         else:
             assert blob[:3] == b"\xff\xd8\xff"
+
+    def test_retries_upload_again(
+        self, tmp_path: Path, pds: PdsInfo, server: LinksServer, fault_proxy: FaultProxy
+    ) -> None:
+        """A 503 on the blob upload, then a 500 after the first post was made: the image is
+        uploaded again (same blob), the post is found, not made twice, and carries the card."""
+        queue = FileQueue(tmp_path / "queue")
+        card = Card(uri=server.url + "/page.html", title="Card", thumb=server.url + "/small.png")
+        marker = f"card-retry-{time.time_ns()}"
+        texts = [f"{marker} one", f"{marker} two"]
+        queue.save(
+            QueueItem(
+                id=marker,
+                platform="bluesky",
+                title=marker,
+                not_before=NOW,
+                created=NOW,
+                posts=texts,
+                card=card,
+            )
+        )
+        fault_proxy.fail_next("503", path_contains="com.atproto.repo.uploadBlob")
+        fault_proxy.fail_next("500_after_commit")
+        report = _post_all(queue, pds, _settings(), service=fault_proxy.url)
+        assert report.failed == []
+        assert len(fault_proxy.faults) == 2
+        assert fault_proxy.count("com.atproto.repo.uploadBlob") >= 2
+        item = queue.load()[0][0].item
+        assert item.status == "posted"
+        assert len(item.posted) == 2
+        first = _record(pds, item.posted[0].uri or "")
+        assert first["text"] == texts[0]
+        thumb = first["embed"]["external"]["thumb"]
+        status, blob = _get(pds, "com.atproto.sync.getBlob", did=pds.did, cid=thumb["ref"]["$link"])
+        assert (status, blob) == (200, server.small_png)
