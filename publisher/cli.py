@@ -306,6 +306,8 @@ def _run(args: argparse.Namespace) -> int:
                 "run `publisher enqueue DIGEST`, or add --dry-run to preview",
             )
         return _dry_run_digests(args, settings)
+    if args.lookup:
+        raise InputError.one("--lookup", None, "only with --dry-run DIGEST (or check --lookup)")
     from publisher import runner
     from publisher.filequeue import FileQueue
 

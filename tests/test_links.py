@@ -261,6 +261,12 @@ class TestDryRun:
         assert server.requests == []
         assert 'x link policy: link = "id"' in done.stdout
 
+    def test_lookup_needs_a_digest(self, tmp_path: Path) -> None:
+        """--lookup without digests is a usage error, not silently ignored."""
+        done = run_publisher("--dry-run", "--lookup", "--queue", str(tmp_path / "q"), cwd=tmp_path)
+        assert done.returncode == 2
+        assert done.stderr.strip() == "--lookup: only with --dry-run DIGEST (or check --lookup)"
+
     def test_lookup_shows_cards(self, tmp_path: Path, server: LinksServer) -> None:
         """With --lookup the JSON shows each Bluesky card and the X policy; X has no URL."""
         env = quiet_env(ARXIV_API_URL=server.api_url)
