@@ -83,8 +83,9 @@ def build_parsers() -> dict[str, _Parser]:
     parsers = {"": main}
     check = _Parser(
         prog="publisher check",
-        description="Validate digest files. Prints one line per file "
-        "(date, entries); every problem as FILE:LINE: message. Exit 2 if any is invalid.",
+        description="Validate digest files. Prints one line per file, good (date, entries) "
+        "or bad (how many problems), then every problem as FILE:LINE: message. "
+        "Exit 2 if any is invalid.",
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parsers["check"] = check
@@ -239,10 +240,22 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from publisher.digest import read_digests
+    """One line per file, good or bad, on stdout; then every problem, on stderr."""
+    from publisher.digest import read_digest
 
-    for digest in read_digests(args.files):
-        print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
+    problems = []
+    for path in args.files:
+        try:
+            digest = read_digest(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            count = len(exc.problems)
+            print(f"{path}: invalid, {count} problem{'' if count == 1 else 's'}")
+        else:
+            print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
+    if problems:
+        sys.stdout.flush()  # the summary lines come before the problems on a terminal too
+        raise InputError(problems)
     return EXIT_OK
 
 
