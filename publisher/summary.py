@@ -61,6 +61,12 @@ def run_summary(report: RunReport, rules: Mapping[str, Rules], dry_run: bool) ->
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:
             lines.append(f"| {waiting.when.isoformat()} | `{waiting.item.key}` | {waiting.why} |")
+    if plan.stuck:
+        lines += ["", "### Held or failed", "", "| thread | status | reason | to let it go |"]
+        lines.append("|---|---|---|---|")
+        for stuck in plan.stuck:
+            reason = _cell(stuck.reason, 200) or "no reason recorded"
+            lines.append(f"| `{stuck.key}` | {stuck.status} | {reason} | `{stuck.action}` |")
     return "\n".join(lines) + "\n"
 
 

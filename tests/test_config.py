@@ -203,8 +203,7 @@ class TestErrorsNameTheVariable:
         with pytest.raises(InputError) as info:
             load_settings(path)
         assert [str(p) for p in info.value.problems] == [
-            "PUBLISHER_PLATFORMS (environment variable): 'mastodon' is not one of 'x' or "
-            "'bluesky'",
+            "PUBLISHER_PLATFORMS (environment variable): 'mastodon' is not one of 'x' or 'bluesky'",
             "PUBLISHER_PLATFORMS (environment variable): 'blusky' is not one of 'x' or "
             "'bluesky'; did you mean 'bluesky'?",
         ]
