@@ -321,7 +321,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.summary:
         from publisher.summary import run_summary
 
-        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run))
+        times = _times(settings, now)
+        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run, times=times))
     return report.exit_code
 
 
@@ -502,7 +503,7 @@ def _enqueue(args: argparse.Namespace) -> int:
     if args.summary:
         from publisher.summary import enqueue_summary
 
-        _append(args.summary, enqueue_summary(report))
+        _append(args.summary, enqueue_summary(report, times))
     return EXIT_OK
 
 

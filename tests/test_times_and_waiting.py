@@ -135,6 +135,21 @@ class TestNow:
         assert re.search(rf"^{MEAN} +bluesky +pending +2025-05-20 02:00 +0/3$", out, re.M)
         assert not ISO_WITH_OFFSET.search(out)
 
+    def test_summaries_use_the_configured_zone(self, work: Path) -> None:
+        """The Markdown summaries (dry run, enqueue) name the zone once, then local times."""
+        publisher(work, "--dry-run", "--now", "2025-05-20T00:30Z", "--summary", "dry.md")
+        dry = (work / "dry.md").read_text(encoding="utf-8")
+        assert "\nAll times in Asia/Seoul, UTC+09:00.\n" in dry
+        assert f"| 2025-05-20 12:00 | `{MERGE}.x` | scheduled |" in dry
+        assert not ISO_WITH_OFFSET.search(dry)
+        fresh = work / "fresh"
+        fresh.mkdir()
+        publisher(fresh, "enqueue", str(EXAMPLE), "--now", "2025-05-19T23:00Z", "--summary", "e.md")
+        enqueued = (fresh / "e.md").read_text(encoding="utf-8")
+        assert "\nAll times in Asia/Seoul, UTC+09:00.\n" in enqueued
+        assert f"| `{MEAN}.x` | 3 | 2025-05-20 09:00 |" in enqueued
+        assert not ISO_WITH_OFFSET.search(enqueued)
+
     def test_enqueue_prints_local_times_under_a_header(self, tmp_path: Path) -> None:
         """`enqueue` names the zone once, then each thread's time without an offset."""
         out, _ = publisher(tmp_path, "enqueue", str(EXAMPLE), "--now", "2025-05-19T23:00Z")
