@@ -45,7 +45,8 @@ def pds(request: pytest.FixtureRequest) -> Iterator[PdsInfo]:
         pytest.fail(
             f"the local Bluesky PDS is required but could not start {where}: {e}\n"
             "Install it with tools/local-pds/setup (Node 22 + @atproto/dev-env into "
-            "$LOCAL_PDS_HOME, default ~/.cache/local-pds).",
+            "$LOCAL_PDS_HOME, default ~/.cache/local-pds; it needs npm, a C++ toolchain and "
+            "about 700 MB: see the README's Development section).",
             pytrace=False,
         )
     try:
