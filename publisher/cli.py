@@ -459,6 +459,7 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
                 "deferred": [
                     {"id": k, "until": times.iso(w), "reason": r} for k, w, r in report.deferred
                 ],
+                "held_or_failed": [vars(s) for s in report.plan.stuck],
                 "problems": [str(p) for p in report.plan.problems],
             }
         )
@@ -471,6 +472,7 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
             print(f"deferred {key} until {times(until)}: {why}")
         if not report.sent and not report.failed and not report.deferred:
             print("nothing was due")
+        _print_stuck(report.plan.stuck)
     for key, why in report.failed:
         print(f"failed {key}: {why}", file=sys.stderr)
     for problem in report.plan.problems:

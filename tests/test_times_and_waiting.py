@@ -16,14 +16,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from publisher import runner
 from publisher.config import Settings
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue
 from publisher.platforms import rules_for
+from publisher.retry import FakeClock
+from publisher.summary import run_summary
+from publisher.testing.fake import FakeAdapter
+from publisher.testing.x_server import FakeXServer
 from publisher.timefmt import LocalTimes
-from tests.conftest import EXAMPLE
-from tests.publisher_cli import run_publisher
+from tests.conftest import EXAMPLE, X_CANARY
+from tests.publisher_cli import quiet_env, run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MEAN = "2025-05-20-mean-flows-for-one-step-generative-modeling"
@@ -216,3 +221,38 @@ class TestHeldAndFailedListed:
         shutil.copytree(example_queue, tmp_path / "queue")
         out, _ = publisher(tmp_path, "status")
         assert "Held or failed" not in out
+
+    def test_in_the_report_and_summary_of_a_real_run(self, work: Path) -> None:
+        """A real run skips them, and its report and summary still list them."""
+        settings = Settings()
+        rules = rules_for(settings.format)
+        adapters = {"x": FakeAdapter("x"), "bluesky": FakeAdapter("bluesky")}
+        queue = FileQueue(work / "queue")
+        now = dt.datetime(2025, 5, 20, 12, 0, tzinfo=SEOUL)
+        with queue.lock():
+            report = runner.run(
+                queue, settings, rules, lambda p: adapters[p], now, FakeClock(t=now.timestamp())
+            )
+        sent = {s.key for s in report.sent}
+        assert f"{MEAN}.bluesky" in sent
+        assert f"{MEAN}.x" not in sent and f"{MERGE}.bluesky" not in sent
+        assert [(s.key, s.status) for s in report.plan.stuck] == [
+            (f"{MEAN}.x", "held"),
+            (f"{MERGE}.bluesky", "failed"),
+        ]
+        summary = run_summary(report, rules, dry_run=False, times=LocalTimes(SEOUL, now))
+        assert f"| `{MERGE}.bluesky` | failed | {FAILURE} |" in summary
+
+    def test_at_the_end_of_a_real_run(self, work: Path, x_server: FakeXServer) -> None:
+        """The scheduled job's own output ends with them too, after what it posted."""
+        env = quiet_env(**X_CANARY, X_API_BASE_URL=x_server.base_url, PUBLISHER_PLATFORMS="x")
+        done = run_publisher("--now", "2025-05-20T12:00", cwd=work, env=env)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.rstrip("\n").splitlines()
+        assert lines[0].startswith(f"posted {MERGE}.x 1/")
+        assert lines[-3:] == [
+            "Held or failed (2), not posted until someone acts:",
+            self.HELD,
+            self.FAILED,
+        ]
+        assert x_server.tweets
