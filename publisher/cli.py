@@ -83,8 +83,9 @@ def build_parsers() -> dict[str, _Parser]:
     parsers = {"": main}
     check = _Parser(
         prog="publisher check",
-        description="Validate digest files. Prints one line per file "
-        "(date, entries); every problem as FILE:LINE: message. Exit 2 if any is invalid.",
+        description="Validate digest files. Prints one line per file, good (date, entries) "
+        "or bad (how many problems), then every problem as FILE:LINE: message. "
+        "Exit 2 if any is invalid.",
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parsers["check"] = check
@@ -105,7 +106,7 @@ def build_parsers() -> dict[str, _Parser]:
         description="Show the queue: id, platform, status, due time, posts made, with totals.",
     )
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    _common(status)
+    _common(status, now=True)
     parsers["status"] = status
 
     for name, text in (
@@ -224,9 +225,15 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
+    """``--now`` (or the real time), in the configured zone, so every time printed shares it."""
+    zone = settings.schedule.zone
     raw = getattr(args, "now", None)
-    if not raw:
-        return dt.datetime.now(dt.UTC).astimezone(settings.schedule.zone).replace(microsecond=0)
+    if raw is None:
+        return dt.datetime.now(dt.UTC).astimezone(zone).replace(microsecond=0)
+    if not raw.strip():
+        raise InputError.one(
+            "--now", None, "empty: give a time like 2025-05-20T09:00, or leave --now out"
+        )
     try:
         moment = dt.datetime.fromisoformat(raw)
     except ValueError:
@@ -234,15 +241,36 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
             "--now", None, f"{raw!r} is not an ISO 8601 time like 2025-05-20T09:00"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=settings.schedule.zone)
-    return moment
+        return moment.replace(tzinfo=zone)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        raise InputError.one("--now", None, f"{raw!r} is out of range in {zone}") from None
+
+
+def _times(settings: Any, now: dt.datetime) -> Any:
+    from publisher.timefmt import LocalTimes
+
+    return LocalTimes(settings.schedule.zone, now)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from publisher.digest import read_digests
+    """One line per file, good or bad, on stdout; then every problem, on stderr."""
+    from publisher.digest import read_digest
 
-    for digest in read_digests(args.files):
-        print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
+    problems = []
+    for path in args.files:
+        try:
+            digest = read_digest(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            count = len(exc.problems)
+            print(f"{path}: invalid, {count} problem{'' if count == 1 else 's'}")
+        else:
+            print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
+    if problems:
+        sys.stdout.flush()  # the summary lines come before the problems on a terminal too
+        raise InputError(problems)
     return EXIT_OK
 
 
@@ -281,7 +309,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
         items, problems = queue.load()
         report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now))
-        _print_plan(report, rules, now, args.json)
+        _print_plan(report, rules, now, args.json, _times(settings, now))
     else:
         from publisher.config import check_credentials
         from publisher.platforms import ADAPTERS
@@ -289,11 +317,12 @@ def _run(args: argparse.Namespace) -> int:
         check_credentials(list(settings.platforms))
         with queue.lock():
             report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)
-        _print_run(report, args.json)
+        _print_run(report, args.json, _times(settings, now))
     if args.summary:
         from publisher.summary import run_summary
 
-        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run))
+        times = _times(settings, now)
+        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run, times=times))
     return report.exit_code
 
 
@@ -350,12 +379,12 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> None:
+def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, times: Any) -> None:
     plan = report.plan
     if as_json:
         _print_json(
             {
-                "now": now.isoformat(),
+                "now": times.iso(now),
                 "due": [
                     {
                         "id": p.loaded.item.id,
@@ -377,21 +406,22 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> Non
                     {
                         "id": w.item.id,
                         "platform": w.item.platform,
-                        "when": w.when.isoformat(),
+                        "when": times.iso(w.when),
                         "why": w.why,
                     }
                     for w in plan.waiting
                 ],
+                "held_or_failed": [vars(s) for s in plan.stuck],
                 "problems": [str(p) for p in plan.problems],
             }
         )
     else:
-        print(f"Dry run at {now.isoformat()}: nothing is sent, nothing is written.")
+        print(f"Dry run at {times(now)} ({times.header()}): nothing is sent, nothing is written.")
         if not plan.due:
             print("Nothing is due now.")
         for planned in plan.due:
             item = planned.loaded.item
-            due = item.not_before.isoformat()
+            due = times(item.not_before)
             print(f"\n━━ due {due}  {item.key}  ({planned.loaded.path})\n   {item.title}")
             _print_thread(
                 item.platform,
@@ -404,32 +434,45 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> Non
         if plan.waiting:
             print("Next:")
             for waiting in plan.waiting[:20]:
-                print(f"  {waiting.when.isoformat()}  {waiting.item.key}  ({waiting.why})")
+                print(f"  {times(waiting.when)}  {waiting.item.key}  ({waiting.why})")
             if len(plan.waiting) > 20:
                 print(f"  … and {len(plan.waiting) - 20} more")
+        _print_stuck(plan.stuck)
     for problem in plan.problems:
         print(problem, file=sys.stderr)
 
 
-def _print_run(report: Any, as_json: bool) -> None:
+def _print_stuck(stuck: Any) -> None:
+    """The held and failed threads, last, so that none waits unseen."""
+    if stuck:
+        print(f"Held or failed ({len(stuck)}), not posted until someone acts:")
+        for thread in stuck:
+            print(f"  {thread}")
+
+
+def _print_run(report: Any, as_json: bool, times: Any) -> None:
     if as_json:
         _print_json(
             {
                 "posted": [vars(s) for s in report.sent],
                 "failed": [{"id": k, "reason": r} for k, r in report.failed],
                 "deferred": [
-                    {"id": k, "until": w.isoformat(), "reason": r} for k, w, r in report.deferred
+                    {"id": k, "until": times.iso(w), "reason": r} for k, w, r in report.deferred
                 ],
+                "held_or_failed": [vars(s) for s in report.plan.stuck],
                 "problems": [str(p) for p in report.plan.problems],
             }
         )
     else:
         for sent in report.sent:
             print(f"posted {sent.key} {sent.number}/{sent.total}  {sent.url}")
+        if report.deferred:
+            print(times.header())
         for key, until, why in report.deferred:
-            print(f"deferred {key} until {until.isoformat()}: {why}")
+            print(f"deferred {key} until {times(until)}: {why}")
         if not report.sent and not report.failed and not report.deferred:
             print("nothing was due")
+        _print_stuck(report.plan.stuck)
     for key, why in report.failed:
         print(f"failed {key}: {why}", file=sys.stderr)
     for problem in report.plan.problems:
@@ -447,10 +490,14 @@ def _enqueue(args: argparse.Namespace) -> int:
     settings = _settings(args)
     digests = read_digests(args.files)
     queue = FileQueue(args.queue)
+    now = _now(args, settings)
     with queue.lock():
-        report = enqueue(queue, digests, settings, _rules(settings), _now(args, settings))
+        report = enqueue(queue, digests, settings, _rules(settings), now)
+    times = _times(settings, now)
+    if report.added:
+        print(times.header())
     for item in report.added:
-        due = item.not_before.isoformat()
+        due = times(item.not_before)
         print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
     for key, why in report.skipped:
         print(f"skipped {key}: {why}")
@@ -458,19 +505,23 @@ def _enqueue(args: argparse.Namespace) -> int:
     if args.summary:
         from publisher.summary import enqueue_summary
 
-        _append(args.summary, enqueue_summary(report))
+        _append(args.summary, enqueue_summary(report, times))
     return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
     from collections import Counter
 
+    from publisher.attention import stuck_threads
     from publisher.filequeue import FileQueue
 
+    settings = _settings(args)
+    times = _times(settings, _now(args, settings))
     items, problems = FileQueue(args.queue).load()
     rows = sorted(
         (li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform)
     )
+    stuck = stuck_threads(rows)
     if args.json:
         _print_json(
             {
@@ -479,22 +530,26 @@ def _status(args: argparse.Namespace) -> int:
                         "id": i.id,
                         "platform": i.platform,
                         "status": i.status,
-                        "due": i.not_before.isoformat(),
+                        "due": times.iso(i.not_before),
                         "posts": len(i.posts),
                         "posted": len(i.posted),
                         "reason": i.reason,
                     }
                     for i in rows
                 ],
+                "held_or_failed": [vars(s) for s in stuck],
                 "problems": [str(p) for p in problems],
             }
         )
     else:
         width = max([len(i.id) for i in rows] + [2])
-        print(f"{'ID':<{width}}  {'PLATFORM':<8}  {'STATUS':<8}  {'DUE':<25}  POSTS")
-        for i in rows:
+        dues = [times(i.not_before) for i in rows]
+        due_width = max([len(d) for d in dues] + [16])
+        print(times.header())
+        print(f"{'ID':<{width}}  {'PLATFORM':<8}  {'STATUS':<8}  {'DUE':<{due_width}}  POSTS")
+        for i, due in zip(rows, dues, strict=True):
             print(
-                f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {i.not_before.isoformat():<25}  "
+                f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {due:<{due_width}}  "
                 f"{len(i.posted)}/{len(i.posts)}" + (f"  {i.reason}" if i.reason else "")
             )
         counts = Counter(i.status for i in rows)
@@ -503,6 +558,7 @@ def _status(args: argparse.Namespace) -> int:
             + "".join(f", {n} {s}" for s, n in sorted(counts.items()))
             + (f"; {len(problems)} unreadable" if problems else "")
         )
+        _print_stuck(stuck)
     for problem in problems:
         print(problem, file=sys.stderr)
     return EXIT_FAILED if problems else EXIT_OK
