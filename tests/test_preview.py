@@ -16,7 +16,6 @@ from publisher.preview import (
     X_PRICE_URL,
     Card,
     Preview,
-    Span,
     ThreadView,
     facet_spans,
     numbering,
