@@ -162,7 +162,8 @@ def render_thread(thread: ThreadView) -> str:
         for n, post in enumerate(thread.posts)
     )
     return (
-        f'<section class="thread {e(thread.platform)}" data-platform="{e(thread.platform)}">'
+        f'<section class="thread {e(thread.platform)}" data-platform="{e(thread.platform)}" '
+        f'data-entry="{e(thread.entry_id)}">'
         f'<header><span class="badge">{e(name)}</span>'
         f"<span>{len(thread.posts)} posts</span><span>{e(_when(thread.when))}</span>"
         f"<span>{e(thread.status)}</span><span>{e(thread.source)}</span></header>"
