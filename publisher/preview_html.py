@@ -223,7 +223,14 @@ def _longest_backticks(text: str) -> int:
 def _md(text: str) -> str:
     """Inline text with Markdown and HTML made inert."""
     escaped = html.escape(" ".join(text.split()), quote=False)
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|~>" else c for c in escaped)
+    # Always placed after other text on its line, so only inline syntax needs escaping.
+    return "".join("\\" + c if c in "\\`*_[]|~" else c for c in escaped)
+
+
+def _code(text: str) -> str:
+    """An inline code span that no run of backticks in ``text`` can close."""
+    ticks = "`" * (_longest_backticks(text) + 1)
+    return f"{ticks} {' '.join(text.split())} {ticks}"
 
 
 def render_markdown(preview: Preview) -> str:
@@ -236,7 +243,7 @@ def render_markdown(preview: Preview) -> str:
     )
     lines.append("")
     for problem in problems:
-        lines.append("- ❌ " + _md(str(problem)))
+        lines.append("- ❌ " + _code(str(problem)))
     if problems:
         lines.append("")
     for thread in preview.threads:
