@@ -276,3 +276,17 @@ def test_no_leftover_temporaries(tmp_path: Path) -> None:
     code, _, _, err = preview(tmp_path, "d.txt", "--now", NOW)
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.txt", "p.html"]
+
+
+class TestLight:
+    def test_no_sdk_imported(self, tmp_path: Path) -> None:
+        """Previewing a digest and a queue never loads atproto, tweepy, httpx or requests."""
+        from tests.test_imports import run_probe
+
+        queue = enqueued(tmp_path)
+        out = tmp_path / "light.html"
+        args = ["preview", str(EXAMPLE), "--queue", str(queue), "--out", str(out)]
+        code, loaded, stdout = run_probe([*args, "--config", str(CONFIG), "--now", NOW], ROOT)
+        assert code == 0
+        assert "36 threads" in stdout
+        assert loaded == []
