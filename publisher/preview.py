@@ -235,8 +235,15 @@ def from_queue(
 ) -> Preview:
     """Every queue file's thread, checked again as the scheduled job checks it."""
     preview = Preview(title=f"Preview of the queue {root}", problems=list(problems))
+    place = {name: n for n, name in enumerate(rules)}  # an entry's platforms in the usual order
     ordered = sorted(
-        items, key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform)
+        items,
+        key=lambda li: (
+            li.item.not_before.timestamp(),
+            li.item.id,
+            place.get(li.item.platform, len(place)),
+            li.item.platform,
+        ),
     )
     for loaded in ordered:
         preview.threads.append(_queued_thread(loaded, rules))
