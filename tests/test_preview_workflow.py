@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ class Runner:
         self.outputs: dict[str, str] = {}
         shim = tmp / "bin"
         shim.mkdir()
-        (shim / "publisher").write_text('#!/bin/sh\nexec python3 -m publisher "$@"\n')
+        (shim / "publisher").write_text(f'#!/bin/sh\nexec {sys.executable} -m publisher "$@"\n')
         (shim / "publisher").chmod(0o755)
         self.env = quiet_env(
             PATH=f"{shim}{os.pathsep}{os.environ['PATH']}",
@@ -128,7 +129,7 @@ def pull_request(tmp_path: Path) -> Path:
     (repo / "digests").mkdir()
     (repo / "queue").mkdir()
     done = subprocess.run(
-        ["python3", "-m", "publisher", "enqueue", str(EXAMPLE), "--now", "2025-05-19T12:00"],
+        [sys.executable, "-m", "publisher", "enqueue", str(EXAMPLE), "--now", "2025-05-19T12:00"],
         cwd=repo,
         env=quiet_env(),
         capture_output=True,
