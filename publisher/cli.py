@@ -16,7 +16,7 @@ from typing import Any, NoReturn, TextIO
 from publisher import __version__
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 
-COMMANDS = ("check", "enqueue", "status", "hold", "release", "retry", "commit-back")
+COMMANDS = ("check", "preview", "enqueue", "status", "hold", "release", "retry", "commit-back")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 MAIN_HELP = """\
@@ -29,6 +29,8 @@ With no command, run the scheduled job: post every queued thread that is due now
 
 commands:
   check FILE...       validate digests, one summary line per file
+  preview DIGEST...   write an HTML page showing each thread as the platforms will show it
+  preview --queue DIR the same for the queue (both: digests and queue on one page)
   enqueue DIGEST...   validate, format and write one queue file per thread
   status              a table of the queue: id, platform, status, due, posts made
   hold ID             keep a thread from being posted
@@ -90,6 +92,32 @@ def build_parsers() -> dict[str, _Parser]:
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     parsers["check"] = check
 
+    preview = _Parser(
+        prog="publisher preview",
+        description="Write one self-contained HTML page (no script, no external request) that "
+        "shows every thread per platform as it will be posted: posts stacked as replies, links "
+        "and tags highlighted from what is posted, N/M, the count against the limit, the "
+        "scheduled time and X's price class. Problems are shown in place, in red, with "
+        "FILE:LINE, and on stderr. DIGEST... previews digests (scheduled after the queue, as "
+        "enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a digest is "
+        "invalid, 1 if a queue file has a problem.",
+    )
+    preview.add_argument("files", nargs="*", type=Path, metavar="DIGEST")
+    preview.add_argument(
+        "--out", type=Path, default=Path("preview.html"), help="HTML file (default preview.html)"
+    )
+    preview.add_argument(
+        "--queue", type=Path, help="preview this queue folder (default queue/ when no DIGEST)"
+    )
+    preview.add_argument(
+        "--summary", type=Path, help="append the preview as Markdown ($GITHUB_STEP_SUMMARY)"
+    )
+    preview.add_argument(
+        "--platform", action="append", choices=["x", "bluesky"], help="only this platform"
+    )
+    _common(preview, queue=False, now=True)
+    parsers["preview"] = preview
+
     enqueue = _Parser(
         prog="publisher enqueue",
         description="Validate digests (all or nothing), format every "
@@ -142,7 +170,7 @@ def build_parsers() -> dict[str, _Parser]:
 
 
 def _split_command(argv: Sequence[str]) -> tuple[str, list[str]]:
-    takes_value = {"--now", "--queue", "--config", "--platform", "--summary"}
+    takes_value = {"--now", "--queue", "--config", "--platform", "--summary", "--out"}
     skip = False
     for i, arg in enumerate(argv):
         if skip:
@@ -206,6 +234,8 @@ def _append(path: Path, text: str) -> None:
 def _dispatch(command: str, args: argparse.Namespace) -> int:
     if command == "check":
         return _check(args)
+    if command == "preview":
+        return _preview(args)
     if command == "enqueue":
         return _enqueue(args)
     if command == "status":
@@ -272,6 +302,46 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.flush()  # the summary lines come before the problems on a terminal too
         raise InputError(problems)
     return EXIT_OK
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from publisher.filequeue import FileQueue, atomic_write
+    from publisher.preview import Preview, from_digests, from_queue
+    from publisher.preview_html import render_html, render_markdown
+
+    settings = _settings(args)
+    if args.platform:
+        settings = settings.model_copy(update={"platforms": _platforms(args, settings)})
+    rules = _rules(settings)
+    queue = FileQueue(args.queue or Path("queue"))
+    items, problems = queue.load() if queue.root.is_dir() else ([], [])
+    parts: list[Preview] = []
+    if args.files:
+        queued = [li.item for li in items]
+        parts.append(from_digests(args.files, settings, rules, queued, _now(args, settings)))
+    if args.queue or not args.files:
+        if not queue.root.is_dir():
+            raise InputError.one(queue.root, None, "no such queue folder")
+        shown = [li for li in items if li.item.platform in settings.platforms]
+        parts.append(from_queue(queue.root, shown, problems, rules))
+    preview = parts[0]
+    for part in parts[1:]:
+        preview.title += " and " + part.title.removeprefix("Preview of ")
+        preview.threads += part.threads
+        preview.problems += part.problems
+    try:
+        atomic_write(args.out, render_html(preview))
+    except OSError as exc:
+        raise InputError.one(args.out, None, f"cannot write the preview: {exc.strerror}") from None
+    if args.summary:
+        _append(args.summary, render_markdown(preview))
+    found = preview.all_problems()
+    for problem in found:
+        print(problem, file=sys.stderr)
+    print(f"wrote {args.out}: {len(preview.threads)} threads, {len(found)} problems")
+    if preview.input_problems:
+        return EXIT_USAGE
+    return EXIT_FAILED if found else EXIT_OK
 
 
 # ---- the scheduled job and the dry runs -------------------------------------------------------
