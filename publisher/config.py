@@ -12,11 +12,12 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from publisher.errors import ConfigError, InputError, Problem
+from publisher.config_problems import did_you_mean, problems_of
+from publisher.errors import ConfigError, InputError
 
 DEFAULT_CONFIG = Path("config/publisher.toml")
 PLATFORMS = ("x", "bluesky")
@@ -52,7 +53,8 @@ class ScheduleSettings(_Section):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r}") from None
+            hint = did_you_mean(name, available_timezones())
+            raise ValueError(f"unknown time zone {name!r}{hint}") from None
         return name
 
     @field_validator("slots")
@@ -150,35 +152,36 @@ ENV_NAMES: dict[str, dict[str, str]] = {
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read ``path``, ``$PUBLISHER_CONFIG`` or ``config/publisher.toml``; defaults if absent."""
-    explicit = path is not None or "PUBLISHER_CONFIG" in os.environ
+    from_env = path is None and "PUBLISHER_CONFIG" in os.environ
+    explicit = path is not None or from_env
     path = path or Path(os.environ.get("PUBLISHER_CONFIG", DEFAULT_CONFIG))
     if not path.exists():
         if explicit:
-            raise InputError.one(path, None, "config file not found")
-        return _validate({}, "PUBLISHER_PLATFORMS")
+            named = " (named by the environment variable PUBLISHER_CONFIG)" if from_env else ""
+            raise InputError.one(path, None, f"config file not found{named}")
+        return _validate({}, str(path))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         found = re.search(r"at line (\d+)", str(exc))
         line = int(found.group(1)) if found else None
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise InputError.one(path, line, f"not valid TOML: {message}") from None
-    return _validate(raw, str(path))
+    return _validate(raw, str(path), text)
 
 
-def _validate(raw: dict[str, object], where: str) -> Settings:
+def _validate(raw: dict[str, object], where: str, text: str | None = None) -> Settings:
+    """Settings from the file's values and the environment's; errors name where each came from."""
+    env: dict[str, str] = {}
     override = os.environ.get("PUBLISHER_PLATFORMS")
     if override is not None:  # e.g. in .env: PUBLISHER_PLATFORMS=bluesky
         raw = {**raw, "platforms": [p.strip() for p in override.split(",") if p.strip()]}
+        env["platforms"] = "PUBLISHER_PLATFORMS"
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(
-            [
-                Problem(where, None, f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
-                for e in exc.errors()
-            ]
-        ) from None
+        raise InputError(problems_of(exc, Settings, where, text, env)) from None
 
 
 def load_env(dotenv_path: Path | None = None) -> None:

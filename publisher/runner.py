@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from publisher import retry
+from publisher.attention import Stuck, stuck_threads
 from publisher.config import Settings
 from publisher.errors import (
     DeferUntil,
@@ -63,6 +64,7 @@ class Plan:
     due: list[Planned] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
 
 
 @dataclass
@@ -101,8 +103,8 @@ def make_plan(
     now: dt.datetime,
 ) -> Plan:
     """What a run at ``now`` posts, and what waits, in the order it would happen."""
-    plan = Plan(problems=list(problems))
     everything = [loaded.item for loaded in items]
+    plan = Plan(problems=list(problems), stuck=stuck_threads(everything))
     open_items = sorted(
         (loaded for loaded in items if loaded.item.status in ("pending", "posting")),
         key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform),

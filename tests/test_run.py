@@ -637,7 +637,7 @@ class TestCli:
         assert "Truly fascinating." in out
         assert "Next:" in out
         nxt = out.split("Next:", 1)[1]
-        assert f"2025-05-20T12:00:00+09:00  {MERGE}.x  (scheduled)" in nxt
+        assert f"2025-05-20 12:00  {MERGE}.x  (scheduled)" in nxt
         assert f"{MEAN}.x" not in nxt
         assert snapshot(qdir) == before
         assert sorted(os.listdir(qdir)) == listing

@@ -343,3 +343,30 @@ class TestCiWorkflow:
         assert job["permissions"] == {"contents": "read"}
         assert job["timeout-minutes"] == 60
         assert any(s.get("run") == "bash .ci/run" for s in job["steps"])
+
+    def test_local_pds_is_cached_by_lock_file_and_node_version(
+        self, workflow: dict[str, Any], tmp_path: Path
+    ) -> None:
+        """actions/cache keeps the installed PDS, keyed on its lock file and Node version."""
+        (job,) = workflow["jobs"].values()
+        names = [s.get("name") for s in job["steps"]]
+        (cache,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@")]
+        (version,) = [s for s in job["steps"] if s.get("id") == "pds-node"]
+        key = cache["with"]["key"]
+        assert cache["with"]["path"] == "~/.cache/local-pds"  # setup's default LOCAL_PDS_HOME
+        assert "hashFiles('tools/local-pds/package-lock.json')" in key
+        assert "steps.pds-node.outputs.version" in key
+        checks = next(s for s in job["steps"] if s.get("run") == "bash .ci/run")
+        order = [names.index(s["name"]) for s in (version, cache, checks)]
+        assert order == sorted(order)
+        # The version step really finds the Node version that tools/local-pds/setup installs.
+        output = tmp_path / "github_output"
+        subprocess.run(
+            ["bash", "-c", version["run"]],
+            cwd=ROOT,
+            env={"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
+        setup = (ROOT / "tools" / "local-pds" / "setup").read_text(encoding="utf-8")
+        found = re.fullmatch(r"version=(node@22\.\d+\.\d+)\n", output.read_text(encoding="utf-8"))
+        assert found is not None and f"{found[1]} " in setup
