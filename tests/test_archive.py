@@ -183,7 +183,7 @@ class TestBatchedEnqueue:
         real_fsync = os.fsync
 
         def counting(fd: int) -> None:
-            kinds.append("dir" if os.path.isdir(f"/proc/self/fd/{fd}") else "file")
+            kinds.append("dir" if Path(f"/proc/self/fd/{fd}").is_dir() else "file")
             real_fsync(fd)
 
         monkeypatch.setattr(filequeue.os, "fsync", counting)
