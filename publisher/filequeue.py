@@ -21,6 +21,7 @@ a time holds ``.lock`` through ``fcntl.flock``, which the OS releases when the p
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import fcntl
@@ -349,13 +350,8 @@ def atomic_write(path: Path, text: str) -> None:
 
 def _write_replace(path: Path, text: str) -> None:
     """The file part of ``atomic_write``: the folder's fsync is the caller's."""
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".tmp", dir=path.parent)
+    tmp = _write_temporary(path.parent, text)
     try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; queue files are ordinary repository files
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -363,6 +359,23 @@ def _write_replace(path: Path, text: str) -> None:
         raise
 
 
+def _write_temporary(folder: Path, text: str) -> str:
+    """A synced temporary file in ``folder`` holding ``text``: its path."""
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".tmp", dir=folder)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600; queue files are ordinary repository files
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+    return tmp
+
+
+_SYNC_THREADS = 32  # concurrent fsyncs share the file system's journal commits
 _MONTH = re.compile(r"\d{4}-\d{2}")
 
 
@@ -509,19 +522,29 @@ class FileQueue:
         """Write several new files; each appears whole or not at all.
 
         Each file still goes through a temporary file, its own fsync and ``os.replace``, so a
-        crash leaves only whole files; the folder, whose fsync makes the new names durable, is
-        synced once for the batch instead of once a file (that halved enqueue's time).
+        crash leaves only whole files (and temporaries, removed under the next lock). The
+        temporaries are written and synced by a few threads at once, which lets the file system
+        commit their fsyncs together (a file at a time, 10,000 files took about 27 s here), and
+        the folder, whose fsync makes the new names durable, is synced once for the batch.
         """
         if not items:
             return []
         self.root.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for item in items:
-            path = self.path_of(item)
-            _write_replace(path, render(item))
-            paths.append(path)
+        texts = [(self.path_of(item), render(item)) for item in items]
+        with concurrent.futures.ThreadPoolExecutor(_SYNC_THREADS) as pool:
+            futures = [pool.submit(_write_temporary, path.parent, text) for path, text in texts]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:  # e.g. a full disk: nothing of the batch appears
+            for future in futures:
+                if future.exception() is None:
+                    with contextlib.suppress(OSError):
+                        Path(future.result()).unlink()
+            raise errors[0]  # type: ignore[misc]
+        temporaries = [f.result() for f in futures]
+        for (path, _), tmp in zip(texts, temporaries, strict=True):
+            os.replace(tmp, path)
         _fsync_dir(self.root)
-        return paths
+        return [path for path, _ in texts]
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

@@ -193,3 +193,29 @@ class TestBatchedEnqueue:
         assert kinds.count("file") == 18
         assert kinds.count("dir") == 1
         assert sorted(os.listdir(queue.root)) == sorted(p.name for p in queue.paths())
+
+    def test_failed_write_leaves_nothing_of_the_batch(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """One file that cannot be synced (a full disk): no file of the batch appears."""
+        import errno
+        import os
+        import threading
+
+        from publisher import filequeue
+
+        calls = 0
+        guard = threading.Lock()
+
+        def failing(fd: int) -> None:
+            nonlocal calls
+            with guard:
+                calls += 1
+                if calls == 5:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(filequeue.os, "fsync", failing)
+        queue = FileQueue(tmp_path / "queue")
+        with pytest.raises(OSError, match="No space left"):
+            enqueue(queue, read_digests([EXAMPLE]), SETTINGS, RULES, T0)
+        assert os.listdir(queue.root) == []
