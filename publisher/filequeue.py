@@ -469,12 +469,16 @@ class FileQueue:
         """Archived items (of ``months`` only, when given), like ``load``."""
         return self._load(self.archived_paths(months))
 
-    def find_archived(self, key: str) -> Path | None:
-        """The archived file of thread ``key`` (``<entry id>.<platform>``), newest month first."""
+    def find_archived(self, wanted: str) -> Path | None:
+        """The archived file of a thread, by key (``<entry id>.<platform>``) or entry id (any
+        platform), newest month first."""
         for month in reversed(self.archive_months()):
-            path = self.archive_root / month / (key + SUFFIX)
+            path = self.archive_root / month / (wanted + SUFFIX)
             if path.is_file():
                 return path
+            for name in sorted(os.listdir(self.archive_root / month)):
+                if _is_item_name(name) and name.removesuffix(SUFFIX).rsplit(".", 1)[0] == wanted:
+                    return self.archive_root / month / name
         return None
 
     def archive(self, item: QueueItem, month: str) -> Path:

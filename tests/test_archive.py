@@ -159,6 +159,9 @@ class TestCommands:
         assert f"archive/2025-05/{MEAN}.x.md" in done.stderr
         assert "posted in full and archived" in done.stderr
         assert "Traceback" not in done.stderr
+        by_entry = cli(qdir.parent, "retry", MEAN, "--queue", "queue")
+        assert by_entry.returncode == 2
+        assert f"archive/2025-05/{MEAN}." in by_entry.stderr
         after = snapshot(qdir)
         assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
 
