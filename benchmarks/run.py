@@ -78,6 +78,9 @@ GOAL_RUNS_PER_DAY = 10
 LINEAR_TOLERANCE = 1.5  # µs per 1,000 chars at 16x within 1.5x of 1x counts as linear
 
 QUEUE_NOW = "2025-08-01T12:00:00+09:00"
+# The last evening of a month: the dry run reads this month's archive folder (today's posts count
+# against the daily budget), and it is fullest now.
+SCALE_NOW = "2025-07-31T21:00:00+09:00"
 
 
 class Report:
@@ -1006,9 +1009,11 @@ def build_open(root: Path, count: int, threads: dict[str, list[Thread]]) -> None
         (root / item.filename).write_text(render(item), encoding="utf-8")
 
 
-def build_archive(root: Path, count: int, threads: dict[str, list[Thread]]) -> Counter[str]:
-    """``count`` posted files in archive/YYYY-MM/, 18 a day backwards from QUEUE_NOW."""
-    now = dt.datetime.fromisoformat(QUEUE_NOW)
+def build_archive(
+    root: Path, count: int, threads: dict[str, list[Thread]], now_text: str = QUEUE_NOW
+) -> Counter[str]:
+    """``count`` posted files in archive/YYYY-MM/, 18 a day backwards from ``now_text``."""
+    now = dt.datetime.fromisoformat(now_text)
     pool = {name: [t.posts for t in threads[name] if len(t.posts) >= 3] for name in PLATFORMS}
     months: Counter[str] = Counter()
     for n in range(count):
@@ -1112,21 +1117,22 @@ def archive_scale(
     for opened, kept in ((200, archived), (400, archived), (200, 0)):
         root = scratch / f"scale-{opened}-{kept}" / "queue"
         build_open(root, opened, threads)
-        months = build_archive(root, kept, threads)
+        months = build_archive(root, kept, threads, SCALE_NOW)
         cases.append((opened, kept, root, months))
     os.sync()  # the 60,000 files just written are not flushed during the measurements
     months = cases[0][3]
     rep.say(
         f"Open files: pending over the coming days, 1 in 25 failed or held. Archived: {archived:,} "
         f"posted files, 18 a day, in {len(months)} month folders ({max(months.values())} at most "
-        f"in one; this month's has {months.get(QUEUE_NOW[:7], 0)}, which the dry run reads for "
-        f"today's budget). Fresh processes, median of {runs} after one warm-up."
+        f"in one; this month's has {months.get(SCALE_NOW[:7], 0)}, which the dry run at "
+        f"{SCALE_NOW} reads for today's budget). Fresh processes, median of {runs} after one "
+        "warm-up."
     )
     rows = []
     for opened, kept, root, _ in cases:
         commands = {
             "status": [*cli, "status", "--queue", str(root)],
-            "--dry-run": [*cli, "--dry-run", "--queue", str(root), "--now", QUEUE_NOW],
+            "--dry-run": [*cli, "--dry-run", "--queue", str(root), "--now", SCALE_NOW],
         }
         times = medians(commands, runs)
         for name, values in times.items():
