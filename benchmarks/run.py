@@ -1248,7 +1248,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, to try the script")
     parser.add_argument("--skip-pds", action="store_true", help="leave out Bluesky posting")
     parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument(
+        "--only",
+        type=lambda text: {int(n) for n in text.split(",")},
+        default=set(range(1, 9)),
+        metavar="N,N",
+        help="run only these parts (1-8); implies --no-write",
+    )
     args = parser.parse_args(argv)
+    if args.only != set(range(1, 9)):
+        args.no_write = True
+    part = args.only.__contains__
     began = time.perf_counter()
     rep = Report()
     info = machine()
@@ -1258,14 +1268,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = 200 if args.quick else 2000
     with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
         scratch = Path(tmp)
-        cold_start(rep, runs)
-        corpus, threads = throughput(rep, size, 20 if args.quick else 100)
-        compactness(rep, corpus, threads)
-        queue_bench(rep, 1000 if args.quick else 10_000, threads, 3, scratch)
-        posting(rep, scratch, 10, 5, args.skip_pds)
-        idle_run(rep, threads, runs, scratch)
-        archive_scale(rep, threads, runs, scratch, 2000 if args.quick else 20_000)
-        enqueue_bench(rep, 1000 if args.quick else 10_000, scratch)
+        if part(1):
+            cold_start(rep, runs)
+        corpus, threads = throughput(rep, size, 20 if args.quick else 100)  # the others' input
+        if part(3):
+            compactness(rep, corpus, threads)
+        if part(4):
+            queue_bench(rep, 1000 if args.quick else 10_000, threads, 3, scratch)
+        if part(5):
+            posting(rep, scratch, 10, 5, args.skip_pds)
+        if part(6):
+            idle_run(rep, threads, runs, scratch)
+        if part(7):
+            archive_scale(rep, threads, runs, scratch, 2000 if args.quick else 20_000)
+        if part(8):
+            enqueue_bench(rep, 1000 if args.quick else 10_000, scratch)
     took = time.perf_counter() - began
     print(f"\nDone in {took:.0f} s.")
     if not args.no_write:
