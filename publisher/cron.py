@@ -85,7 +85,7 @@ def cron_plan(settings: ScheduleSettings) -> CronPlan:
             utc = local - offset + dt.timedelta(minutes=DELAY_MINUTES)
             times.add((utc.hour, utc.minute))
     catch_up = {(h, CATCH_UP_MINUTE) for h in CATCH_UP_HOURS} - times
-    lines = _by_minute(times) + _by_minute(catch_up)
+    lines = _by_minute(times | catch_up)
     return CronPlan(
         lines,
         len(times) + len(catch_up),

@@ -200,6 +200,12 @@ class TestCron:
         plan = cron_plan(ScheduleSettings(timezone="Europe/Berlin", slots=["09:00"]))
         assert plan.lines[0] == "7 7,8 * * *"
 
+    def test_slot_and_catch_up_on_one_minute_share_a_line(self) -> None:
+        """New York's 08:30 and 17:00 (+7 min): 12:37/13:37 UTC join the catch-ups at :37."""
+        plan = cron_plan(ScheduleSettings(timezone="America/New_York", slots=["08:30", "17:00"]))
+        assert plan.lines == ["7 21,22 * * *", "37 2,10,12,13,18 * * *"]
+        assert plan.runs_per_day == 7
+
     @pytest.mark.parametrize(
         ("spacing", "line", "runs"),
         [
