@@ -17,6 +17,8 @@ A queue file is YAML front matter (machine fields) followed by the posts, each u
 
 Every write is atomic (a temporary file in the same folder, fsync, ``os.replace``), and one run at
 a time holds ``.lock`` through ``fcntl.flock``, which the OS releases when the process dies.
+A thread posted in full moves (one rename) to ``archive/YYYY-MM/``, so the folder itself holds
+only open threads and a run reads only them.
 """
 
 from __future__ import annotations
