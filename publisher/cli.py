@@ -80,6 +80,12 @@ def build_parsers() -> dict[str, _Parser]:
     main.add_argument(
         "--summary", type=Path, help="append a Markdown summary to this file ($GITHUB_STEP_SUMMARY)"
     )
+    main.add_argument(
+        "--lookup",
+        action="store_true",
+        help="with --dry-run DIGEST: look links up on arXiv and fetch link pages, as enqueue "
+        "does when [links] allows it (needs the network)",
+    )
     _common(main, now=True)
     main.add_argument(
         "digests", nargs="*", type=Path, metavar="DIGEST", help="with --dry-run: digests to format"
@@ -93,6 +99,13 @@ def build_parsers() -> dict[str, _Parser]:
         "Exit 2 if any is invalid.",
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument(
+        "--lookup",
+        action="store_true",
+        help="also look every entry without a link up on arXiv and report found, not found "
+        "or ambiguous (needs the network; $ARXIV_API_URL names the API)",
+    )
+    _common(check, queue=False)
     parsers["check"] = check
 
     preview = _Parser(
@@ -125,7 +138,8 @@ def build_parsers() -> dict[str, _Parser]:
         prog="publisher enqueue",
         description="Validate digests (all or nothing), format every "
         "entry for every enabled platform and write one queue file per thread, scheduled by "
-        "config/publisher.toml. Threads already queued are skipped.",
+        "config/publisher.toml. Threads already queued are skipped. With [links] arxiv_lookup "
+        "= true, entries without a link are looked up on arXiv first (a failure only warns).",
     )
     enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST")
     enqueue.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
@@ -310,6 +324,7 @@ def _check(args: argparse.Namespace) -> int:
     from publisher.digest import read_digest
 
     problems = []
+    digests = []
     for path in args.files:
         try:
             digest = read_digest(path)
@@ -318,11 +333,31 @@ def _check(args: argparse.Namespace) -> int:
             count = len(exc.problems)
             print(f"{path}: invalid, {count} problem{'' if count == 1 else 's'}")
         else:
+            digests.append(digest)
             print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
     if problems:
         sys.stdout.flush()  # the summary lines come before the problems on a terminal too
         raise InputError(problems)
+    if args.lookup:
+        settings = _settings(args)
+        _resolve_links(digests, settings, lookup=True, network=True, out=sys.stdout)
     return EXIT_OK
+
+
+def _resolve_links(digests: Any, settings: Any, *, lookup: bool, network: bool, out: TextIO) -> Any:
+    """Links and cards of the digests' entries, with one line per look-up outcome or warning."""
+    from publisher.links import resolve
+
+    client = None
+    if lookup:
+        from publisher.arxiv import ArxivClient
+        from publisher.config import arxiv_api_url
+
+        client = ArxivClient(arxiv_api_url(), settings.links.timeout_seconds)
+    links = resolve(digests, settings.links, lookup=lookup, network=network, client=client)
+    for note in links.notes:
+        print(f"warning: {note}" if note.warning else str(note), file=out)
+    return links
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -371,7 +406,7 @@ def _preview(args: argparse.Namespace) -> int:
 def _rules(settings: Any) -> Any:
     from publisher.platforms import rules_for
 
-    return rules_for(settings.format)
+    return rules_for(settings.format, settings.x)
 
 
 def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
@@ -391,6 +426,8 @@ def _run(args: argparse.Namespace) -> int:
                 "run `publisher enqueue DIGEST`, or add --dry-run to preview",
             )
         return _dry_run_digests(args, settings)
+    if args.lookup:
+        raise InputError.one("--lookup", None, "only with --dry-run DIGEST (or check --lookup)")
     from publisher import runner
     from publisher.filequeue import FileQueue
 
@@ -424,6 +461,10 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
 
     rules = _rules(settings)
     digests = read_digests(args.digests)
+    # No network unless asked: the README's first command must work offline.
+    notes_to = sys.stderr if args.json else sys.stdout
+    links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup, out=notes_to)
+    digests = links.digests
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     if args.json:
         out = [
@@ -431,17 +472,23 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
                 "entry_id": thread.entry_id,
                 "platform": thread.platform,
                 "posts": [rules[thread.platform].payload(text) for text in thread.posts],
+                **_link_fields(thread, links, settings),
             }
             for _, _, thread in threads
         ]
         _print_json(out)
         return EXIT_OK
+    if "x" in settings.platforms:
+        print(f"x link policy: {_X_LINK[settings.x.link]}\n")
     current = None
     for digest, n, thread in threads:
         entry = digest.entries[n]
         if entry.id != current:
             current = entry.id
             print(f"━━ {entry.title}\n   id {entry.id}")
+            card = links.cards.get(entry.id)
+            if card is not None and "bluesky" in settings.platforms:
+                _print_card(card.model_dump())
         _print_thread(
             thread.platform,
             [rules[thread.platform].payload(t)["text"] for t in thread.posts],
@@ -449,6 +496,28 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
             rules[thread.platform].limit,
         )
     return EXIT_OK
+
+
+_X_LINK = {
+    "id": 'link = "id": the arXiv id as text (arXiv:ID), which X neither links nor bills as a URL',
+    "url": 'link = "url": the link itself, so the first post is billed at X\'s URL price',
+    "none": 'link = "none": no link on X',
+}
+
+
+def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
+    if thread.platform == "x":
+        return {"link_policy": settings.x.link}
+    card = links.cards.get(thread.entry_id)
+    return {"card": card.model_dump() if card is not None else None}
+
+
+def _print_card(card: dict[str, Any], out: TextIO | None = None) -> None:
+    thumb = card.get("thumb") or "none"
+    print(f"   bluesky link card: {card['uri']}", file=out)
+    print(f"     title: {card['title']}", file=out)
+    print(f"     description: {card.get('description') or '(none)'}", file=out)
+    print(f"     thumb: {thumb}", file=out)
 
 
 def _print_thread(
@@ -515,6 +584,8 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, times:
             item = planned.loaded.item
             due = times(item.not_before)
             print(f"\n━━ due {due}  {item.key}  ({planned.loaded.path})\n   {item.title}")
+            if planned.payloads and "card" in planned.payloads[0]:
+                _print_card(planned.payloads[0]["card"])
             _print_thread(
                 item.platform,
                 [p["text"] for p in planned.payloads],
@@ -583,8 +654,11 @@ def _enqueue(args: argparse.Namespace) -> int:
     digests = read_digests(args.files)
     queue = FileQueue(args.queue)
     now = _now(args, settings)
+    lookup = settings.links.arxiv_lookup
+    links = _resolve_links(digests, settings, lookup=lookup, network=True, out=sys.stdout)
+    notes = links.notes
     with queue.lock():
-        report = enqueue(queue, digests, settings, _rules(settings), now)
+        report = enqueue(queue, links.digests, settings, _rules(settings), now, links.cards)
     times = _times(settings, now)
     if report.added:
         print(times.header())
@@ -595,9 +669,9 @@ def _enqueue(args: argparse.Namespace) -> int:
         print(f"skipped {key}: {why}")
     print(f"{len(report.added)} added, {len(report.skipped)} already queued")
     if args.summary:
-        from publisher.summary import enqueue_summary
+        from publisher.summary import enqueue_summary, links_summary
 
-        _append(args.summary, enqueue_summary(report, times))
+        _append(args.summary, enqueue_summary(report, times) + links_summary(notes))
     return EXIT_OK
 
 

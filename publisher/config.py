@@ -85,6 +85,30 @@ class RetrySettings(_Section):
     timeout_seconds: float = Field(default=20, gt=0)
 
 
+class XSettings(_Section):
+    """X-only settings.
+
+    ``link``: how the paper link is written on X. A post in which X links something is billed at
+    the URL price (13 times a plain post), so: "id" writes ``arXiv:2505.13447`` as text (X neither
+    links nor bills it; a link that is not on arXiv is left out), "url" writes the link, "none"
+    leaves it out.
+    """
+
+    link: Literal["id", "url", "none"] = "id"
+
+
+class LinksSettings(_Section):
+    """How paper links and link cards are found at enqueue (see config/README.md).
+
+    Both are off by default: with them off, enqueue never touches the network, so its result does
+    not depend on arXiv or a web site being up, and no title leaves the machine unasked.
+    """
+
+    arxiv_lookup: bool = False
+    page_cards: bool = False
+    timeout_seconds: float = Field(default=10, gt=0)
+
+
 class Settings(_Section):
     """Everything a run needs except the secrets."""
 
@@ -92,6 +116,8 @@ class Settings(_Section):
     format: FormatSettings = FormatSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     retry: RetrySettings = RetrySettings()
+    x: XSettings = XSettings()
+    links: LinksSettings = LinksSettings()
 
 
 class _Credentials(_Section):
@@ -178,6 +204,14 @@ def bluesky_credentials() -> BlueskyCredentials:
     values = _require("bluesky")
     service = os.environ.get("BLUESKY_SERVICE") or "https://bsky.social"
     return BlueskyCredentials(**values, service=service.rstrip("/"))
+
+
+ARXIV_API_DEFAULT = "https://export.arxiv.org/api/query"
+
+
+def arxiv_api_url() -> str:
+    """``$ARXIV_API_URL`` (tests point it at a local server), else arXiv's public query API."""
+    return os.environ.get("ARXIV_API_URL") or ARXIV_API_DEFAULT
 
 
 def check_credentials(platforms: list[str]) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from publisher.cards import Card
 from publisher.config import Settings
 from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem, month_of
 from publisher.formatter import threads_for
@@ -26,8 +27,12 @@ def enqueue(
     settings: Settings,
     rules: Mapping[str, Rules],
     now: dt.datetime,
+    cards: Mapping[str, Card] | None = None,
 ) -> EnqueueReport:
-    """Add a queue file per new thread; threads already queued (same id) are left alone."""
+    """Add a queue file per new thread; threads already queued (same id) are left alone.
+
+    ``cards`` (by entry id) go into the Bluesky threads' files, the only platform with cards.
+    """
     report = EnqueueReport()
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     existing, _ = queue.load()
@@ -57,6 +62,7 @@ def enqueue(
                 not_before=now,
                 created=now,
                 posts=thread.posts,
+                card=(cards or {}).get(thread.entry_id) if thread.platform == "bluesky" else None,
             )
         )
     report.added = assign_times(new, [li.item for li in existing], settings.schedule, now)

@@ -42,6 +42,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from publisher.cards import Card
 from publisher.errors import InputError, Problem, QueueBusy
 
 Status = Literal["pending", "posting", "posted", "failed", "held"]
@@ -92,6 +93,7 @@ class QueueItem(BaseModel):
     created: AwareDatetime
     reason: str | None = None
     sending: int | None = None  # the post in flight: its outcome is unknown until recorded
+    card: Card | None = None  # Bluesky: the link card of the first post (its image fetched later)
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
 
@@ -139,6 +141,8 @@ class LoadedItem:
 def render(item: QueueItem) -> str:
     """The file text of ``item``."""
     fields = item.model_dump(mode="json", exclude={"posts", "posted"})
+    if fields.get("card") is None:
+        fields.pop("card", None)  # only threads with a card carry the key
     # One line per value (no folding), so the fast reader below takes every file we write.
     head = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 20)
     # Each record on one line as a JSON object, which is also a YAML flow mapping.
@@ -234,7 +238,18 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
     """
     fields: dict[str, Any] = {}
     records: list[dict[str, Any]] | None = None
+    nested: dict[str, Any] | None = None  # the `card:` mapping, two-space indented
     for line in lines[1:end]:
+        if nested is not None and line.startswith("  ") and records is None:
+            key, colon, raw = line[2:].partition(":")
+            if not colon or not key.isidentifier() or key in nested or raw[:1] != " ":
+                return None
+            ok, value = _scalar(raw[1:])
+            if not ok:
+                return None
+            nested[key] = value
+            continue
+        nested = None
         if records is not None:  # `posted:` records, one JSON object (a YAML flow map) a line
             if not line.startswith("- {") or not line.isascii():
                 return None
@@ -250,6 +265,9 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not colon or not key.isidentifier() or key in fields:
             return None
         if not raw:
+            if key == "card":
+                fields[key] = nested = {}
+                continue
             if key != "posted":
                 return None
             fields[key] = records = []
@@ -260,6 +278,8 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not ok:
             return None
         fields[key] = value
+    if fields.get("card") == {}:
+        fields["card"] = None  # `card:` with nothing under it, as YAML reads it
     return fields
 
 

@@ -160,13 +160,11 @@ def make_plan(
             continue
         platform_rules = rules[item.platform]
         texts = item.posts[item.next_index :]
-        plan.due.append(
-            Planned(
-                loaded,
-                [platform_rules.payload(t) for t in texts],
-                [platform_rules.length(t) for t in texts],
-            )
-        )
+        payloads = [platform_rules.payload(t) for t in texts]
+        if item.card is not None and item.next_index == 0:
+            # the adapter turns it into the first post's embed (Bluesky link card)
+            payloads[0]["card"] = item.card.model_dump()
+        plan.due.append(Planned(loaded, payloads, [platform_rules.length(t) for t in texts]))
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))

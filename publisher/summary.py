@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from publisher.enqueue import EnqueueReport
 from publisher.errors import Problem
@@ -109,6 +110,15 @@ def enqueue_summary(report: EnqueueReport, times: LocalTimes | None = None) -> s
             f"Skipped {len(report.skipped)} already queued: "
             + ", ".join(f"`{k}`" for k, _ in report.skipped),
         ]
+    return "\n".join(lines) + "\n"
+
+
+def links_summary(notes: Sequence[Any]) -> str:
+    """The arXiv look-up's outcome per entry, and link warnings, as a Markdown list."""
+    if not notes:
+        return ""
+    lines = ["### Links", ""]
+    lines += [f"- {'⚠️ ' if note.warning else ''}{note}" for note in notes]
     return "\n".join(lines) + "\n"
 
 
