@@ -28,7 +28,7 @@ from tests.publisher_cli import run_publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
-CONFIG = ROOT / "config" / "publisher.toml"
+CONFIG = ROOT / "tests" / "data" / "x-link-url.toml"  # X links shown as links
 NOW = "2025-05-19T12:00"
 RULES = rules_for(FormatSettings())
 HOSTILE_TITLE = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"

@@ -22,7 +22,7 @@ from tests.publisher_cli import run_publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
-CONFIG = ROOT / "config" / "publisher.toml"
+CONFIG = ROOT / "tests" / "data" / "x-link-url.toml"  # X links shown as links
 NOW = "2025-05-19T12:00"
 # If any of these ran, the DOM would say so: the body would carry a data-pwned attribute.
 SCRIPT_TITLE = "<script>document.body.dataset.pwned = 'script'</script> Mean Flows"
