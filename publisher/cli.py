@@ -16,7 +16,9 @@ from typing import Any, NoReturn, TextIO
 from publisher import __version__
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 
-COMMANDS = ("check", "preview", "enqueue", "status", "hold", "release", "retry", "commit-back")
+COMMANDS = (
+    "check", "preview", "enqueue", "status", "hold", "release", "retry", "schedule", "commit-back"
+)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 MAIN_HELP = """\
@@ -32,10 +34,11 @@ commands:
   preview DIGEST...   write an HTML page showing each thread as the platforms will show it
   preview --queue DIR the same for the queue (both: digests and queue on one page)
   enqueue DIGEST...   validate, format and write one queue file per thread
-  status              a table of the queue: id, platform, status, due, posts made
+  status              a table of the open queue (--all: and the archive): id, platform, status, due
   hold ID             keep a thread from being posted
   release ID          let a held thread go out again
   retry ID            make a failed thread due again now
+  schedule --cron     the publish workflow's cron lines for the configured slots
   commit-back         commit the queue folder and push it (used by the workflow)
 
 exit codes: 0 done, 1 a post failed (or the queue was busy), 2 bad input or usage
@@ -145,9 +148,13 @@ def build_parsers() -> dict[str, _Parser]:
 
     status = _Parser(
         prog="publisher status",
-        description="Show the queue: id, platform, status, due time, posts made, with totals.",
+        description="Show the open queue (pending, posting, failed, held): id, platform, status, "
+        "due time, posts made, with totals. --all adds the archive (threads posted in full).",
     )
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    status.add_argument(
+        "--all", action="store_true", help="include the archive (queue/archive/YYYY-MM/)"
+    )
     _common(status, now=True)
     parsers["status"] = status
 
@@ -164,6 +171,18 @@ def build_parsers() -> dict[str, _Parser]:
         sub.add_argument("ids", nargs="+", metavar="ID")
         _common(sub, now=True)
         parsers[name] = sub
+
+    schedule = _Parser(
+        prog="publisher schedule",
+        description="With --cron: print the cron lines publish.yml needs for the schedule in "
+        "config/publisher.toml (runs just after each slot in UTC, plus catch-up runs), and "
+        "what they cost in runs a day and billed minutes a month.",
+    )
+    schedule.add_argument(
+        "--cron", action="store_true", required=True, help="print the workflow's cron lines"
+    )
+    _common(schedule, queue=False)
+    parsers["schedule"] = schedule
 
     commit = _Parser(
         prog="publisher commit-back",
@@ -256,6 +275,8 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
         return _status(args)
     if command in ("hold", "release", "retry"):
         return _set_status(command, args)
+    if command == "schedule":
+        return _schedule(args)
     if command == "commit-back":
         return _commit_back(args)
     return _run(args)
@@ -415,7 +436,8 @@ def _run(args: argparse.Namespace) -> int:
     queue = FileQueue(args.queue)
     if args.dry_run:
         items, problems = queue.load()
-        report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now))
+        archived = runner.recent_archive(queue, now, settings)
+        report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
         _print_plan(report, rules, now, args.json, _times(settings, now))
     else:
         from publisher.config import check_credentials
@@ -661,7 +683,11 @@ def _status(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     times = _times(settings, _now(args, settings))
-    items, problems = FileQueue(args.queue).load()
+    queue = FileQueue(args.queue)
+    items, problems = queue.load()
+    if args.all:
+        archived, archive_problems = queue.load_archive()
+        items, problems = items + archived, problems + archive_problems
     rows = sorted(
         (li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform)
     )
@@ -724,6 +750,10 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                 or p.name.removesuffix(".md").rsplit(".", 1)[0] == wanted
             ]
             if not matches:
+                archived = queue.find_archived(wanted)
+                if archived is not None:
+                    why = f"{wanted} was posted in full and archived: nothing to {command}"
+                    raise InputError.one(archived, None, why)
                 raise InputError.one(args.queue, None, f"no queue item {wanted!r}")
             for path in matches:
                 item = read_item(path).item
@@ -734,6 +764,17 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                     raise InputError.one(path, None, str(exc)) from None
                 queue.save(item)
                 print(f"{path}: {before} -> {item.status}")
+    return EXIT_OK
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from publisher.cron import cron_plan
+
+    plan = cron_plan(_settings(args).schedule)
+    print(f"# {plan.runs_per_day} runs a day: {plan.why}")
+    print(f"# at most {plan.billed_minutes_per_month} billed minutes a month (1 per run)")
+    for line in plan.lines:
+        print(line)
     return EXIT_OK
 
 

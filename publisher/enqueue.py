@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from publisher.cards import Card
 from publisher.config import Settings
-from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem
+from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem, month_of
 from publisher.formatter import threads_for
 from publisher.models import Digest
 from publisher.platforms.base import Rules
@@ -36,6 +36,9 @@ def enqueue(
     report = EnqueueReport()
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     existing, _ = queue.load()
+    # Posts made this month (archived) still count against their day's budget.
+    archived, _ = queue.load_archive([month_of(now.astimezone(settings.schedule.zone))])
+    existing += archived
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     posted = queue.posted_keys()
     new: list[QueueItem] = []

@@ -28,7 +28,7 @@ from tests.publisher_cli import run_publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
-CONFIG = ROOT / "config" / "publisher.toml"
+CONFIG = ROOT / "tests" / "data" / "x-link-url.toml"  # X links shown as links
 NOW = "2025-05-19T12:00"
 RULES = rules_for(FormatSettings())
 HOSTILE_TITLE = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"
@@ -192,10 +192,7 @@ class TestCommand:
         assert page.count('<section class="thread bluesky"') == 9
         assert "2025-05-19T12:00:00+09:00" in page  # the first slot at or after --now
         assert "130/280" in page and "130/300 graphemes" in page
-        # [x] link = "id" (the default) writes the comments' arXiv URLs as arXiv:ID on X, so no
-        # X post of the example is billed at the URL price
-        assert "Post: Create · $0.015" in page
-        assert "Post: Create (with URL)" not in page
+        assert "Post: Create (with URL) · $0.200" in page  # the paper with a GitHub link
         assert 'class="hl link"' in page and 'class="hl tag"' in page
 
     def test_hostile_digest_is_text(self, tmp_path: Path) -> None:

@@ -8,10 +8,8 @@ is posted: Bluesky's facets (byte offsets) and the URL entities X extracts.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -24,20 +22,7 @@ from tests.publisher_cli import run_publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
-CONFIG_FILE = ROOT / "config" / "publisher.toml"
-
-
-@functools.cache
-def url_config() -> Path:
-    """The checked-in config with ``[x] link = "url"``: the example's arXiv URLs stay URLs on X
-    (the default "id" writes them as arXiv:ID text), so X's URL entities are exercised too."""
-    text = CONFIG_FILE.read_text(encoding="utf-8")
-    assert '\nlink = "id"\n' in text
-    path = Path(tempfile.mkdtemp(prefix="publisher-url-config-")) / "publisher.toml"
-    path.write_text(text.replace('\nlink = "id"\n', '\nlink = "url"\n'), encoding="utf-8")
-    return path
-
-
+CONFIG = ROOT / "tests" / "data" / "x-link-url.toml"  # X links shown as links
 NOW = "2025-05-19T12:00"
 # If any of these ran, the DOM would say so: the body would carry a data-pwned attribute.
 SCRIPT_TITLE = "<script>document.body.dataset.pwned = 'script'</script> Mean Flows"
@@ -117,7 +102,7 @@ class PageReader(HTMLParser):
 def render(tmp_path: Path, digest: Path) -> Path:
     page = tmp_path / "preview.html"
     done = run_publisher(
-        "preview", str(digest), "--out", str(page), "--config", str(url_config()), "--now", NOW
+        "preview", str(digest), "--out", str(page), "--config", str(CONFIG), "--now", NOW
     )
     assert done.returncode == 0, done.stderr
     return page
@@ -131,7 +116,7 @@ def read(page: Path) -> PageReader:
 
 def posted(digest: Path) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """What would be posted, per (entry id, platform), from the dry run's JSON."""
-    done = run_publisher("--dry-run", "--json", "--config", str(url_config()), str(digest))
+    done = run_publisher("--dry-run", "--json", "--config", str(CONFIG), str(digest))
     assert done.returncode == 0, done.stderr
     return {(t["entry_id"], t["platform"]): t["posts"] for t in json.loads(done.stdout)}
 
