@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TextIO
 
 from publisher import __version__
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
+from publisher.hygiene import one_line
 
 COMMANDS = ("check", "enqueue", "status", "hold", "release", "retry", "commit-back")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -43,7 +44,29 @@ exit codes: 0 done, 1 a post failed (or the queue was busy), 2 bad input or usag
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
+
+
+class _ActionsSafe:
+    """A text stream in which no line starts with ``::``.
+
+    The Actions runner runs such a line as a workflow command (``::add-mask::``, ``::warning::``);
+    the publisher never means one, so any that text brings in is indented by one space.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._at_start = True
+
+    def write(self, text: str) -> int:
+        if self._at_start and text.startswith(":"):
+            text = " " + text if text.startswith("::") or text == ":" else text
+        text = text.replace("\n::", "\n ::")
+        self._at_start = text.endswith("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _common(parser: argparse.ArgumentParser, *, queue: bool = True, now: bool = False) -> None:
@@ -160,31 +183,66 @@ def _split_command(argv: Sequence[str]) -> tuple[str, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command, rest = _split_command(argv)
-    args = build_parsers()[command].parse_args(rest)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ActionsSafe(out), _ActionsSafe(err)
     try:
+        command, rest = _split_command(argv)
+        args = build_parsers()[command].parse_args(rest)
+        return _guarded(command, args)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _say(text: object) -> None:
+    """An error line on stderr: credentials scrubbed, on one line."""
+    from publisher.scrub import scrub
+
+    print(one_line(scrub(str(text))), file=sys.stderr)
+
+
+def _guarded(command: str, args: argparse.Namespace) -> int:
+    try:
+        _check_summary(args)
         return _dispatch(command, args)
     except InputError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            _say(problem)
         _write_summary(args, "publisher: bad input", problems=exc.problems)
         return EXIT_USAGE
     except ConfigError as exc:
-        print(f"publisher: {exc}", file=sys.stderr)
+        _say(f"publisher: {exc}")
         _write_summary(args, "publisher: configuration error", message=str(exc))
         return EXIT_USAGE
     except QueueBusy as exc:
-        print(f"publisher: {exc}", file=sys.stderr)
+        _say(f"publisher: {exc}")
         return EXIT_FAILED
     except PublisherError as exc:
-        print(f"publisher: {exc}", file=sys.stderr)
+        _say(f"publisher: {exc}")
         return EXIT_FAILED
     except BrokenPipeError:  # e.g. `publisher --dry-run | head`
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:
-        print("publisher: interrupted", file=sys.stderr)
+        _say("publisher: interrupted")
         return 130
+    except OSError as exc:  # the file system refused something no check foresaw: a run problem
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"publisher: {exc.strerror or type(exc).__name__}{where}")
+        return EXIT_FAILED
+    except (OverflowError, RecursionError, MemoryError) as exc:
+        _say(f"publisher: input out of range ({type(exc).__name__}: {exc})")
+        return EXIT_USAGE
+
+
+def _check_summary(args: argparse.Namespace) -> None:
+    """``--summary`` must name a file in an existing folder, checked before anything runs."""
+    target = getattr(args, "summary", None)
+    if target is None:
+        return
+    if target.is_dir() or not target.parent.is_dir():
+        what = "is a folder" if target.is_dir() else f"its folder {target.parent} does not exist"
+        args.summary = None  # nothing can be written there, not even this error
+        raise InputError.one("--summary", None, f"{str(target)!r}: {what}")
 
 
 def _write_summary(
@@ -198,8 +256,10 @@ def _write_summary(
 
 
 def _append(path: Path, text: str) -> None:
+    from publisher.scrub import scrub
+
     with path.open("a", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(scrub(text))
 
 
 def _dispatch(command: str, args: argparse.Namespace) -> int:
@@ -233,6 +293,8 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
         raise InputError.one(
             "--now", None, f"{raw!r} is not an ISO 8601 time like 2025-05-20T09:00"
         ) from None
+    if not 1970 <= moment.year <= 9000:  # the schedule looks years ahead: keep it in range
+        raise InputError.one("--now", None, f"{raw!r}: the year must be between 1970 and 9000")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.schedule.zone)
     return moment
@@ -408,7 +470,7 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> Non
             if len(plan.waiting) > 20:
                 print(f"  … and {len(plan.waiting) - 20} more")
     for problem in plan.problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
 
 
 def _print_run(report: Any, as_json: bool) -> None:
@@ -427,13 +489,13 @@ def _print_run(report: Any, as_json: bool) -> None:
         for sent in report.sent:
             print(f"posted {sent.key} {sent.number}/{sent.total}  {sent.url}")
         for key, until, why in report.deferred:
-            print(f"deferred {key} until {until.isoformat()}: {why}")
+            print(one_line(f"deferred {key} until {until.isoformat()}: {why}"))
         if not report.sent and not report.failed and not report.deferred:
             print("nothing was due")
     for key, why in report.failed:
-        print(f"failed {key}: {why}", file=sys.stderr)
+        _say(f"failed {key}: {why}")
     for problem in report.plan.problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
 
 
 # ---- the queue commands -------------------------------------------------------------------
@@ -453,7 +515,7 @@ def _enqueue(args: argparse.Namespace) -> int:
         due = item.not_before.isoformat()
         print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
     for key, why in report.skipped:
-        print(f"skipped {key}: {why}")
+        print(one_line(f"skipped {key}: {why}"))
     print(f"{len(report.added)} added, {len(report.skipped)} already queued")
     if args.summary:
         from publisher.summary import enqueue_summary
@@ -495,7 +557,7 @@ def _status(args: argparse.Namespace) -> int:
         for i in rows:
             print(
                 f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {i.not_before.isoformat():<25}  "
-                f"{len(i.posted)}/{len(i.posts)}" + (f"  {i.reason}" if i.reason else "")
+                f"{len(i.posted)}/{len(i.posts)}" + (f"  {one_line(i.reason)}" if i.reason else "")
             )
         counts = Counter(i.status for i in rows)
         print(
@@ -504,7 +566,7 @@ def _status(args: argparse.Namespace) -> int:
             + (f"; {len(problems)} unreadable" if problems else "")
         )
     for problem in problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
     return EXIT_FAILED if problems else EXIT_OK
 
 
