@@ -146,6 +146,8 @@ def load_settings(path: Path | None = None) -> Settings:
         if explicit:
             raise InputError.one(path, None, "config file not found")
         return _validate({}, "PUBLISHER_PLATFORMS")
+    if not path.is_file():  # a FIFO would hang the read, a device never end
+        raise InputError.one(path, None, "not a regular file")
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             raise InputError.one(path, None, f"larger than {MAX_CONFIG_BYTES} bytes")
