@@ -1,7 +1,7 @@
 """Benchmarks of `publisher`: one command, `python benchmarks/run.py`, run from anywhere.
 
 Prints every figure as it goes and writes ``benchmarks/RESULTS.md`` (the machine, the figures,
-each goal met or not and, when not, what limits it). Five parts:
+each goal met or not and, when not, what limits it). Six parts:
 
 1. cold start of ``publisher --dry-run examples/digest-2025-05-20.txt`` beside
    ``python -c "import pydantic"`` and ``python -c "import atproto"`` (fresh processes, medians);
@@ -10,7 +10,8 @@ each goal met or not and, when not, what limits it). Five parts:
 3. compactness of the threads of that corpus against lower bounds on the number of posts;
 4. ``publisher status`` and ``publisher --dry-run`` over a queue of 10,000 files;
 5. posting through the real adapters with ``runner.run``: X against ``FakeXServer``, Bluesky
-   against the real local PDS (``tools/local-pds``) behind ``FaultProxy``.
+   against the real local PDS (``tools/local-pds``) behind ``FaultProxy``;
+6. hostile and large input (``hostile.py``): enqueue of 10,000 entries, a 50 MB digest.
 
 Needs only ``pip install -e '.[test]'``; the PDS installs itself on first start (Node 22, about
 5 minutes once). ``--skip-pds`` leaves the Bluesky part out; ``--quick`` runs smaller sizes (for
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import entry_chars, make_corpus
+from hostile import hostile
 from pydantic import SecretStr
 
 from publisher import runner
@@ -1017,6 +1019,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         compactness(rep, corpus, threads)
         queue_bench(rep, 1000 if args.quick else 10_000, threads, 3, scratch)
         posting(rep, scratch, 10, 5, args.skip_pds)
+        hostile(rep, publisher_command(), scratch, 1000 if args.quick else 10_000)
     took = time.perf_counter() - began
     print(f"\nDone in {took:.0f} s.")
     if not args.no_write:

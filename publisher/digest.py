@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from publisher.errors import InputError, Problem
-from publisher.hygiene import forbidden_in_lines
+from publisher.hygiene import forbidden_in_lines, forbidden_in_text
 from publisher.models import Digest, DigestEntry
 
 __all__ = [
@@ -160,7 +160,7 @@ def _read(path: Path, problems: list[Problem]) -> Digest | None:
     text = _decode(raw, name, problems)
     if text is None:
         return None
-    found = forbidden_in_lines(enumerate(LINE_BREAK.split(text.removeprefix(BOM)), 1), name)
+    found = forbidden_in_text(text.removeprefix(BOM), name)
     if found:
         problems.extend(found)
         return None
@@ -319,8 +319,12 @@ def _parse_text(text: str, path: str, problems: list[Problem]) -> Digest | None:
         problems.append(Problem(path, line, message))
 
     text = text.removeprefix(BOM)
-    lines = [_Line(no, raw.strip()) for no, raw in enumerate(LINE_BREAK.split(text), 1)]
-    lines = [line for line in lines if line.text]
+    # Blank lines are dropped as they are met: a file of millions of them costs no memory.
+    lines = [
+        _Line(no, stripped)
+        for no, raw in enumerate(LINE_BREAK.split(text), 1)
+        if (stripped := raw.strip())
+    ]
     if not lines:
         report(None, "file is empty")
         return None

@@ -41,7 +41,7 @@ import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from publisher.errors import InputError, Problem, QueueBusy, QueueError
-from publisher.hygiene import forbidden_in_lines
+from publisher.hygiene import forbidden_in_text
 
 Status = Literal["pending", "posting", "posted", "failed", "held"]
 SUFFIX = ".md"
@@ -170,9 +170,7 @@ def parse(text: str, path: Path) -> LoadedItem:
     if not isinstance(fields, dict):
         raise InputError.one(path, 2, "front matter must be a mapping of fields")
     posts, post_lines, problems = _posts(lines, end + 1, path)
-    problems += forbidden_in_lines(
-        ((n, line.rstrip("\r")) for n, line in enumerate(text.split("\n"), 1)), str(path)
-    )
+    problems += forbidden_in_text(text, str(path))
     if problems:
         raise InputError(problems)
     try:

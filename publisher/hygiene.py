@@ -12,9 +12,11 @@ from collections.abc import Iterable
 
 from publisher.errors import Problem
 
-# C0 controls except tab and newline, DEL, bidirectional embeddings/overrides (U+202A–U+202E) and
-# isolates (U+2066–U+2069), and a BOM (U+FEFF) anywhere but the very start of a file.
-FORBIDDEN = re.compile("[\\x00-\\x08\\x0b-\\x1f\\x7f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]")
+# C0 controls except tab and line breaks (LF, CR), DEL, bidirectional embeddings/overrides
+# (U+202A–U+202E) and isolates (U+2066–U+2069), and a BOM (U+FEFF) anywhere but a file's start.
+FORBIDDEN = re.compile(
+    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]"
+)
 
 
 def describe(char: str) -> str:
@@ -40,6 +42,25 @@ def forbidden_in_lines(lines: Iterable[tuple[int, str]], path: str) -> list[Prob
                     "control, bidirectional-override and BOM characters are never posted",
                 )
             )
+    return problems
+
+
+def forbidden_in_text(text: str, path: str, limit: int = 20) -> list[Problem]:
+    """As :func:`forbidden_in_lines` over a whole text, without splitting it (one regex scan;
+    line numbers are counted only where something is found). Lines end at LF, CRLF or CR."""
+    problems: list[Problem] = []
+    last_line = 0
+    for found in FORBIDDEN.finditer(text):
+        pos = found.start()
+        crs = text.count("\r", 0, pos) - text.count("\r\n", 0, pos)
+        line = text.count("\n", 0, pos) + crs + 1
+        if line == last_line:
+            continue
+        last_line = line
+        start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
+        problems += forbidden_in_lines([(line, text[start : pos + 1])], path)
+        if len(problems) >= limit:
+            break
     return problems
 
 

@@ -78,7 +78,8 @@ class _Slots:
     """The free times of one platform, handed out in order.
 
     Linear in the number of threads: a cursor skips, once and for all, slots that can take no
-    more (slot full, or the day's budget spent); it never moves back, since both only fill up.
+    more (slot full, or the day's budget spent), and a cursor per thread size skips those too
+    full for that size; none moves back, since slots and days only fill up.
     """
 
     def __init__(
@@ -99,6 +100,7 @@ class _Slots:
         self.day = local_day(now, settings)
         self.times = settings.slot_times()
         self.index = 0  # the cursor: self.times[self.index] on self.day
+        self.cursors: dict[int, tuple[dt.date, int]] = {}  # per thread size, where it last fit
 
     def place(self, size: int) -> dt.datetime:
         try:
@@ -144,10 +146,13 @@ class _Slots:
             raise InputError.one("schedule", None, "no slots: set schedule.slots")
         while self._dead(self._at(self.day, self.index), self.day):
             self._advance()
-        day, index = self.day, self.index
+        # A slot that cannot take a thread of this size never will (slots and days only fill
+        # up), so each size resumes where its last search ended: linear over many threads.
+        day, index = max((self.day, self.index), self.cursors.get(size, (self.day, self.index)))
         while True:
             slot = self._at(day, index)
             if not self._dead(slot, day) and self._fits(day, size):
+                self.cursors[size] = (day, index)
                 return slot
             index += 1
             if index == len(self.times):
