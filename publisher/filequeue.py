@@ -41,7 +41,7 @@ import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from publisher.errors import InputError, Problem, QueueBusy, QueueError
-from publisher.hygiene import forbidden_in_text
+from publisher.hygiene import forbidden_in_lines, forbidden_in_text
 
 Status = Literal["pending", "posting", "posted", "failed", "held"]
 SUFFIX = ".md"
@@ -182,6 +182,13 @@ def parse(text: str, path: Path) -> LoadedItem:
                 for e in exc.errors()
             ]
         ) from None
+    # YAML escapes ("\u202e", "\n") reach the fields without being in the text scanned above.
+    title_line = _field_line(lines, end, ("title",))
+    if "\n" in item.title or "\r" in item.title:
+        raise InputError.one(path, title_line, "title: must be one line")
+    found = forbidden_in_lines([(title_line, item.title)], str(path))
+    if found:
+        raise InputError(found)
     return LoadedItem(item=item, path=path, post_lines=post_lines)
 
 

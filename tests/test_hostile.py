@@ -122,6 +122,16 @@ def _queue_post_with(text: str) -> Callable[[Path], None]:
     return setup
 
 
+def _queue_title(yaml_value: str) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        enqueued(folder)
+        path = sorted((folder / "queue").glob("*.x.md"))[0]
+        text = re.sub(r"(?m)^title: .*$", lambda _m: f"title: {yaml_value}", path.read_text())
+        path.write_text(text, encoding="utf-8")
+
+    return setup
+
+
 REAL_RUN = ["--now", NOW]
 CASES = [
     # -- configuration
@@ -302,6 +312,20 @@ CASES = [
         1,
         "U+202E RIGHT-TO-LEFT OVERRIDE",
         _queue_post_with("evil\u202etxt"),
+    ),
+    Case(
+        "queue title with an escaped newline",
+        ["--dry-run", "--now", "2025-05-20T09:00"],
+        1,
+        "title: must be one line",
+        _queue_title('"a\\n::warning::pwned"'),
+    ),
+    Case(
+        "queue title with an escaped U+202E",
+        ["status"],
+        1,
+        "U+202E",
+        _queue_title('"a\\u202eb"'),
     ),
     Case("queue post with NUL", ["status"], 1, "U+0000 NUL", _queue_post_with("a\x00b")),
     # -- digests
