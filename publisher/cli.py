@@ -239,8 +239,10 @@ def _check_summary(args: argparse.Namespace) -> None:
     target = getattr(args, "summary", None)
     if target is None:
         return
-    if target.is_dir() or not target.parent.is_dir():
-        what = "is a folder" if target.is_dir() else f"its folder {target.parent} does not exist"
+    odd = target.exists() and not target.is_file()  # a FIFO would block the run at its end
+    if odd or not target.parent.is_dir():
+        what = "is a folder" if target.is_dir() else "is not a regular file"
+        what = what if odd else f"its folder {target.parent} does not exist"
         args.summary = None  # nothing can be written there, not even this error
         raise InputError.one("--summary", None, f"{str(target)!r}: {what}")
 

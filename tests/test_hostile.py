@@ -221,6 +221,13 @@ CASES = [
         untouched="queue",
     ),
     Case("--summary is a folder", ["--dry-run", "--summary", "."], 2, "is a folder"),
+    Case(
+        "--summary is a FIFO",
+        ["--dry-run", "--summary", "p"],
+        2,
+        "--summary: 'p': is not a regular file",
+        _fifo("p"),
+    ),
     Case("unknown option", ["status", "--frobnicate"], 2, "unrecognized arguments"),
     Case("unknown platform", ["--dry-run", "--platform", "myspace"], 2, "invalid choice"),
     Case("hold an unknown id", ["hold", "nope", "--now", NOW], 2, "no queue item 'nope'"),
