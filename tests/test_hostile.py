@@ -558,6 +558,7 @@ def test_a_server_echoing_the_request_leaks_no_credential(
     written = done.stdout + done.stderr + (tmp_path / "s.md").read_text(encoding="utf-8") + stored
     assert "Traceback" not in written
     assert str(status) in done.stdout + done.stderr
+    assert REDACTED in done.stderr + done.stdout  # the echo did reach the message, scrubbed
     for secret in SECRETS:
         assert secret not in written
     oauth_values = re.findall(r"""oauth_\w+=["']?([^"'&,\s]*)""", written)

@@ -25,7 +25,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         headers = "\n".join(f"{k}: {v}" for k, v in self.headers.items())
-        request = f"{self.command} {self.path}\n{headers}\n\n{body}"
+        # The body first: clients cut long error texts short, and the body carries the password.
+        request = f"{body}\n\n{self.command} {self.path}\n{headers}"
         self.server.requests.append(request)
         if self.path.startswith("/xrpc/"):
             reply: dict[str, Any] = {"error": "Echo", "message": request}
