@@ -228,6 +228,12 @@ CASES = [
         "--summary: 'p': is not a regular file",
         _fifo("p"),
     ),
+    Case("release an unknown id", ["release", "nope", "--now", NOW], 2, "no queue item 'nope'"),
+    Case("retry with a bad --now", ["retry", "x", "--now", "1e9"], 2, "is not an ISO 8601 time"),
+    Case(
+        "--queue is a device", ["status", "--json", "--queue", "/dev/null"], 2, "must be a folder"
+    ),
+    Case("--now before 1970", ["--dry-run", "--now", "0001-01-01T00:00"], 2, "between 1970"),
     Case("unknown option", ["status", "--frobnicate"], 2, "unrecognized arguments"),
     Case("unknown platform", ["--dry-run", "--platform", "myspace"], 2, "invalid choice"),
     Case("hold an unknown id", ["hold", "nope", "--now", NOW], 2, "no queue item 'nope'"),
