@@ -334,9 +334,11 @@ def odd_entry(path: Path) -> str | None:
     leaves the folder would read (or overwrite) a file that is not the queue's.
     """
     try:
-        info = path.lstat()
+        info = os.lstat(path)
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(info.st_mode):  # the common case, first: a run reads thousands of these
+        return None
     if stat.S_ISLNK(info.st_mode):
         try:
             target = path.resolve(strict=True)
@@ -364,10 +366,18 @@ def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         raise InputError.one(path, None, f"cannot read: {exc.strerror or exc}") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise InputError.one(path, None, "not a regular file: not read")
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+        chunks = []
+        left = min(info.st_size, limit) + 1  # +1: a file that grew past the limit is noticed
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
     except OSError as exc:
         raise InputError.one(path, None, f"cannot read: {exc.strerror or exc}") from None
     finally:
