@@ -1,4 +1,4 @@
-"""Benchmark part 6, hostile and large input (issue 11): ``enqueue`` of 10,000 entries, and what
+"""Benchmark part 9, hostile and large input (issue 11): ``enqueue`` of 10,000 entries, and what
 reading a 50 MB digest (refused by size) and a 5 MB digest of blank lines cost in time and memory.
 
 Each figure comes from a fresh ``publisher`` process; memory is its peak resident set
@@ -51,7 +51,7 @@ _PEAK = (
 
 
 def hostile(rep: Any, cli: list[str], scratch: Path, count: int) -> None:
-    rep.heading("6. Hostile and large input")
+    rep.heading("9. Hostile and large input")
     folder = scratch / "hostile"
     folder.mkdir()
     # The corpus repeats arXiv ids after a few thousand entries: give each entry its own.

@@ -14,6 +14,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -639,3 +641,21 @@ def test_json_output_of_a_hostile_queue_is_valid(tmp_path: Path) -> None:
     done = run_publisher("status", "--json", cwd=tmp_path)
     assert done.returncode == 1
     assert json.loads(done.stdout)["problems"] == ["queue/a.x.md: a FIFO: not read"]
+
+
+def test_the_due_check_neither_hangs_nor_lets_a_file_name_run_a_workflow_command(
+    tmp_path: Path,
+) -> None:
+    """`publisher/due.py` (run before anything is installed) over a FIFO and a hostile name."""
+    _fifo("queue/a.x.md")(tmp_path)
+    _write("queue/b\n::warning::pwned.x.md", "not front matter")(tmp_path)
+    due = Path(cli.__file__).with_name("due.py")
+    done = subprocess.run(
+        [sys.executable, str(due), "--root", str(tmp_path)],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "due=true\n"
+    assert "a.x.md: cannot read: not a regular file" in done.stderr
+    assert "b\\n::warning::pwned.x.md" in done.stderr
+    assert not [line for line in done.stderr.splitlines() if line.startswith("::")]
