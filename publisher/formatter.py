@@ -34,6 +34,7 @@ _NOT_SENTENCE_END = frozenset(
 )
 _INITIAL = re.compile(r"^\(?[A-Z]\.$")
 _WORD = re.compile(r"\S+")
+_ARXIV_TEXT = re.compile(r"arXiv:\d{4}\.\d{4,5}")
 
 
 class Atom(NamedTuple):
@@ -305,11 +306,17 @@ def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) 
         pieces.append(Atom(text, brk, sep, unbreakable))
         first = False
 
-    for span in textlib.extract_urls(atom.text):
-        for g in _graphemes(atom.text[cursor : span.start]):
+    spans = [(u.start, u.end) for u in textlib.extract_urls(atom.text)]
+    spans += [  # X's link policy writes arXiv:ID as text: keep it whole like the URL it replaced
+        (m.start(), m.end())
+        for m in _ARXIV_TEXT.finditer(atom.text)
+        if not any(a < m.end() and m.start() < b for a, b in spans)
+    ]
+    for start, end in sorted(spans):
+        for g in _graphemes(atom.text[cursor:start]):
             add(g, False)
-        add(atom.text[span.start : span.end], True)
-        cursor = span.end
+        add(atom.text[start:end], True)
+        cursor = end
     for g in _graphemes(atom.text[cursor:]):
         add(g, False)
     for piece in pieces:
