@@ -238,6 +238,17 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
     return moment
 
 
+def _existing_queue(args: argparse.Namespace) -> Path:
+    """The ``--queue`` folder, which must exist: only ``enqueue`` creates it."""
+    root: Path = args.queue
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise InputError.one(
+            root, None, f"the queue folder {what} (`publisher enqueue` creates it; check --queue)"
+        )
+    return root
+
+
 def _check(args: argparse.Namespace) -> int:
     from publisher.digest import read_digests
 
@@ -277,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
 
     rules = _rules(settings)
     now = _now(args, settings)
-    queue = FileQueue(args.queue)
+    queue = FileQueue(_existing_queue(args))
     if args.dry_run:
         items, problems = queue.load()
         report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now))
@@ -467,7 +478,7 @@ def _status(args: argparse.Namespace) -> int:
 
     from publisher.filequeue import FileQueue
 
-    items, problems = FileQueue(args.queue).load()
+    items, problems = FileQueue(_existing_queue(args)).load()
     rows = sorted(
         (li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform)
     )
@@ -513,7 +524,7 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     now = _now(args, settings)
-    queue = FileQueue(args.queue)
+    queue = FileQueue(_existing_queue(args))
     with queue.lock():
         paths = queue.paths()
         for wanted in args.ids:
@@ -529,9 +540,12 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                 item = read_item(path).item
                 before = item.status
                 try:
-                    change_status(item, command, now)
+                    note = change_status(item, command, now)
                 except ValueError as exc:
                     raise InputError.one(path, None, str(exc)) from None
+                if note:
+                    print(f"{path}: {before}, unchanged: {note}")
+                    continue
                 queue.save(item)
                 print(f"{path}: {before} -> {item.status}")
     return EXIT_OK
@@ -540,6 +554,7 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
 def _commit_back(args: argparse.Namespace) -> int:
     from publisher.gitsync import commit_back
 
+    _existing_queue(args)
     result = commit_back(Path.cwd(), args.paths or [str(args.queue)], args.message)
     print(f"commit-back: {result.message}")
     return EXIT_OK

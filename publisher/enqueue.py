@@ -29,7 +29,9 @@ def enqueue(
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone."""
     report = EnqueueReport()
-    threads = threads_for(digests, settings.format, rules, list(settings.platforms))
+    threads = threads_for(
+        digests, settings.format, rules, list(settings.platforms), numbered=False
+    )
     existing, _ = queue.load()
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     posted = queue.posted_keys()

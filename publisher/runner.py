@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from publisher import retry
-from publisher.config import Settings
+from publisher.config import FormatSettings, Settings
 from publisher.errors import (
     DeferUntil,
     DuplicatePost,
@@ -23,6 +24,7 @@ from publisher.errors import (
     TransientError,
 )
 from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.formatter import number_posts
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 
@@ -77,20 +79,40 @@ class RunReport:
         return 1 if self.failed or self.plan.problems else 0
 
 
-def check_item(loaded: LoadedItem, rules: Mapping[str, Rules]) -> list[Problem]:
-    """Problems of the posts still to send: unknown platform, over the limit, invalid text."""
+def check_item(
+    loaded: LoadedItem, rules: Mapping[str, Rules], options: FormatSettings | None = None
+) -> list[Problem]:
+    """Problems of the posts still to send, as sent (numbered): unknown platform, over the
+    limit, invalid text."""
     item = loaded.item
     platform_rules = rules.get(item.platform)
     if platform_rules is None:
-        return [Problem(str(loaded.path), 2, f"unknown platform {item.platform!r}")]
+        line = _platform_line(loaded.path)
+        known = ", ".join(sorted(rules))
+        return [
+            Problem(
+                str(loaded.path),
+                line,
+                f"unknown platform {item.platform!r} (known: {known}); the file is not posted",
+            )
+        ]
     problems = []
+    sent = number_posts(item.posts, options or FormatSettings())
     for index in range(item.next_index, len(item.posts)):
-        text = item.posts[index]
+        text = sent[index]
         for message in platform_rules.problems(text):
             problems.append(
                 Problem(str(loaded.path), loaded.post_lines[index], f"post {index + 1}: {message}")
             )
     return problems
+
+
+def _platform_line(path: Path) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 2
+    return next((n for n, s in enumerate(lines, 1) if s.startswith("platform:")), 2)
 
 
 def make_plan(
@@ -102,6 +124,10 @@ def make_plan(
 ) -> Plan:
     """What a run at ``now`` posts, and what waits, in the order it would happen."""
     plan = Plan(problems=list(problems))
+    unknown = [loaded for loaded in items if loaded.item.platform not in rules]
+    for loaded in unknown:  # a file for a platform the publisher lacks is said, never skipped
+        plan.problems.extend(check_item(loaded, rules))
+    items = [loaded for loaded in items if loaded.item.platform in rules]
     everything = [loaded.item for loaded in items]
     open_items = sorted(
         (loaded for loaded in items if loaded.item.status in ("pending", "posting")),
@@ -118,7 +144,7 @@ def make_plan(
         item = loaded.item
         if item.platform not in settings.platforms:
             continue
-        found = check_item(loaded, rules)
+        found = check_item(loaded, rules, settings.format)
         if found:
             plan.problems.extend(found)
             continue
@@ -143,7 +169,7 @@ def make_plan(
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
             continue
         platform_rules = rules[item.platform]
-        texts = item.posts[item.next_index :]
+        texts = number_posts(item.posts, settings.format)[item.next_index :]
         plan.due.append(
             Planned(
                 loaded,
