@@ -1,6 +1,7 @@
 """The ``publisher`` command. The only module that prints or exits.
 
-Exit codes: 0 done (or deferred), 1 a post failed or the queue was busy, 2 bad input or usage.
+Exit codes: 0 done (or deferred by a 429/5xx within its budget), 1 a post failed, a platform could
+not be reached or refused the account, or the queue was busy, 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ commands:
   retry ID            make a failed thread due again now
   commit-back         commit the queue folder and push it (used by the workflow)
 
-exit codes: 0 done, 1 a post failed (or the queue was busy), 2 bad input or usage
+exit codes: 0 done (a 429/5xx deferred to a later run included), 1 a post failed, a platform
+was unreachable or refused the account (threads stay pending), or the queue was busy,
+2 bad input, usage or configuration
 """
 
 
@@ -432,6 +435,7 @@ def _print_run(report: Any, as_json: bool) -> None:
                     {"id": k, "until": w.isoformat(), "reason": r} for k, w, r in report.deferred
                 ],
                 "problems": [str(p) for p in report.plan.problems],
+                "stopped": [{"platform": p, "reason": r} for p, r in report.halted],
             }
         )
     else:
@@ -443,6 +447,8 @@ def _print_run(report: Any, as_json: bool) -> None:
             print("nothing was due")
     for key, why in report.failed:
         print(f"failed {key}: {why}", file=sys.stderr)
+    for platform, why in report.halted:
+        print(f"stopped {platform}: {why}; its threads stay pending", file=sys.stderr)
     for problem in report.plan.problems:
         print(problem, file=sys.stderr)
 

@@ -17,11 +17,13 @@ from typing import Any
 from publisher import retry
 from publisher.config import FormatSettings, Settings
 from publisher.errors import (
+    AccountRefused,
     DeferUntil,
     DuplicatePost,
     PlatformError,
     Problem,
     TransientError,
+    Unreachable,
 )
 from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, text_sha
 from publisher.formatter import number_posts
@@ -73,10 +75,13 @@ class RunReport:
     sent: list[SentPost] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[tuple[str, dt.datetime, str]] = field(default_factory=list)
+    # Platforms this run could not use at all (unreachable, account refused), and why. Their
+    # threads stay pending; the run fails so that the workflow goes red and its owner is told.
+    halted: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.plan.problems else 0
+        return 1 if self.failed or self.plan.problems or self.halted else 0
 
 
 def check_item(
@@ -264,6 +269,12 @@ def _post_thread(
             at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
             _pause(queue, item, maybe_sent, index, at, exc.reason)
             report.deferred.append((item.key, at, exc.reason))
+            return "stop"
+        except (Unreachable, AccountRefused) as exc:
+            # Not this thread's fault and not cured by waiting: keep it due, say why, fail.
+            _pause(queue, item, maybe_sent, index, item.not_before, str(exc))
+            report.halted.append((item.platform, str(exc)))
+            report.deferred.append((item.key, item.not_before, str(exc)))
             return "stop"
         except TransientError as exc:
             at = now + RETRY_LATER

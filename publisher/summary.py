@@ -51,6 +51,10 @@ def run_summary(report: RunReport, rules: Mapping[str, Rules], dry_run: bool) ->
         lines += ["", "### Failed", ""] + [
             f"- `{key}`: {_cell(why, 300)}" for key, why in report.failed
         ]
+    if report.halted:
+        lines += ["", "### Stopped (threads stay pending)", ""] + [
+            f"- {platform}: {_cell(why, 300)}" for platform, why in report.halted
+        ]
     if report.deferred:
         lines += ["", "### Deferred", ""] + [
             f"- `{key}` until {when.isoformat()}: {_cell(why, 200)}"

@@ -31,10 +31,12 @@ from typing import Any, TypeVar
 from pydantic import SecretStr
 
 from publisher.errors import (
+    AccountRefused,
     PermanentError,
     PlatformError,
     RateLimited,
     TransientError,
+    Unreachable,
 )
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.tid import tid_for
@@ -219,12 +221,17 @@ class BlueskyAdapter:
         def login() -> None:
             client.login(self.handle, password, fetch_bsky_profile=False)
 
+        refused: PermanentError | None = None
         try:
             self._call(f"log in as {self.handle}", login, write=False)
         except PermanentError as err:
+            refused = err
+        if refused is not None:  # raised outside the except block: nothing chained
             # wrong handle or app password: never try again with this adapter
-            self._login_failed = err
-            raise
+            if not isinstance(refused, AccountRefused):
+                refused = AccountRefused(str(refused), status=refused.status)
+            self._login_failed = refused
+            raise refused
         if self._did is None:
             raise PermanentError("bluesky: logged in but the session carries no DID")
         if self._pin_service:
@@ -270,6 +277,8 @@ class BlueskyAdapter:
             never_sent = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
             kind = "timed out" if isinstance(cause, httpx.TimeoutException) else "network error"
             detail = self._scrub(f"{type(cause).__name__}: {cause}".strip().rstrip(":"))
+            if never_sent:
+                return Unreachable(f"bluesky: {what}: cannot connect ({detail[:_MAX_DETAIL]})")
             return TransientError(
                 f"bluesky: {what}: {kind} ({detail[:_MAX_DETAIL]})",
                 outcome_unknown=write and not never_sent,
@@ -301,6 +310,8 @@ class BlueskyAdapter:
             return RateLimited(message, status=status, reset_at=_reset_at(headers))
         if status >= 500 or status == 408:
             return TransientError(message, status=status, outcome_unknown=write)
+        if status == 401:  # the session or the app password was refused
+            return AccountRefused(message, status=status)
         return PermanentError(message, status=status)
 
 

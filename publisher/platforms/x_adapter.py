@@ -18,11 +18,13 @@ import urllib3
 
 from publisher.config import XCredentials
 from publisher.errors import (
+    AccountRefused,
     DuplicatePost,
     PermanentError,
     PlatformError,
     RateLimited,
     TransientError,
+    Unreachable,
 )
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.x import public_url
@@ -153,15 +155,18 @@ def convert(exc: Exception) -> PlatformError:
             return DuplicatePost(_describe(exc), status=403)
         return PermanentError(_describe(exc), status=403)
     if isinstance(exc, tweepy.errors.HTTPException):
-        return PermanentError(_describe(exc), status=exc.response.status_code)
+        status = exc.response.status_code
+        if status in (401, 402):  # credentials refused, or no credit left: the account's problem
+            return AccountRefused(_describe(exc), status=status)
+        return PermanentError(_describe(exc), status=status)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TransientError("x: connection timed out", outcome_unknown=False)
+        return Unreachable("x: cannot connect (connection timed out)")
     if isinstance(exc, requests.exceptions.Timeout):
         return TransientError(
             "x: no answer in time (the post may have been made)", outcome_unknown=True
         )
     if isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc):
-        return TransientError("x: cannot connect", outcome_unknown=False)
+        return Unreachable("x: cannot connect")
     if isinstance(exc, requests.exceptions.ConnectionError):
         return TransientError(
             "x: connection lost (the post may have been made)", outcome_unknown=True
