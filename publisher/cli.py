@@ -30,7 +30,8 @@ With no command, run the scheduled job: post every queued thread that is due now
 
 commands:
   check FILE...       validate digests, one summary line per file
-  enqueue DIGEST...   validate, format and write one queue file per thread
+  enqueue PATH...     validate, format and write one queue file per thread; a folder
+                      means every digest under it (`publisher enqueue digests/`)
   status              a table of the queue: id, platform, status, due, posts made
   hold ID             keep a thread from being posted
   release ID          let a held thread go out again
@@ -94,11 +95,14 @@ def build_parsers() -> dict[str, _Parser]:
 
     enqueue = _Parser(
         prog="publisher enqueue",
-        description="Validate digests (all or nothing), format every "
-        "entry for every enabled platform and write one queue file per thread, scheduled by "
-        "config/publisher.toml. Threads already queued are skipped.",
+        description="Validate digests, format every entry for every enabled platform and "
+        "write one queue file per thread, scheduled by config/publisher.toml. A folder means "
+        "every digest (.txt, .toml) under it. Each file is all or nothing on its own: an invalid "
+        "one is reported (FILE:LINE, exit 2) and the valid ones are queued all the same. Threads "
+        "already queued or posted are skipped; files fully handled are listed in "
+        "QUEUE/enqueued.txt (sha256sum format).",
     )
-    enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST")
+    enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST_OR_FOLDER")
     enqueue.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
     _common(enqueue, now=True)
     parsers["enqueue"] = enqueue
@@ -457,26 +461,43 @@ def _print_run(report: Any, as_json: bool) -> None:
 
 
 def _enqueue(args: argparse.Namespace) -> int:
-    from publisher.digest import read_digests
-    from publisher.enqueue import enqueue
+    from publisher.enqueue import EnqueueReport
     from publisher.filequeue import FileQueue
+    from publisher.summary import enqueue_summary, problems_section
+    from publisher.sweep import ENQUEUED_NAME, sweep
 
     settings = _settings(args)
-    digests = read_digests(args.files)
     queue = FileQueue(args.queue)
+    missing = [p for p in args.files if not p.exists()]
+    if missing:
+        raise InputError.one(missing[0], None, "no such file or folder")
     with queue.lock():
-        report = enqueue(queue, digests, settings, _rules(settings), _now(args, settings))
+        swept = sweep(queue, args.files, settings, _rules(settings), _now(args, settings))
+    report = EnqueueReport()
+    for one in swept.reports:
+        report.added.extend(one.added)
+        report.skipped.extend(one.skipped)
+        report.notes.extend(one.notes)
     for item in report.added:
         due = item.not_before.isoformat()
         print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
     for key, why in report.skipped:
         print(f"skipped {key}: {why}")
-    print(f"{len(report.added)} added, {len(report.skipped)} already queued")
+    for note in report.notes:
+        print(f"note: {note}")
+    print(
+        f"{len(report.added)} added, {len(report.skipped)} already queued; "
+        f"{len(swept.handled)} digest file(s) recorded in {queue.root / ENQUEUED_NAME}"
+        + (f", {len({p.path for p in swept.problems})} invalid" if swept.problems else "")
+    )
+    for problem in swept.problems:
+        print(problem, file=sys.stderr)
     if args.summary:
-        from publisher.summary import enqueue_summary
-
-        _append(args.summary, enqueue_summary(report))
-    return EXIT_OK
+        text = enqueue_summary(report)
+        if swept.problems:
+            text += "\n".join(problems_section(swept.problems)) + "\n"
+        _append(args.summary, text)
+    return EXIT_USAGE if swept.problems else EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:

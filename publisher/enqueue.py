@@ -18,6 +18,7 @@ from publisher.schedule import assign_times
 class EnqueueReport:
     added: list[QueueItem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
+    notes: list[str] = field(default_factory=list)  # what a person should know, e.g. revisits
 
 
 def enqueue(
