@@ -112,7 +112,17 @@ class AccountRefused(PermanentError):
 
 
 class DuplicatePost(PermanentError):
-    """The platform says this exact post already exists (X's 403 duplicate)."""
+    """The platform says this exact post already exists (X's 403 duplicate).
+
+    ``original`` is the URL of the older post it duplicates, when a look-up found it; then the
+    post is certainly not this thread's own and must be edited before a retry.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, original: str | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.original = original
 
 
 class DeferUntil(PublisherError):

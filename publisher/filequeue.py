@@ -88,6 +88,9 @@ class QueueItem(BaseModel):
     created: AwareDatetime
     reason: str | None = None
     sending: int | None = None  # the post in flight: its outcome is unknown until recorded
+    # When the `sending` mark was first set, by the real clock (not --now): a post found later
+    # that was created before it (less a small allowance) belongs to someone else.
+    sending_at: AwareDatetime | None = None
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
 

@@ -31,6 +31,14 @@ from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 
 RETRY_LATER = dt.timedelta(minutes=15)
+# How far a platform's clock may run behind ours. Small on purpose: a post of another thread
+# made just before this one must not pass for it (the ids recorded in the queue guard too).
+CLOCK_ALLOWANCE = dt.timedelta(seconds=5)
+
+
+def wall_clock() -> dt.datetime:
+    """The real time. Platforms keep real time, whatever ``--now`` says for planning."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @dataclass
@@ -203,6 +211,8 @@ def run(
     budget = retry.Budget(settings.retry, clock or retry.Clock())
     adapters: dict[str, Adapter] = {}
     stopped: set[str] = set()
+    # Every post id some thread has recorded: a look-up never adopts one of them for another.
+    recorded = {(li.item.platform, r.id) for li in items for r in li.item.posted}
     try:
         for planned in plan.due:
             item = planned.loaded.item
@@ -212,7 +222,7 @@ def run(
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
             outcome = _post_thread(
-                queue, item, planned, adapters[item.platform], budget, now, report
+                queue, item, planned, adapters[item.platform], budget, now, report, recorded
             )
             if outcome == "stop":
                 stopped.add(item.platform)
@@ -230,6 +240,7 @@ def _post_thread(
     budget: retry.Budget,
     now: dt.datetime,
     report: RunReport,
+    recorded: set[tuple[str, str]],
 ) -> str:
     root = _ref(item.posted[0]) if item.posted else None
     parent = _ref(item.posted[-1]) if item.posted else None
@@ -237,17 +248,22 @@ def _post_thread(
     for index in range(item.next_index, total):
         payload = planned.payloads[index - (total - len(planned.payloads))]
         maybe_sent = item.sending == index + 1
+        if not maybe_sent or item.sending_at is None:
+            item.sending_at = wall_clock()
         item.status = "posting"
         item.sending = index + 1
         item.reason = None
         queue.save(item)
 
-        slot = Slot(item.key, index, root, parent)
+        slot = Slot(item.key, index, root, parent, since=_since(item))
+
+        def own(found: PostRef | None) -> PostRef | None:
+            return None if found is None or (item.platform, found.id) in recorded else found
 
         def attempt(payload: dict[str, Any] = payload, slot: Slot = slot) -> PostRef:
             nonlocal maybe_sent
             if maybe_sent:
-                found = adapter.find(payload, slot)
+                found = own(adapter.find(payload, slot))
                 if found is not None:
                     return found
                 maybe_sent = False
@@ -257,8 +273,8 @@ def _post_thread(
                 if exc.outcome_unknown:
                     maybe_sent = True
                 raise
-            except DuplicatePost:
-                found = adapter.find(payload, slot)
+            except DuplicatePost as exc:
+                found = None if exc.original else own(adapter.find(payload, slot))
                 if found is not None:
                     return found
                 raise
@@ -284,7 +300,7 @@ def _post_thread(
         except PlatformError as exc:  # permanent: 400/401/403/404/413, a duplicate not found
             item.status = "failed"
             item.sending = index + 1 if maybe_sent else None
-            item.reason = _reason(exc, index, item)
+            item.reason = _reason(exc, index, item, queue.path_of(item))
             queue.save(item)
             report.failed.append((item.key, item.reason))
             return "next"
@@ -301,6 +317,8 @@ def _post_thread(
             )
         )
         item.sending = None
+        item.sending_at = None
+        recorded.add((item.platform, ref.id))
         queue.save(item)
         report.sent.append(
             SentPost(
@@ -316,8 +334,20 @@ def _post_thread(
     return "next"
 
 
-def _reason(exc: PlatformError, index: int, item: QueueItem) -> str:
+def _since(item: QueueItem) -> float | None:
+    if item.sending_at is None:
+        return None
+    return (item.sending_at - CLOCK_ALLOWANCE).timestamp()
+
+
+def _reason(exc: PlatformError, index: int, item: QueueItem, path: Path) -> str:
     where = f"post {index + 1} of {len(item.posts)}"
+    if isinstance(exc, DuplicatePost) and exc.original:
+        return (
+            f"{where} duplicates an older post, {exc.original}, which is not this thread's "
+            f"({item.platform} refuses the same text twice). Edit post {index + 1} in "
+            f"{path} so that it differs, then run `publisher retry {item.key}`."
+        )
     if isinstance(exc, DuplicatePost):
         return (
             f"{where}: {exc} It was not found among the account's recent posts. "

@@ -117,7 +117,7 @@ class BlueskyAdapter:
             # 5xx (the PDS answers 500 when the key exists), timeout or dropped connection:
             # the record may exist. Look once; a PermanentError (other text) propagates.
             try:
-                found = self._find(record["text"], rkey)
+                found = self._find(record["text"], rkey, slot)
             except TransientError:
                 raise err from None
             if found is None:
@@ -130,7 +130,7 @@ class BlueskyAdapter:
         text = payload.get("text")
         if not isinstance(text, str):
             raise PermanentError("bluesky: payload has no text")
-        return self._find(text, _rkey(slot.thread_key, slot.index))
+        return self._find(text, _rkey(slot.thread_key, slot.index), slot)
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -140,7 +140,7 @@ class BlueskyAdapter:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _find(self, text: str, rkey: str) -> PostRef | None:
+    def _find(self, text: str, rkey: str, slot: Slot) -> PostRef | None:
         client, did = self._session()
         from atproto import models
 
@@ -164,6 +164,13 @@ class BlueskyAdapter:
                 f"bluesky: a post with record key {rkey} already exists ({response.uri}) but its "
                 "text differs from the text to post; the queue item was probably edited after a "
                 "partial run. Delete that post or give the item a new id."
+            )
+        foreign = _not_this_post(value, slot)
+        if foreign:
+            raise PermanentError(
+                f"bluesky: the post with record key {rkey} ({response.uri}) is not this "
+                f"thread's post {slot.index + 1}: {foreign}. Delete that post or give the item "
+                "a new id."
             )
         return self._ref(rkey, str(response.uri), str(response.cid) if response.cid else None)
 
@@ -313,6 +320,32 @@ class BlueskyAdapter:
         if status == 401:  # the session or the app password was refused
             return AccountRefused(message, status=status)
         return PermanentError(message, status=status)
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def _not_this_post(value: Any, slot: Slot) -> str | None:
+    """Why a record found at this post's key is not this post (the adoption rule), or None.
+
+    It must reply to this thread's previous post (the first post to nothing) and have been
+    created no earlier than ``slot.since``.
+    """
+    reply = _field(value, "reply")
+    parent = _field(_field(reply, "parent"), "uri") if reply is not None else None
+    wanted = slot.parent.uri if slot.parent else None
+    if parent != wanted:
+        return f"it replies to {parent or 'nothing'}, not to {wanted or 'nothing'}"
+    created = _field(value, "createdAt") or _field(value, "created_at")
+    if slot.since is not None and isinstance(created, str):
+        try:
+            made = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+        if made < slot.since:
+            return f"it was created at {created}, before this post was sent"
+    return None
 
 
 def _rkey(thread_key: str, index: int) -> str:
