@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from publisher.config import Settings
+from publisher.errors import FormatError, InputError
 from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem
-from publisher.formatter import threads_for
-from publisher.models import Digest
+from publisher.formatter import format_thread, threads_for
+from publisher.models import Digest, DigestEntry
 from publisher.platforms.base import Rules
+from publisher.revisit import Earlier, PaperIndex, note
 from publisher.schedule import assign_times
 
 
@@ -30,35 +32,65 @@ def enqueue(
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone."""
     report = EnqueueReport()
-    threads = threads_for(
-        digests, settings.format, rules, list(settings.platforms), numbered=False
-    )
+    threads = threads_for(digests, settings.format, rules, list(settings.platforms), numbered=False)
     existing, _ = queue.load()
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     posted = queue.posted_keys()
+    papers = PaperIndex([li.item for li in existing])
     new: list[QueueItem] = []
     for digest, n, thread in threads:
         entry = digest.entries[n]
-        key = f"{thread.entry_id}.{thread.platform}"
+        line = digest.lines[n] if n < len(digest.lines) else None
+        where = f"{digest.source}:{line}" if line else digest.source or None
+        thread_id, posts = thread.entry_id, thread.posts
+        earlier = papers.earlier(entry, thread.platform, digest.source)
+        if earlier is not None:
+            thread_id, posts = _revisit(entry, digest, thread.platform, earlier, settings, rules)
+        key = f"{thread_id}.{thread.platform}"
         if key in posted:
             report.skipped.append((key, f"already posted ({queue.root / LEDGER_NAME})"))
             continue
         if key in known:
             report.skipped.append((key, "already in the queue"))
             continue
-        known.add(key)
-        line = digest.lines[n] if n < len(digest.lines) else None
-        new.append(
-            QueueItem(
-                id=thread.entry_id,
-                platform=thread.platform,
-                title=entry.title,
-                source=f"{digest.source}:{line}" if line else digest.source or None,
-                not_before=now,
-                created=now,
-                posts=thread.posts,
+        if earlier is not None:
+            report.notes.append(
+                f"{where}: {entry.title!r} was seen before: {earlier.describe()}; "
+                f"queued as a revisit, {key}, whose first post says so"
             )
+        known.add(key)
+        item = QueueItem(
+            id=thread_id,
+            platform=thread.platform,
+            title=entry.title,
+            source=where,
+            not_before=now,
+            created=now,
+            posts=posts,
         )
+        papers.add(item)
+        new.append(item)
     report.added = assign_times(new, [li.item for li in existing], settings.schedule, now)
     queue.save_all(report.added)
     return report
+
+
+def _revisit(
+    entry: DigestEntry,
+    digest: Digest,
+    platform: str,
+    earlier: Earlier,
+    settings: Settings,
+    rules: Mapping[str, Rules],
+) -> tuple[str, list[str]]:
+    """The id and posts of a revisit: its own id, and a first post opening with the note."""
+    earlier_id = earlier.key.removesuffix(f".{platform}")
+    thread_id = entry.id if earlier_id != entry.id else f"{entry.id}-{digest.date.isoformat()}"
+    try:
+        thread = format_thread(
+            entry, rules[platform], settings.format, note=note(digest.date), numbered=False
+        )
+    except FormatError as exc:
+        line = digest.line_of(entry.id)
+        raise InputError.one(digest.source or "<digest>", line, str(exc)) from None
+    return thread_id, thread.posts

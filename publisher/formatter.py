@@ -45,9 +45,20 @@ class Atom(NamedTuple):
     unbreakable: bool = False  # a URL or hashtag that must stay whole
 
 
-def format_thread(entry: DigestEntry, rules: Rules, options: FormatSettings) -> Thread:
-    """Lay ``entry`` out as a thread for the platform of ``rules``, numbered as it is sent."""
-    return _format(entry, rules, options, _body_sections(entry, options))
+def format_thread(
+    entry: DigestEntry,
+    rules: Rules,
+    options: FormatSettings,
+    *,
+    note: str | None = None,
+    numbered: bool = True,
+) -> Thread:
+    """Lay ``entry`` out as a thread for the platform of ``rules``, numbered as it is sent.
+
+    ``note`` is a line put above the title (a revisit's note); ``numbered=False`` gives the
+    posts as the queue stores them, without ``N/M`` (room for it is kept all the same).
+    """
+    return _format(entry, rules, options, _body_sections(entry, options), numbered, note)
 
 
 def number_posts(posts: Sequence[str], options: FormatSettings) -> list[str]:
@@ -87,6 +98,7 @@ def _format(
     options: FormatSettings,
     body: list[list[Atom]],
     numbered: bool = True,
+    note: str | None = None,
 ) -> Thread:
     measure = _Measurer(rules)
     posts: list[str] = []
@@ -95,7 +107,7 @@ def _format(
             continue  # the last pass already showed more posts than this many digits can number
         reserve = _suffix_reserve(rules, options, digits)
         posts = []
-        for section in [_header(entry, rules, reserve), *body]:
+        for section in [_header(entry, rules, reserve, note), *body]:
             posts.extend(_pack(section, rules, measure, reserve, entry.id))
         if len(posts) < 10**digits:
             break
@@ -174,9 +186,17 @@ def _body_sections(entry: DigestEntry, options: FormatSettings) -> list[list[Ato
     return sections
 
 
-def _header(entry: DigestEntry, rules: Rules, reserve: tuple[int, ...]) -> list[Atom]:
-    """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post."""
+def _header(
+    entry: DigestEntry, rules: Rules, reserve: tuple[int, ...], note: str | None = None
+) -> list[Atom]:
+    """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post.
+
+    A ``note`` goes on its own line above the title.
+    """
     title = _words(_nfc(entry.title), first_brk=PARA)
+    if note:
+        first, *rest = title
+        title = [*_words(_nfc(note), first_brk=PARA), Atom(first.text, LINE, "\n"), *rest]
     tail: list[Atom] = []
     if entry.url:
         tail.append(Atom(entry.url, LINE, "\n", unbreakable=True))

@@ -255,7 +255,8 @@ def _post_thread(
         item.reason = None
         queue.save(item)
 
-        slot = Slot(item.key, index, root, parent, since=_since(item))
+        taken = frozenset(i for p, i in recorded if p == item.platform)
+        slot = Slot(item.key, index, root, parent, since=_since(item), taken=taken)
 
         def own(found: PostRef | None) -> PostRef | None:
             return None if found is None or (item.platform, found.id) in recorded else found

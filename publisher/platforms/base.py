@@ -25,7 +25,8 @@ class Slot:
 
     ``since`` (epoch seconds, real time) is the post's ``sending`` mark less a small clock
     allowance: a post ``find`` turns up that was created earlier is not this one, whatever its
-    text, so a post of another thread is never adopted.
+    text, so a post of another thread is never adopted. ``taken`` are post ids that other
+    threads have recorded: never this post either.
     """
 
     thread_key: str
@@ -33,6 +34,7 @@ class Slot:
     root: PostRef | None = None
     parent: PostRef | None = None
     since: float | None = None
+    taken: frozenset[str] = frozenset()
 
 
 class Rules(Protocol):

@@ -98,6 +98,9 @@ class XAdapter:
         for tweet in response.data or []:
             if comparable(tweet.text) != wanted:
                 continue
+            if str(tweet.id) in slot.taken:  # recorded by another thread: an older post
+                older = older or PostRef(id=str(tweet.id), url=public_url(username, str(tweet.id)))
+                continue
             ref = PostRef(id=str(tweet.id), url=public_url(username, str(tweet.id)))
             replied_to = [
                 str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"
