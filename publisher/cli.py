@@ -322,6 +322,13 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     rules = _rules(settings)
     digests = read_digests(args.digests)
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
+    if args.queue.is_dir():  # a paper the queue already has shows as the revisit it would be
+        from publisher.enqueue import with_revisits
+        from publisher.filequeue import FileQueue
+
+        shown = with_revisits(FileQueue(args.queue), threads, settings, rules)
+    else:
+        shown = [(digest, n, thread, None) for digest, n, thread in threads]
     if args.json:
         out = [
             {
@@ -329,16 +336,18 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
                 "platform": thread.platform,
                 "posts": [rules[thread.platform].payload(text) for text in thread.posts],
             }
-            for _, _, thread in threads
+            for _, _, thread, _ in shown
         ]
         _print_json(out)
         return EXIT_OK
     current = None
-    for digest, n, thread in threads:
+    for digest, n, thread, earlier in shown:
         entry = digest.entries[n]
         if entry.id != current:
             current = entry.id
             print(f"━━ {entry.title}\n   id {entry.id}")
+        if earlier is not None:
+            print(f"   {thread.platform}: seen before, {earlier.describe()}: a revisit")
         _print_thread(
             thread.platform,
             [rules[thread.platform].payload(t)["text"] for t in thread.posts],

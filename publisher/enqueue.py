@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from publisher.config import Settings
 from publisher.errors import FormatError, InputError
 from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem
-from publisher.formatter import format_thread, threads_for
-from publisher.models import Digest, DigestEntry
+from publisher.formatter import format_thread, number_posts, threads_for
+from publisher.models import Digest, DigestEntry, Thread
 from publisher.platforms.base import Rules
 from publisher.revisit import Earlier, PaperIndex, note
 from publisher.schedule import assign_times
@@ -94,3 +94,29 @@ def _revisit(
         line = digest.line_of(entry.id)
         raise InputError.one(digest.source or "<digest>", line, str(exc)) from None
     return thread_id, thread.posts
+
+
+def with_revisits(
+    queue: FileQueue,
+    threads: list[tuple[Digest, int, Thread]],
+    settings: Settings,
+    rules: Mapping[str, Rules],
+) -> list[tuple[Digest, int, Thread, Earlier | None]]:
+    """The threads as ``enqueue`` would queue them against this queue, numbered as sent: a
+    paper seen before becomes its revisit (with the earlier thread, for the preview to name)."""
+    items = [li.item for li in queue.load()[0]] if queue.root.is_dir() else []
+    papers = PaperIndex(items)
+    out: list[tuple[Digest, int, Thread, Earlier | None]] = []
+    for digest, n, thread in threads:
+        earlier = papers.earlier(digest.entries[n], thread.platform, digest.source)
+        if earlier is not None:
+            thread_id, posts = _revisit(
+                digest.entries[n], digest, thread.platform, earlier, settings, rules
+            )
+            thread = Thread(
+                entry_id=thread_id,
+                platform=thread.platform,
+                posts=number_posts(posts, settings.format),
+            )
+        out.append((digest, n, thread, earlier))
+    return out

@@ -160,6 +160,19 @@ class TestSamePaperTwice:
         again = enqueue(repo)
         assert again.returncode == 0 and "0 added" in again.stdout
 
+    def test_digest_dry_run_shows_the_revisit(self, repo: Path) -> None:
+        """`publisher --dry-run DIGEST` against a queue that has the paper shows the revisit."""
+        (repo / "digests" / "2025-05-20.txt").write_text(FIRST, encoding="utf-8")
+        (repo / "digests" / "2025-05-27.txt").write_text(SECOND, encoding="utf-8")
+        assert enqueue(repo, "digests/2025-05-20.txt").returncode == 0
+        done = publisher(repo, "--dry-run", "digests/2025-05-27.txt")
+        assert done.returncode == 0, done.stderr
+        assert "x: seen before, arxiv-2505.13447.x from digests/2025-05-20.txt" in done.stdout
+        assert "── x 1/3" in done.stdout
+        assert "🔁 다시 보기 · Revisited (2025-05-27)\nMean Flows" in done.stdout
+        alone = publisher(repo, "--dry-run", "digests/2025-05-20.txt")
+        assert "seen before" not in alone.stdout and "Revisited" not in alone.stdout
+
     def test_duplicate_header_is_not_adopted(
         self, repo: Path, x_server: FakeXServer, x_env: dict[str, str]
     ) -> None:
