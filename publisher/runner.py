@@ -301,6 +301,7 @@ def _post_thread(
         except PlatformError as exc:  # permanent: 400/401/403/404/413, a duplicate not found
             item.status = "failed"
             item.sending = index + 1 if maybe_sent else None
+            item.sending_at = item.sending_at if maybe_sent else None
             item.reason = _reason(exc, index, item, queue.path_of(item))
             queue.save(item)
             report.failed.append((item.key, item.reason))
@@ -362,6 +363,7 @@ def _pause(
     queue: FileQueue, item: QueueItem, maybe_sent: bool, index: int, at: dt.datetime, why: str
 ) -> None:
     item.sending = index + 1 if maybe_sent else None
+    item.sending_at = item.sending_at if maybe_sent else None
     item.status = "posting" if item.posted or maybe_sent else "pending"
     item.not_before = at
     item.reason = why
