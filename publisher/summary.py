@@ -83,6 +83,8 @@ def enqueue_summary(report: EnqueueReport) -> str:
         ]
     else:
         lines.append("Nothing new to queue.")
+    if report.notes:
+        lines += ["", "### Seen before", ""] + [f"- {_cell(note, 300)}" for note in report.notes]
     if report.skipped:
         lines += [
             "",

@@ -445,3 +445,46 @@ class TestNoSilentFailure:
         assert done.returncode == 1, done.stdout
         assert "stopped bluesky" in done.stderr and "cannot connect" in done.stderr
         assert {i.status for i in items(repo).values()} == {"pending"}
+
+
+class TestNumbering:
+    """`number_posts` numbers from the posts' places and drops any number already in the text."""
+
+    @pytest.mark.parametrize(
+        ("posts", "options", "sent"),
+        [
+            (["a", "b"], FormatSettings(), ["a\n1/2", "b\n2/2"]),
+            (
+                ["a\n1/3", "b\n2/3", "c", "d\n3/3"],
+                FormatSettings(),
+                ["a\n1/4", "b\n2/4", "c\n3/4", "d\n4/4"],
+            ),
+            (["only\n1/2"], FormatSettings(), ["only"]),
+            (["a 🧵", "b"], FormatSettings(numbering="marker"), ["a 🧵", "b"]),
+            (["a\n1/2", "b\n2/2"], FormatSettings(numbering="none"), ["a", "b"]),
+            (["ratio\n1/2 of it", "b"], FormatSettings(), ["ratio\n1/2 of it\n1/2", "b\n2/2"]),
+        ],
+        ids=[
+            "fresh",
+            "old-suffixes-split",
+            "merged-to-one",
+            "marker-not-doubled",
+            "none",
+            "not-a-number-line",
+        ],
+    )
+    def test_number_posts(self, posts: list[str], options: FormatSettings, sent: list[str]) -> None:
+        assert number_posts(posts, options) == sent
+
+
+class TestDigestFiles:
+    """A folder means its digest files: .txt and .toml, not hidden files nor READMEs."""
+
+    def test_walk(self, tmp_path: Path) -> None:
+        from publisher.sweep import digest_files
+
+        for name in ("a.txt", "sub/b.toml", "README.txt", ".hidden.txt", ".git/c.txt", "notes.md"):
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text("x", encoding="utf-8")
+        found = digest_files([tmp_path, tmp_path / "a.txt"])
+        assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "sub/b.toml"]
