@@ -420,6 +420,17 @@ class TestNoSilentFailure:
         assert "401" in done.stderr and "canary-wrong-secret-1111" not in done.stderr
         assert {i.status for i in items(repo).values()} == {"pending"}
 
+    def test_out_of_credit(self, repo: Path, x_server: FakeXServer, x_env: dict[str, str]) -> None:
+        """X's 402 CreditsDepleted: no retry cures it; the run fails, the threads stay pending."""
+        _queue_two(repo)
+        x_server.fail_next("402")
+        done = post(repo, x_env)
+        assert done.returncode == 1
+        assert "stopped x: x: 402" in done.stderr
+        assert {i.status for i in items(repo).values()} == {"pending"}
+        assert x_server.tweets == []  # the platform was stopped: nothing else was tried
+        assert any("402" in (i.reason or "") for i in items(repo).values())
+
     def test_rate_limit_within_budget_exits_0(
         self, repo: Path, x_server: FakeXServer, x_env: dict[str, str]
     ) -> None:
