@@ -325,6 +325,9 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
 
 def _message(error: Any) -> str:
     loc = ".".join(str(p) for p in error["loc"])
+    if error.get("type") == "extra_forbidden" and len(error["loc"]) == 1:
+        known = ", ".join(name for name in QueueItem.model_fields if name != "posts")
+        return f"unknown key {loc!r} (a misspelling?); the front matter takes {known}"
     return f"{loc}: {error['msg']}" if loc else str(error["msg"])
 
 

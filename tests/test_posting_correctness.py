@@ -295,7 +295,12 @@ class TestHandEdits:
         ("old", "new", "bad_line", "message"),
         [
             ("status: pending", "status: held\nstatus: pending", "status: pending", "twice"),
-            ("status: pending", "status: pending\ncolour: red", "colour: red", "colour"),
+            (
+                "status: pending",
+                "status: pending\ncolour: red",
+                "colour: red",
+                "unknown key 'colour'",
+            ),
             ("status: pending", "status: paused", "status: paused", "status"),
             (
                 "posted: []",
