@@ -52,6 +52,7 @@ class XAdapter:
         self._me: tuple[str, str] | None = None
 
     def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
+        error: PlatformError | None = None
         try:
             response: Any = self._client.create_tweet(
                 text=payload["text"],
@@ -60,13 +61,14 @@ class XAdapter:
             )
         except Exception as exc:
             error = convert(exc)
+        if error is not None:  # handled outside the except block: nothing chained to tweepy's
             if isinstance(error, DuplicatePost):
                 own, older = self._lookup(payload, slot)
                 if own is not None:  # an earlier attempt of this very post went through
                     return own
                 if older is not None:
                     error = DuplicatePost(str(error), status=error.status, original=older.url)
-            raise error from None
+            raise error
         post_id = str(response.data["id"])
         return PostRef(id=post_id, url=public_url(self._me[1] if self._me else None, post_id))
 
