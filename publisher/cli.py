@@ -578,7 +578,11 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                 try:
                     note = change_status(item, command, now)
                 except ValueError as exc:
-                    raise InputError.one(path, None, str(exc)) from None
+                    lines = path.read_text(encoding="utf-8").splitlines()
+                    line = next(
+                        (n for n, t in enumerate(lines, 1) if t.startswith("status:")), None
+                    )
+                    raise InputError.one(path, line, str(exc)) from None
                 if note:
                     print(f"{path}: {before}, unchanged: {note}")
                     continue

@@ -160,6 +160,20 @@ class TestSamePaperTwice:
         again = enqueue(repo)
         assert again.returncode == 0 and "0 added" in again.stdout
 
+    def test_earlier_thread_named_with_its_url(
+        self, repo: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        """Once the earlier thread is posted, `enqueue` names it with its URL."""
+        (repo / "digests" / "2025-05-20.txt").write_text(FIRST, encoding="utf-8")
+        assert enqueue(repo).returncode == 0
+        assert post(repo, x_env).returncode == 0
+        url = items(repo)["arxiv-2505.13447.x"].posted[0].url
+        (repo / "digests" / "2025-05-27.txt").write_text(SECOND, encoding="utf-8")
+        done = enqueue(repo)
+        assert done.returncode == 0, done.stderr
+        assert f"seen before: arxiv-2505.13447.x from digests/2025-05-20.txt ({url})" in done.stdout
+        assert "arxiv-2505.13447-2025-05-27.x" in items(repo)
+
     def test_digest_dry_run_shows_the_revisit(self, repo: Path) -> None:
         """`publisher --dry-run DIGEST` against a queue that has the paper shows the revisit."""
         (repo / "digests" / "2025-05-20.txt").write_text(FIRST, encoding="utf-8")
@@ -398,7 +412,8 @@ class TestStatusCommands:
         before = edited.read_bytes()
         done = publisher(repo, "retry", "arxiv-2505.13447.x", "--now", ENQUEUE_AT)
         assert done.returncode == 2
-        assert "neither failed nor deferred" in done.stderr
+        line = _line_of(edited, "status: pending")
+        assert done.stderr.startswith(f"queue/{edited.name}:{line}: status pending, neither failed")
         assert edited.read_bytes() == before
 
 
