@@ -497,6 +497,7 @@ def _enqueue(args: argparse.Namespace) -> int:
     print(
         f"{len(report.added)} added, {len(report.skipped)} already queued; "
         f"{len(swept.handled)} digest file(s) recorded in {queue.root / ENQUEUED_NAME}"
+        + (f" ({len(swept.unchanged)} unchanged, not read again)" if swept.unchanged else "")
         + (f", {len({p.path for p in swept.problems})} invalid" if swept.problems else "")
     )
     for problem in swept.problems:

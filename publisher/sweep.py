@@ -5,6 +5,10 @@ cancelled (GitHub keeps one pending run per concurrency group) or failed is pick
 sweep. Each file is all or nothing by itself: an invalid file is reported and the valid ones are
 queued all the same.
 
+A digest found in a folder whose hash is already listed in ``queue/enqueued.txt`` is not read
+again: it was fully handled, and a queue file deleted since (a thread dropped by hand) must stay
+deleted. Editing the digest, naming the file itself, or removing its line queues it again.
+
 After a sweep, ``queue/enqueued.txt`` lists every digest file fully handled (queued, or every one
 of its threads already queued or posted) in ``sha256sum`` format, ``<sha256>  <path>``, sorted
 and rewritten atomically. The publish workflow's quick due check reads it: a digest whose hash is
@@ -37,6 +41,7 @@ class SweepReport:
     reports: list[EnqueueReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     handled: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
+    unchanged: list[str] = field(default_factory=list)  # listed with this hash: not read again
 
 
 def digest_files(paths: Iterable[Path]) -> list[Path]:
@@ -69,11 +74,21 @@ def sweep(
 ) -> SweepReport:
     """Enqueue every digest file under ``paths``, each on its own; the caller holds the lock."""
     report = SweepReport()
+    paths = list(paths)
+    named = {p for p in paths if not p.is_dir()}
+    listed = read_enqueued(queue)
     for path in digest_files(paths):
         try:
             data = path.read_bytes()
         except OSError as exc:
             report.problems.append(Problem(str(path), None, f"cannot read: {exc.strerror}"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if path not in named and listed.get(path.as_posix()) == sha:
+            # Handled before and unchanged since: a queue file deleted since stays deleted
+            # (deleting a file drops its thread), and a big digests/ folder costs no re-reading.
+            report.unchanged.append(path.as_posix())
+            report.handled[path.as_posix()] = sha
             continue
         try:
             digest = read_digest(path)
@@ -81,7 +96,7 @@ def sweep(
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue
-        report.handled[path.as_posix()] = hashlib.sha256(data).hexdigest()
+        report.handled[path.as_posix()] = sha
     record_enqueued(queue, report.handled, invalid=_paths_of(report.problems))
     return report
 

@@ -276,6 +276,23 @@ class TestSweep:
         ]
         assert lines[1].split("  ")[0] == hashlib.sha256(bad.read_bytes()).hexdigest()
 
+    def test_a_deleted_thread_stays_deleted(self, repo: Path) -> None:
+        """The sweep skips digests unchanged since listed: deleting a queue file drops the thread.
+
+        Editing the digest (its hash changes) queues what is missing again.
+        """
+        digest = repo / "digests" / "2025-05-20.txt"
+        digest.write_text(FIRST, encoding="utf-8")
+        assert enqueue(repo).returncode == 0
+        (repo / "queue" / "arxiv-2505.13447.x.md").unlink()
+        again = enqueue(repo)
+        assert again.returncode == 0 and "1 unchanged, not read again" in again.stdout
+        assert items(repo) == {}
+        digest.write_text(FIRST.replace("Interesting.", "Very interesting."), encoding="utf-8")
+        edited = enqueue(repo)
+        assert edited.returncode == 0, edited.stderr
+        assert set(items(repo)) == {"arxiv-2505.13447.x"}
+
     def test_enqueue_creates_the_queue_others_refuse_a_missing_one(self, repo: Path) -> None:
         """Only `enqueue` creates the queue folder; every other command exits 2 without it."""
         for args in (("status",), ("hold", "x"), ("--dry-run",), ("release", "x"), ("retry", "x")):
