@@ -29,14 +29,20 @@ def enqueue(
     settings: Settings,
     rules: Mapping[str, Rules],
     now: dt.datetime,
+    existing: list[QueueItem] | None = None,
 ) -> EnqueueReport:
-    """Add a queue file per new thread; threads already queued (same id) are left alone."""
+    """Add a queue file per new thread; threads already queued (same id) are left alone.
+
+    ``existing`` is the queue's items when the caller has them already (a sweep reads the queue
+    once, not once per digest); otherwise the queue is read here.
+    """
     report = EnqueueReport()
     threads = threads_for(digests, settings.format, rules, list(settings.platforms), numbered=False)
-    existing, _ = queue.load()
+    if existing is None:
+        existing = [li.item for li in queue.load()[0]]
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     posted = queue.posted_keys()
-    papers = PaperIndex([li.item for li in existing])
+    papers = PaperIndex(existing)
     new: list[QueueItem] = []
     for digest, n, thread in threads:
         entry = digest.entries[n]
@@ -70,7 +76,7 @@ def enqueue(
         )
         papers.add(item)
         new.append(item)
-    report.added = assign_times(new, [li.item for li in existing], settings.schedule, now)
+    report.added = assign_times(new, existing, settings.schedule, now)
     queue.save_all(report.added)
     return report
 

@@ -27,7 +27,7 @@ from publisher.config import Settings
 from publisher.digest import read_digest
 from publisher.enqueue import EnqueueReport, enqueue
 from publisher.errors import InputError, Problem
-from publisher.filequeue import FileQueue, atomic_write
+from publisher.filequeue import FileQueue, QueueItem, atomic_write
 from publisher.platforms.base import Rules
 
 ENQUEUED_NAME = "enqueued.txt"
@@ -77,6 +77,7 @@ def sweep(
     paths = list(paths)
     named = {p for p in paths if not p.is_dir()}
     listed = read_enqueued(queue)
+    existing: list[QueueItem] | None = None  # read once, when the first digest needs it
     for path in digest_files(paths):
         try:
             data = path.read_bytes()
@@ -92,10 +93,14 @@ def sweep(
             continue
         try:
             digest = read_digest(path)
-            report.reports.append(enqueue(queue, [digest], settings, rules, now))
+            if existing is None:
+                existing = [li.item for li in queue.load()[0]]
+            done = enqueue(queue, [digest], settings, rules, now, existing)
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue
+        existing.extend(done.added)
+        report.reports.append(done)
         report.handled[path.as_posix()] = sha
     record_enqueued(queue, report.handled, invalid=_paths_of(report.problems))
     return report
