@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from publisher.config import FormatSettings
 from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms.x_adapter import TWITTER_EPOCH_MS
+from publisher.testing.pds import PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
 from tests.publisher_cli import quiet_env, run_publisher
@@ -246,6 +249,38 @@ class TestSamePaperTwice:
         assert after.status == "failed" and after.posted == []
         assert old_id in (after.reason or "") and f"publisher retry {key}" in (after.reason or "")
         assert len(x_server.tweets) == 1  # nothing posted under the old post either
+
+
+@pytest.mark.pds
+class TestSamePaperTwiceOnBluesky:
+    """The same two digests on the real local PDS: the revisit's records stay in its thread."""
+
+    def test_revisit_is_its_own_thread(self, repo: Path, pds: PdsInfo) -> None:
+        paper = f"2505.{uuid.uuid4().int % 90000 + 10000}"  # the PDS lives for the session
+        (repo / "config" / "publisher.toml").write_text(
+            CONFIG.replace('["x"]', '["bluesky"]'), encoding="utf-8"
+        )
+        for name, text in (("2025-05-20.txt", FIRST), ("2025-05-27.txt", SECOND)):
+            (repo / "digests" / name).write_text(text.replace("2505.13447", paper), "utf-8")
+        assert enqueue(repo).returncode == 0
+        env = quiet_env(
+            BLUESKY_HANDLE=pds.handle, BLUESKY_APP_PASSWORD=pds.password, BLUESKY_SERVICE=pds.url
+        )
+        done = post(repo, env)
+        assert done.returncode == 0, done.stderr
+        after = items(repo)
+        first = after[f"arxiv-{paper}.bluesky"]
+        second = after[f"arxiv-{paper}-2025-05-27.bluesky"]
+        assert first.status == second.status == "posted"
+        records = {r["uri"]: r["value"] for r in list_posts(pds)}
+        for thread in (first, second):
+            uris = [r.uri for r in thread.posted]
+            assert "reply" not in records[uris[0]]  # type: ignore[operator]
+            for parent, child in itertools.pairwise(uris):
+                reply = records[child]["reply"]  # type: ignore[index]
+                assert reply["root"]["uri"] == uris[0] and reply["parent"]["uri"] == parent
+        assert not {r.uri for r in first.posted} & {r.uri for r in second.posted}
+        assert records[second.posted[0].uri]["text"].startswith("🔁 다시 보기")  # type: ignore[index]
 
 
 class TestSweep:
