@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher.config import FormatSettings
+from publisher import retry
+from publisher.config import FormatSettings, RetrySettings
+from publisher.errors import DeferUntil, TransientError, Unreachable
 from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms.x_adapter import TWITTER_EPOCH_MS
@@ -571,3 +573,34 @@ class TestDigestFiles:
             (tmp_path / name).write_text("x", encoding="utf-8")
         found = digest_files([tmp_path, tmp_path / "a.txt"])
         assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "sub/b.toml"]
+
+
+class TestRetryBudget:
+    """An unreachable platform is never deferred in silence, even when the budget runs out."""
+
+    def test_unreachable_past_the_budget_is_raised(self) -> None:
+        budget = retry.Budget(
+            RetrySettings(budget_seconds=0, initial_wait=5, max_wait=5, max_attempts=6),
+            retry.FakeClock(t=1000.0),
+        )
+        calls = []
+
+        def unreachable() -> None:
+            calls.append(1)
+            raise Unreachable("x: cannot connect")
+
+        with pytest.raises(Unreachable):
+            retry.call(unreachable, budget)
+        assert len(calls) == 1
+
+    def test_a_5xx_past_the_budget_is_deferred(self) -> None:
+        budget = retry.Budget(
+            RetrySettings(budget_seconds=0, initial_wait=5, max_wait=5, max_attempts=6),
+            retry.FakeClock(t=1000.0),
+        )
+
+        def server_error() -> None:
+            raise TransientError("x: 503", status=503)
+
+        with pytest.raises(DeferUntil):
+            retry.call(server_error, budget)
