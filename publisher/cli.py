@@ -100,7 +100,8 @@ def build_parsers() -> dict[str, _Parser]:
         "every digest (.txt, .toml) under it. Each file is all or nothing on its own: an invalid "
         "one is reported (FILE:LINE, exit 2) and the valid ones are queued all the same. Threads "
         "already queued or posted are skipped; files fully handled are listed in "
-        "QUEUE/enqueued.txt (sha256sum format).",
+        "QUEUE/enqueued.txt (sha256sum format); a digest found in a folder and listed there "
+        "with its current hash is not read again, so a queue file deleted by hand stays deleted.",
     )
     enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST_OR_FOLDER")
     enqueue.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
