@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from publisher.cards import Card
 from publisher.config import Settings
 from publisher.errors import FormatError, InputError
-from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem
+from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem, month_of
 from publisher.formatter import format_thread, number_posts, threads_for
 from publisher.models import Digest, DigestEntry, Thread
 from publisher.platforms.base import Rules
@@ -29,20 +30,28 @@ def enqueue(
     settings: Settings,
     rules: Mapping[str, Rules],
     now: dt.datetime,
+    cards: Mapping[str, Card] | None = None,
     existing: list[QueueItem] | None = None,
+    papers: PaperIndex | None = None,
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone.
 
-    ``existing`` is the queue's items when the caller has them already (a sweep reads the queue
-    once, not once per digest); otherwise the queue is read here.
+    ``cards`` (by entry id) go into the Bluesky threads' files, the only platform with cards.
+    ``existing`` (open items and this month's archive) and ``papers`` (every paper queued or
+    archived) are passed by a caller that has them already: a sweep reads the queue once, not
+    once per digest. New items are added to both.
     """
     report = EnqueueReport()
     threads = threads_for(digests, settings.format, rules, list(settings.platforms), numbered=False)
     if existing is None:
         existing = [li.item for li in queue.load()[0]]
+        # Posts made this month (archived) still count against their day's budget.
+        month = month_of(now.astimezone(settings.schedule.zone))
+        existing += [li.item for li in queue.load_archive([month])[0]]
+    if papers is None:
+        papers = paper_index(queue, existing)
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     posted = queue.posted_keys()
-    papers = PaperIndex(existing)
     new: list[QueueItem] = []
     for digest, n, thread in threads:
         entry = digest.entries[n]
@@ -73,12 +82,18 @@ def enqueue(
             not_before=now,
             created=now,
             posts=posts,
+            card=(cards or {}).get(entry.id) if thread.platform == "bluesky" else None,
         )
         papers.add(item)
         new.append(item)
     report.added = assign_times(new, existing, settings.schedule, now)
     queue.save_all(report.added)
     return report
+
+
+def paper_index(queue: FileQueue, items: list[QueueItem]) -> PaperIndex:
+    """Every paper of ``items`` and of the whole archive (a posted thread is archived at once)."""
+    return PaperIndex(items + [li.item for li in queue.load_archive()[0]])
 
 
 def _revisit(
@@ -111,7 +126,7 @@ def with_revisits(
     """The threads as ``enqueue`` would queue them against this queue, numbered as sent: a
     paper seen before becomes its revisit (with the earlier thread, for the preview to name)."""
     items = [li.item for li in queue.load()[0]] if queue.root.is_dir() else []
-    papers = PaperIndex(items)
+    papers = paper_index(queue, items)
     out: list[tuple[Digest, int, Thread, Earlier | None]] = []
     for digest, n, thread in threads:
         earlier = papers.earlier(digest.entries[n], thread.platform, digest.source)

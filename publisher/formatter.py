@@ -58,7 +58,8 @@ def format_thread(
     ``note`` is a line put above the title (a revisit's note); ``numbered=False`` gives the
     posts as the queue stores them, without ``N/M`` (room for it is kept all the same).
     """
-    return _format(entry, rules, options, _body_sections(entry, options), numbered, note)
+    body = _body_sections(_inline_links(entry, rules), options)
+    return _format(entry, rules, options, body, numbered, note)
 
 
 def number_posts(posts: Sequence[str], options: FormatSettings) -> list[str]:
@@ -89,7 +90,7 @@ def format_threads(
 ) -> list[Thread]:
     """``format_thread`` for several platforms, cutting the comments into words only once."""
     body = _body_sections(entry, options)
-    return [_format(entry, platform, options, body) for platform in rules]
+    return [_format(entry, p, options, _body_for(entry, p, options, body)) for p in rules]
 
 
 def _format(
@@ -157,7 +158,8 @@ def threads_for(
             body = _body_sections(entry, options)
             for platform in platforms:
                 try:
-                    thread = _format(entry, rules[platform], options, body, numbered)
+                    own = _body_for(entry, rules[platform], options, body)
+                    thread = _format(entry, rules[platform], options, own, numbered)
                 except FormatError as exc:
                     line = digest.lines[n] if n < len(digest.lines) else None
                     problems.append(Problem(digest.source or "<digest>", line, str(exc)))
@@ -166,6 +168,42 @@ def threads_for(
     if problems:
         raise InputError(problems)
     return out
+
+
+def _body_for(
+    entry: DigestEntry, rules: Rules, options: FormatSettings, shared: list[list[Atom]]
+) -> list[list[Atom]]:
+    """The body for this platform: the shared one unless the platform rewrites a link in it."""
+    rewritten = _inline_links(entry, rules)
+    return shared if rewritten is entry else _body_sections(rewritten, options)
+
+
+def _inline_links(entry: DigestEntry, rules: Rules) -> DigestEntry:
+    """``entry`` with each URL in its text written as the platform writes links (on X, by the
+    link policy: ``arXiv:ID`` for an arXiv URL); ``entry`` itself when nothing changes."""
+    changes: dict[str, list[str]] = {}
+    for name in ("comment_ko", "comment_en"):
+        texts: list[str] = getattr(entry, name)
+        new = [_rewrite_links(t, rules) for t in texts]
+        if new != texts:
+            changes[name] = new
+    abstract = _rewrite_links(entry.abstract, rules)
+    if not changes and abstract == entry.abstract:
+        return entry
+    return entry.model_copy(update={**changes, "abstract": abstract})
+
+
+def _rewrite_links(text: str, rules: Rules) -> str:
+    if "/" not in text:  # no URL with a path, and a bare domain is never rewritten
+        return text
+    out: list[str] = []
+    cursor = 0
+    for span in textlib.extract_urls(text):
+        out.append(text[cursor : span.start])
+        out.append(rules.inline_link(span.url))
+        cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def _nfc(text: str) -> str:
@@ -198,8 +236,9 @@ def _header(
         first, *rest = title
         title = [*_words(_nfc(note), first_brk=PARA), Atom(first.text, LINE, "\n"), *rest]
     tail: list[Atom] = []
-    if entry.url:
-        tail.append(Atom(entry.url, LINE, "\n", unbreakable=True))
+    link = rules.link(entry.url) if entry.url else None
+    if link:
+        tail.append(Atom(link, LINE, "\n", unbreakable=True))
     tags = [rules.hashtag(_nfc(t)) for t in entry.hashtags]
     for i, tag in enumerate(tags):
         tail.append(Atom(tag, LINE if i == 0 else WORD, "\n" if i == 0 else " ", unbreakable=True))

@@ -9,13 +9,15 @@ is followed by a look-up, never by a blind second post.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from publisher import retry
+from publisher.attention import Stuck, stuck_threads
 from publisher.config import FormatSettings, Settings
+from publisher.due import OPEN_STATUSES, is_due
 from publisher.errors import (
     AccountRefused,
     DeferUntil,
@@ -25,7 +27,14 @@ from publisher.errors import (
     TransientError,
     Unreachable,
 )
-from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.filequeue import (
+    FileQueue,
+    LoadedItem,
+    PostRecord,
+    QueueItem,
+    month_of,
+    text_sha,
+)
 from publisher.formatter import number_posts
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
@@ -75,6 +84,7 @@ class Plan:
     due: list[Planned] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
 
 
 @dataclass
@@ -134,16 +144,22 @@ def make_plan(
     settings: Settings,
     rules: Mapping[str, Rules],
     now: dt.datetime,
+    archived: Iterable[QueueItem] = (),
 ) -> Plan:
-    """What a run at ``now`` posts, and what waits, in the order it would happen."""
-    plan = Plan(problems=list(problems))
+    """What a run at ``now`` posts, and what waits, in the order it would happen.
+
+    ``archived``: threads already moved to the archive whose posts count against today's budget
+    (``recent_archive``).
+    """
     unknown = [loaded for loaded in items if loaded.item.platform not in rules]
+    items = [loaded for loaded in items if loaded.item.platform in rules]
+    open_now = [loaded.item for loaded in items]
+    plan = Plan(problems=list(problems), stuck=stuck_threads(open_now))
     for loaded in unknown:  # a file for a platform the publisher lacks is said, never skipped
         plan.problems.extend(check_item(loaded, rules))
-    items = [loaded for loaded in items if loaded.item.platform in rules]
-    everything = [loaded.item for loaded in items]
+    everything = open_now + list(archived)
     open_items = sorted(
-        (loaded for loaded in items if loaded.item.status in ("pending", "posting")),
+        (loaded for loaded in items if loaded.item.status in OPEN_STATUSES),
         key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform),
     )
     budget_left = {
@@ -161,7 +177,7 @@ def make_plan(
         if found:
             plan.problems.extend(found)
             continue
-        if item.not_before > now:
+        if not is_due(item.status, item.not_before, now):
             plan.waiting.append(Waiting(item, item.not_before, "scheduled"))
             continue
         remaining = len(item.posts) - item.next_index
@@ -183,13 +199,11 @@ def make_plan(
             continue
         platform_rules = rules[item.platform]
         texts = number_posts(item.posts, settings.format)[item.next_index :]
-        plan.due.append(
-            Planned(
-                loaded,
-                [platform_rules.payload(t) for t in texts],
-                [platform_rules.length(t) for t in texts],
-            )
-        )
+        payloads = [platform_rules.payload(t) for t in texts]
+        if item.card is not None and item.next_index == 0:
+            # the adapter turns it into the first post's embed (Bluesky link card)
+            payloads[0]["card"] = item.card.model_dump()
+        plan.due.append(Planned(loaded, payloads, [platform_rules.length(t) for t in texts]))
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
@@ -206,13 +220,17 @@ def run(
 ) -> RunReport:
     """Post every due thread. The caller holds the queue lock."""
     items, problems = queue.load()
-    plan = make_plan(items, problems, settings, rules, now)
+    items = archive_posted(queue, items, settings)
+    archived = recent_archive(queue, now, settings)
+    plan = make_plan(items, problems, settings, rules, now, archived)
     report = RunReport(plan)
     budget = retry.Budget(settings.retry, clock or retry.Clock())
     adapters: dict[str, Adapter] = {}
     stopped: set[str] = set()
+    month = month_of(now.astimezone(settings.schedule.zone))
     # Every post id some thread has recorded: a look-up never adopts one of them for another.
-    recorded = {(li.item.platform, r.id) for li in items for r in li.item.posted}
+    everyone = [li.item for li in items] + archived
+    recorded = {(item.platform, r.id) for item in everyone for r in item.posted}
     try:
         for planned in plan.due:
             item = planned.loaded.item
@@ -222,7 +240,7 @@ def run(
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
             outcome = _post_thread(
-                queue, item, planned, adapters[item.platform], budget, now, report, recorded
+                queue, item, planned, adapters[item.platform], budget, now, report, month, recorded
             )
             if outcome == "stop":
                 stopped.add(item.platform)
@@ -240,6 +258,7 @@ def _post_thread(
     budget: retry.Budget,
     now: dt.datetime,
     report: RunReport,
+    month: str,
     recorded: set[tuple[str, str]],
 ) -> str:
     root = _ref(item.posted[0]) if item.posted else None
@@ -333,7 +352,33 @@ def _post_thread(
     item.status = "posted"
     queue.save(item)
     queue.record_posted(item.key)
+    queue.archive(item, month)
     return "next"
+
+
+def archive_posted(
+    queue: FileQueue, items: list[LoadedItem], settings: Settings
+) -> list[LoadedItem]:
+    """Move threads posted in full that are still in the open queue (a run that stopped between
+    the last save and the move, or a queue from before the archive) to the archive, by the month
+    of their last post; the items left open."""
+    still_open = []
+    for loaded in items:
+        item = loaded.item
+        if item.status != "posted":
+            still_open.append(loaded)
+            continue
+        last = item.posted[-1].at if item.posted else item.created
+        queue.record_posted(item.key)
+        queue.archive(item, month_of(last.astimezone(settings.schedule.zone)))
+    return still_open
+
+
+def recent_archive(queue: FileQueue, now: dt.datetime, settings: Settings) -> list[QueueItem]:
+    """Archived threads that may hold posts of ``now``'s local day: those of its month folder
+    (months are local to the schedule's zone, so today's posts are all in it)."""
+    loaded, _ = queue.load_archive([month_of(now.astimezone(settings.schedule.zone))])
+    return [li.item for li in loaded]
 
 
 def _since(item: QueueItem) -> float | None:

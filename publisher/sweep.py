@@ -19,16 +19,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher.cards import Card
 from publisher.config import Settings
 from publisher.digest import read_digest
-from publisher.enqueue import EnqueueReport, enqueue
+from publisher.enqueue import EnqueueReport, enqueue, paper_index
 from publisher.errors import InputError, Problem
-from publisher.filequeue import FileQueue, QueueItem, atomic_write
+from publisher.filequeue import FileQueue, QueueItem, atomic_write, month_of
+from publisher.models import Digest
 from publisher.platforms.base import Rules
+from publisher.revisit import PaperIndex
+
+# A file's digests in, the digests to queue and their link cards (by entry id) out.
+Prepare = Callable[[list[Digest]], tuple[list[Digest], Mapping[str, Card]]]
 
 ENQUEUED_NAME = "enqueued.txt"
 DIGEST_SUFFIXES = (".txt", ".toml")
@@ -71,13 +77,19 @@ def sweep(
     settings: Settings,
     rules: Mapping[str, Rules],
     now: dt.datetime,
+    prepare: Prepare | None = None,
 ) -> SweepReport:
-    """Enqueue every digest file under ``paths``, each on its own; the caller holds the lock."""
+    """Enqueue every digest file under ``paths``, each on its own; the caller holds the lock.
+
+    ``prepare`` turns a file's digests into the digests to queue and their link cards (the
+    arXiv look-up); it runs only for the files that are read.
+    """
     report = SweepReport()
     paths = list(paths)
     named = {p for p in paths if not p.is_dir()}
     listed = read_enqueued(queue)
     existing: list[QueueItem] | None = None  # read once, when the first digest needs it
+    papers: PaperIndex | None = None
     for path in digest_files(paths):
         try:
             data = path.read_bytes()
@@ -92,10 +104,16 @@ def sweep(
             report.handled[path.as_posix()] = sha
             continue
         try:
-            digest = read_digest(path)
-            if existing is None:
+            digests: list[Digest] = [read_digest(path)]
+            cards: Mapping[str, Card] = {}
+            if prepare is not None:
+                digests, cards = prepare(digests)
+            if existing is None or papers is None:
                 existing = [li.item for li in queue.load()[0]]
-            done = enqueue(queue, [digest], settings, rules, now, existing)
+                month = month_of(now.astimezone(settings.schedule.zone))
+                existing += [li.item for li in queue.load_archive([month])[0]]
+                papers = paper_index(queue, existing)
+            done = enqueue(queue, digests, settings, rules, now, cards, existing, papers)
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue

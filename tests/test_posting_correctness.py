@@ -107,7 +107,9 @@ def post(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def items(repo: Path) -> dict[str, QueueItem]:
-    return {li.item.key: li.item for li in FileQueue(repo / "queue").load()[0]}
+    """Every thread, open or archived (a thread posted in full moves to queue/archive/)."""
+    queue = FileQueue(repo / "queue")
+    return {li.item.key: li.item for li in queue.load()[0] + queue.load_archive()[0]}
 
 
 def chains(server: FakeXServer) -> list[list[dict[str, str]]]:
@@ -403,7 +405,7 @@ class TestHandEdits:
         assert done.returncode == 1
         (problem,) = [e for e in done.stderr.splitlines() if e.startswith(f"queue/{edited.name}")]
         assert problem.startswith(f"queue/{edited.name}:{line}: ") and message in problem
-        assert read_item(other).item.status == "posted"
+        assert items(repo)[other.name.removesuffix(".md")].status == "posted"
         assert len(x_server.tweets) == 3  # the other thread only
         assert "Traceback" not in done.stderr
 
@@ -419,7 +421,7 @@ class TestHandEdits:
         assert done.returncode == 1
         line = _line_of(path, "platform: mastodon")
         assert f"queue/{path.name}:{line}: unknown platform 'mastodon'" in done.stderr
-        assert read_item(other).item.status == "posted"
+        assert items(repo)[other.name.removesuffix(".md")].status == "posted"
 
     def test_split_post_is_numbered_from_the_thread(
         self, repo: Path, x_server: FakeXServer, x_env: dict[str, str]
