@@ -26,6 +26,7 @@ from pathlib import Path
 from publisher.cards import Card
 from publisher.config import Settings
 from publisher.digest import read_digest
+from publisher.due import is_digest_file
 from publisher.enqueue import EnqueueReport, enqueue, paper_index
 from publisher.errors import InputError, Problem
 from publisher.filequeue import FileQueue, QueueItem, atomic_write, month_of
@@ -37,7 +38,6 @@ from publisher.revisit import PaperIndex
 Prepare = Callable[[list[Digest]], tuple[list[Digest], Mapping[str, Card]]]
 
 ENQUEUED_NAME = "enqueued.txt"
-DIGEST_SUFFIXES = (".txt", ".toml")
 
 
 @dataclass
@@ -58,14 +58,7 @@ def digest_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix in DIGEST_SUFFIXES
-                and not p.name.upper().startswith("README")
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found.extend(p for p in sorted(path.rglob("*")) if is_digest_file(p, path))
         else:
             found.append(path)
     return list(dict.fromkeys(found))
