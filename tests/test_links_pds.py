@@ -20,10 +20,17 @@ from pydantic import SecretStr
 from publisher import runner
 from publisher.arxiv import ArxivClient
 from publisher.cards import THUMB_MAX_BYTES, Card
-from publisher.config import LinksSettings, RetrySettings, ScheduleSettings, Settings
+from publisher.config import (
+    FormatSettings,
+    LinksSettings,
+    RetrySettings,
+    ScheduleSettings,
+    Settings,
+)
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue, QueueItem
+from publisher.formatter import number_posts
 from publisher.links import resolve
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
@@ -85,6 +92,11 @@ def _get(pds: PdsInfo, method: str, **params: str) -> tuple[int, bytes]:
         conn.close()
 
 
+def _all(queue: FileQueue) -> list[Any]:
+    """Every thread of the queue, open or archived (a thread posted in full is archived)."""
+    return queue.load()[0] + queue.load_archive()[0]
+
+
 def _record(pds: PdsInfo, uri: str) -> dict[str, Any]:
     repo, collection, rkey = uri.removeprefix("at://").split("/")
     status, body = _get(
@@ -123,7 +135,7 @@ class TestCardsOnThePds:
         queue.save_all([i.model_copy(update={"id": f"{i.id}-{run_id}"}) for i in added])
         report = _post_all(queue, pds, settings)
         assert report.failed == []
-        items, _ = queue.load()
+        items = _all(queue)
         assert len(items) == 9
         for loaded in items:
             item = loaded.item
@@ -171,7 +183,7 @@ class TestCardsOnThePds:
         )
         report = _post_all(queue, pds, _settings())
         assert report.failed == []
-        item = queue.load()[0][0].item
+        item = _all(queue)[0].item
         assert item.status == "posted"
         external = _record(pds, item.posted[0].uri or "")["embed"]["external"]
         assert (external["uri"], external["title"], external["description"]) == (
@@ -219,11 +231,11 @@ class TestCardsOnThePds:
         assert report.failed == []
         assert len(fault_proxy.faults) == 2
         assert fault_proxy.count("com.atproto.repo.uploadBlob") >= 2
-        item = queue.load()[0][0].item
+        item = _all(queue)[0].item
         assert item.status == "posted"
         assert len(item.posted) == 2
         first = _record(pds, item.posted[0].uri or "")
-        assert first["text"] == texts[0]
+        assert first["text"] == number_posts(texts, FormatSettings())[0]  # numbered when sent
         thumb = first["embed"]["external"]["thumb"]
         status, blob = _get(pds, "com.atproto.sync.getBlob", did=pds.did, cid=thumb["ref"]["$link"])
         assert (status, blob) == (200, server.small_png)
