@@ -1,6 +1,7 @@
 """The ``publisher`` command. The only module that prints or exits.
 
-Exit codes: 0 done (or deferred), 1 a post failed or the queue was busy, 2 bad input or usage.
+Exit codes: 0 done (or deferred by a 429/5xx within its budget), 1 a post failed, a platform could
+not be reached or refused the account, or the queue was busy, 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ commands:
   check FILE...       validate digests, one summary line per file
   preview DIGEST...   write an HTML page showing each thread as the platforms will show it
   preview --queue DIR the same for the queue (both: digests and queue on one page)
-  enqueue DIGEST...   validate, format and write one queue file per thread
+  enqueue PATH...     validate, format and write one queue file per thread; a folder
+                      means every digest under it (`publisher enqueue digests/`)
   status              a table of the open queue (--all: and the archive): id, platform, status, due
   hold ID             keep a thread from being posted
   release ID          let a held thread go out again
@@ -42,7 +44,9 @@ commands:
   schedule --cron     the publish workflow's cron lines for the configured slots
   commit-back         commit the queue folder and push it (used by the workflow)
 
-exit codes: 0 done, 1 a post failed (or the queue was busy), 2 bad input or usage
+exit codes: 0 done (a 429/5xx deferred to a later run included), 1 a post failed, a platform
+was unreachable or refused the account (threads stay pending), or the queue was busy,
+2 bad input, usage or configuration
 """
 
 
@@ -159,12 +163,17 @@ def build_parsers() -> dict[str, _Parser]:
 
     enqueue = _Parser(
         prog="publisher enqueue",
-        description="Validate digests (all or nothing), format every "
-        "entry for every enabled platform and write one queue file per thread, scheduled by "
-        "config/publisher.toml. Threads already queued are skipped. With [links] arxiv_lookup "
-        "= true, entries without a link are looked up on arXiv first (a failure only warns).",
+        description="Validate digests, format every entry for every enabled platform and "
+        "write one queue file per thread, scheduled by config/publisher.toml. A folder means "
+        "every digest (.txt, .toml) under it. Each file is all or nothing on its own: an invalid "
+        "one is reported (FILE:LINE, exit 2) and the valid ones are queued all the same. Threads "
+        "already queued or posted are skipped; files fully handled are listed in "
+        "QUEUE/enqueued.txt (sha256sum format); a digest found in a folder and listed there "
+        "with its current hash is not read again, so a queue file deleted by hand stays deleted. "
+        "With [links] arxiv_lookup = true, entries without a link are looked up on arXiv first "
+        "(a failure only warns).",
     )
-    enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST")
+    enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST_OR_FOLDER")
     enqueue.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
     _common(enqueue, now=True)
     parsers["enqueue"] = enqueue
@@ -383,6 +392,17 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
         raise InputError.one("--now", None, f"{raw!r} is out of range in {zone}") from None
 
 
+def _existing_queue(args: argparse.Namespace) -> Path:
+    """The ``--queue`` folder, which must exist: only ``enqueue`` creates it."""
+    root: Path = args.queue
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise InputError.one(
+            root, None, f"the queue folder {what} (`publisher enqueue` creates it; check --queue)"
+        )
+    return root
+
+
 def _times(settings: Any, now: dt.datetime) -> Any:
     from publisher.timefmt import LocalTimes
 
@@ -504,7 +524,7 @@ def _run(args: argparse.Namespace) -> int:
 
     rules = _rules(settings)
     now = _now(args, settings)
-    queue = FileQueue(args.queue)
+    queue = FileQueue(_existing_queue(args))
     if args.dry_run:
         items, problems = queue.load()
         archived = runner.recent_archive(queue, now, settings)
@@ -537,6 +557,13 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup, out=notes_to)
     digests = links.digests
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
+    if args.queue.is_dir():  # a paper the queue already has shows as the revisit it would be
+        from publisher.enqueue import with_revisits
+        from publisher.filequeue import FileQueue
+
+        shown = with_revisits(FileQueue(args.queue), threads, settings, rules)
+    else:
+        shown = [(digest, n, thread, None) for digest, n, thread in threads]
     if args.json:
         out = [
             {
@@ -545,14 +572,14 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
                 "posts": [rules[thread.platform].payload(text) for text in thread.posts],
                 **_link_fields(thread, links, settings),
             }
-            for _, _, thread in threads
+            for _, _, thread, _ in shown
         ]
         _print_json(out)
         return EXIT_OK
     if "x" in settings.platforms:
         print(f"x link policy: {_X_LINK[settings.x.link]}\n")
     current = None
-    for digest, n, thread in threads:
+    for digest, n, thread, earlier in shown:
         entry = digest.entries[n]
         if entry.id != current:
             current = entry.id
@@ -560,6 +587,8 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
             card = links.cards.get(entry.id)
             if card is not None and "bluesky" in settings.platforms:
                 _print_card(card.model_dump())
+        if earlier is not None:
+            print(f"   {thread.platform}: seen before, {earlier.describe()}: a revisit")
         _print_thread(
             thread.platform,
             [rules[thread.platform].payload(t)["text"] for t in thread.posts],
@@ -699,6 +728,7 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
                 ],
                 "held_or_failed": [vars(s) for s in report.plan.stuck],
                 "problems": [str(p) for p in report.plan.problems],
+                "stopped": [{"platform": p, "reason": r} for p, r in report.halted],
             }
         )
     else:
@@ -713,6 +743,8 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
         _print_stuck(report.plan.stuck)
     for key, why in report.failed:
         _say(f"failed {key}: {why}")
+    for platform, why in report.halted:
+        _say(f"stopped {platform}: {why}; its threads stay pending")
     for problem in report.plan.problems:
         _say(problem)
 
@@ -721,19 +753,32 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
 
 
 def _enqueue(args: argparse.Namespace) -> int:
-    from publisher.digest import read_digests
-    from publisher.enqueue import enqueue
+    from publisher.enqueue import EnqueueReport
     from publisher.filequeue import FileQueue
+    from publisher.summary import enqueue_summary, links_summary, problems_section
+    from publisher.sweep import ENQUEUED_NAME, sweep
 
     settings = _settings(args)
-    digests = read_digests(args.files)
     queue = FileQueue(args.queue)
     now = _now(args, settings)
+    missing = [p for p in args.files if not p.exists()]
+    if missing:
+        raise InputError.one(missing[0], None, "no such file or folder")
     lookup = settings.links.arxiv_lookup
-    links = _resolve_links(digests, settings, lookup=lookup, network=True, out=sys.stdout)
-    notes = links.notes
+    notes: list[Any] = []
+
+    def prepare(digests: Any) -> Any:  # the arXiv look-up, for each file that is read
+        links = _resolve_links(digests, settings, lookup=lookup, network=True, out=sys.stdout)
+        notes.extend(links.notes)
+        return links.digests, links.cards
+
     with queue.lock():
-        report = enqueue(queue, links.digests, settings, _rules(settings), now, links.cards)
+        swept = sweep(queue, args.files, settings, _rules(settings), now, prepare)
+    report = EnqueueReport()
+    for one in swept.reports:
+        report.added.extend(one.added)
+        report.skipped.extend(one.skipped)
+        report.notes.extend(one.notes)
     times = _times(settings, now)
     if report.added:
         print(times.header())
@@ -742,12 +787,22 @@ def _enqueue(args: argparse.Namespace) -> int:
         print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
     for key, why in report.skipped:
         print(one_line(f"skipped {key}: {why}"))
-    print(f"{len(report.added)} added, {len(report.skipped)} already queued")
+    for note in report.notes:
+        print(one_line(f"note: {note}"))
+    print(
+        f"{len(report.added)} added, {len(report.skipped)} already queued; "
+        f"{len(swept.handled)} digest file(s) recorded in {queue.root / ENQUEUED_NAME}"
+        + (f" ({len(swept.unchanged)} unchanged, not read again)" if swept.unchanged else "")
+        + (f", {len({p.path for p in swept.problems})} invalid" if swept.problems else "")
+    )
+    for problem in swept.problems:
+        _say(problem)
     if args.summary:
-        from publisher.summary import enqueue_summary, links_summary
-
-        _append(args.summary, enqueue_summary(report, times) + links_summary(notes))
-    return EXIT_OK
+        text = enqueue_summary(report, times) + links_summary(notes)
+        if swept.problems:
+            text += "\n".join(problems_section(swept.problems)) + "\n"
+        _append(args.summary, text)
+    return EXIT_USAGE if swept.problems else EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -758,7 +813,7 @@ def _status(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     times = _times(settings, _now(args, settings))
-    queue = FileQueue(args.queue)
+    queue = FileQueue(_existing_queue(args))
     items, problems = queue.load()
     if args.all:
         archived, archive_problems = queue.load_archive()
@@ -814,7 +869,7 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     now = _now(args, settings)
-    queue = FileQueue(args.queue)
+    queue = FileQueue(_existing_queue(args))
     with queue.lock():
         paths = queue.paths()
         for wanted in args.ids:
@@ -834,9 +889,16 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                 item = read_item(path).item
                 before = item.status
                 try:
-                    change_status(item, command, now)
+                    note = change_status(item, command, now)
                 except ValueError as exc:
-                    raise InputError.one(path, None, str(exc)) from None
+                    lines = path.read_text(encoding="utf-8").splitlines()
+                    line = next(
+                        (n for n, t in enumerate(lines, 1) if t.startswith("status:")), None
+                    )
+                    raise InputError.one(path, line, str(exc)) from None
+                if note:
+                    print(f"{path}: {before}, unchanged: {note}")
+                    continue
                 queue.save(item)
                 print(f"{path}: {before} -> {item.status}")
     return EXIT_OK
@@ -856,6 +918,7 @@ def _schedule(args: argparse.Namespace) -> int:
 def _commit_back(args: argparse.Namespace) -> int:
     from publisher.gitsync import commit_back
 
+    _existing_queue(args)
     result = commit_back(Path.cwd(), args.paths or [str(args.queue)], args.message)
     print(f"commit-back: {result.message}")
     return EXIT_OK

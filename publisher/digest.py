@@ -52,6 +52,8 @@ HANGUL = re.compile(
 KOREAN_DATE = re.compile(r"([0-9]{4})\s*년\s*([0-9]{1,2})\s*월\s*([0-9]{1,2})\s*일")
 ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 URL_LINE = re.compile(r"https?://\S+")
+# A link written without its scheme, as people paste it: a dotted host name, then a path.
+BARE_URL_LINE = re.compile(r"(?:www\.)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*")
 ARXIV_LINE = re.compile(r"(?:arxiv:\s*)?([0-9]{4}\.[0-9]{4,5}(?:v[0-9]+)?)", re.IGNORECASE)
 HASHTAG_WORD = re.compile(r"#[^\s#]+")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -270,6 +272,8 @@ def _url_of(text: str) -> str | None:
     """The paper URL a URL line stands for, or None when the line is not one."""
     if URL_LINE.fullmatch(text):
         return text
+    if BARE_URL_LINE.fullmatch(text):
+        return "https://" + text
     match = ARXIV_LINE.fullmatch(text)
     if match:
         return f"https://arxiv.org/abs/{match.group(1)}"

@@ -139,6 +139,17 @@ def read_enqueued(path: Path) -> set[tuple[str, str]]:
     return pairs
 
 
+def is_digest_file(path: Path, folder: Path) -> bool:
+    """Whether a file found under ``folder`` is a digest: ``.txt`` or ``.toml``, not a README,
+    not hidden nor in a hidden folder (``publisher enqueue FOLDER`` walks the same way)."""
+    return (
+        path.suffix in DIGEST_SUFFIXES
+        and path.is_file()
+        and not path.name.upper().startswith("README")
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
 def new_digests(root: Path, digests: Path, enqueued: Path) -> list[Path]:
     """Digest files whose current hash is not listed in ``enqueued`` (paths relative to root)."""
     if not digests.is_dir():
@@ -146,7 +157,7 @@ def new_digests(root: Path, digests: Path, enqueued: Path) -> list[Path]:
     listed = read_enqueued(enqueued)
     found = []
     for path in sorted(digests.rglob("*")):
-        if path.suffix not in DIGEST_SUFFIXES or not path.is_file():
+        if not is_digest_file(path, digests):
             continue
         relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         with path.open("rb") as handle:  # in chunks: a huge file costs no memory here

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 
 from publisher.cards import Card
 from publisher.config import Settings
+from publisher.errors import FormatError, InputError
 from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem, month_of
-from publisher.formatter import threads_for
-from publisher.models import Digest
+from publisher.formatter import format_thread, number_posts, threads_for
+from publisher.models import Digest, DigestEntry, Thread
 from publisher.platforms.base import Rules
+from publisher.revisit import Earlier, PaperIndex, note
 from publisher.schedule import assign_times
 
 
@@ -19,6 +21,7 @@ from publisher.schedule import assign_times
 class EnqueueReport:
     added: list[QueueItem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
+    notes: list[str] = field(default_factory=list)  # what a person should know, e.g. revisits
 
 
 def enqueue(
@@ -28,43 +31,113 @@ def enqueue(
     rules: Mapping[str, Rules],
     now: dt.datetime,
     cards: Mapping[str, Card] | None = None,
+    existing: list[QueueItem] | None = None,
+    papers: PaperIndex | None = None,
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone.
 
     ``cards`` (by entry id) go into the Bluesky threads' files, the only platform with cards.
+    ``existing`` (open items and this month's archive) and ``papers`` (every paper queued or
+    archived) are passed by a caller that has them already: a sweep reads the queue once, not
+    once per digest. New items are added to both.
     """
     report = EnqueueReport()
-    threads = threads_for(digests, settings.format, rules, list(settings.platforms))
-    existing, _ = queue.load()
-    # Posts made this month (archived) still count against their day's budget.
-    archived, _ = queue.load_archive([month_of(now.astimezone(settings.schedule.zone))])
-    existing += archived
+    threads = threads_for(digests, settings.format, rules, list(settings.platforms), numbered=False)
+    if existing is None:
+        existing = [li.item for li in queue.load()[0]]
+        # Posts made this month (archived) still count against their day's budget.
+        month = month_of(now.astimezone(settings.schedule.zone))
+        existing += [li.item for li in queue.load_archive([month])[0]]
+    if papers is None:
+        papers = paper_index(queue, existing)
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     posted = queue.posted_keys()
     new: list[QueueItem] = []
     for digest, n, thread in threads:
         entry = digest.entries[n]
-        key = f"{thread.entry_id}.{thread.platform}"
+        line = digest.lines[n] if n < len(digest.lines) else None
+        where = f"{digest.source}:{line}" if line else digest.source or None
+        thread_id, posts = thread.entry_id, thread.posts
+        earlier = papers.earlier(entry, thread.platform, digest.source)
+        if earlier is not None:
+            thread_id, posts = _revisit(entry, digest, thread.platform, earlier, settings, rules)
+        key = f"{thread_id}.{thread.platform}"
         if key in posted:
             report.skipped.append((key, f"already posted ({queue.root / LEDGER_NAME})"))
             continue
         if key in known:
             report.skipped.append((key, "already in the queue"))
             continue
-        known.add(key)
-        line = digest.lines[n] if n < len(digest.lines) else None
-        new.append(
-            QueueItem(
-                id=thread.entry_id,
-                platform=thread.platform,
-                title=entry.title,
-                source=f"{digest.source}:{line}" if line else digest.source or None,
-                not_before=now,
-                created=now,
-                posts=thread.posts,
-                card=(cards or {}).get(thread.entry_id) if thread.platform == "bluesky" else None,
+        if earlier is not None:
+            report.notes.append(
+                f"{where}: {entry.title!r} was seen before: {earlier.describe()}; "
+                f"queued as a revisit, {key}, whose first post says so"
             )
+        known.add(key)
+        item = QueueItem(
+            id=thread_id,
+            platform=thread.platform,
+            title=entry.title,
+            source=where,
+            not_before=now,
+            created=now,
+            posts=posts,
+            card=(cards or {}).get(entry.id) if thread.platform == "bluesky" else None,
         )
-    report.added = assign_times(new, [li.item for li in existing], settings.schedule, now)
+        papers.add(item)
+        new.append(item)
+    report.added = assign_times(new, existing, settings.schedule, now)
     queue.save_all(report.added)
     return report
+
+
+def paper_index(queue: FileQueue, items: list[QueueItem]) -> PaperIndex:
+    """Every paper of ``items`` and of the whole archive (a posted thread is archived at once)."""
+    return PaperIndex(items + [li.item for li in queue.load_archive()[0]])
+
+
+def _revisit(
+    entry: DigestEntry,
+    digest: Digest,
+    platform: str,
+    earlier: Earlier,
+    settings: Settings,
+    rules: Mapping[str, Rules],
+) -> tuple[str, list[str]]:
+    """The id and posts of a revisit: its own id, and a first post opening with the note."""
+    earlier_id = earlier.key.removesuffix(f".{platform}")
+    thread_id = entry.id if earlier_id != entry.id else f"{entry.id}-{digest.date.isoformat()}"
+    try:
+        thread = format_thread(
+            entry, rules[platform], settings.format, note=note(digest.date), numbered=False
+        )
+    except FormatError as exc:
+        line = digest.line_of(entry.id)
+        raise InputError.one(digest.source or "<digest>", line, str(exc)) from None
+    return thread_id, thread.posts
+
+
+def with_revisits(
+    queue: FileQueue,
+    threads: list[tuple[Digest, int, Thread]],
+    settings: Settings,
+    rules: Mapping[str, Rules],
+) -> list[tuple[Digest, int, Thread, Earlier | None]]:
+    """The threads as ``enqueue`` would queue them against this queue, numbered as sent: a
+    paper seen before becomes its revisit (with the earlier thread, for the preview to name)."""
+    items = [li.item for li in queue.load()[0]] if queue.root.is_dir() else []
+    papers = paper_index(queue, items)
+    out: list[tuple[Digest, int, Thread, Earlier | None]] = []
+    for digest, n, thread in threads:
+        earlier = papers.earlier(digest.entries[n], thread.platform, digest.source)
+        if earlier is not None:
+            thread_id, posts = _revisit(
+                digest.entries[n], digest, thread.platform, earlier, settings, rules
+            )
+            thread = Thread(
+                entry_id=thread_id,
+                platform=thread.platform,
+                posts=number_posts(posts, settings.format),
+            )
+        out.append((digest, n, thread, earlier))
+    return out

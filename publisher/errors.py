@@ -89,6 +89,17 @@ class TransientError(PlatformError):
         self.outcome_unknown = outcome_unknown
 
 
+class Unreachable(TransientError):
+    """The platform could not be reached at all (no connection): nothing was sent.
+
+    Retried like any transient error, but a run that ends on it fails (exit 1): a wrong or dead
+    service URL must not look like a quiet day.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, status=status, outcome_unknown=False)
+
+
 class RateLimited(TransientError):
     """429 or a daily cap: wait at least until ``reset_at``."""
 
@@ -97,8 +108,25 @@ class PermanentError(PlatformError):
     """Never retried: 400, 401, 403, 404, 413."""
 
 
+class AccountRefused(PermanentError):
+    """The platform refused the account, not the post: credentials (401), out of credit (402).
+
+    No retry cures it and no thread is at fault: threads stay pending and the run fails.
+    """
+
+
 class DuplicatePost(PermanentError):
-    """The platform says this exact post already exists (X's 403 duplicate)."""
+    """The platform says this exact post already exists (X's 403 duplicate).
+
+    ``original`` is the URL of the older post it duplicates, when a look-up found it; then the
+    post is certainly not this thread's own and must be edited before a retry.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, original: str | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.original = original
 
 
 class DeferUntil(PublisherError):

@@ -96,6 +96,9 @@ class QueueItem(BaseModel):
     created: AwareDatetime
     reason: str | None = None
     sending: int | None = None  # the post in flight: its outcome is unknown until recorded
+    # When the `sending` mark was first set, by the real clock (not --now): a post found later
+    # that was created before it (less a small allowance) belongs to someone else.
+    sending_at: AwareDatetime | None = None
     card: Card | None = None  # Bluesky: the link card of the first post (its image fetched later)
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
@@ -115,21 +118,42 @@ class QueueItem(BaseModel):
         return len(self.posted)
 
 
-def change_status(item: QueueItem, command: str, now: dt.datetime) -> None:
-    """A manual change: `hold`, `release` or `retry`; ValueError when it makes no sense."""
+def change_status(item: QueueItem, command: str, now: dt.datetime) -> str | None:
+    """A manual change: `hold`, `release` or `retry`.
+
+    Returns a note when the thread is already in the state asked for (nothing changes); raises
+    ValueError, saying why, when the change makes no sense for the thread's state.
+    """
     if command == "hold":
         if item.status == "posted":
             raise ValueError("already posted: nothing to hold")
+        if item.status == "held":
+            return "already held"
         item.status = "held"
-        return
-    if command == "release" and item.status != "held":
-        raise ValueError(f"not held (status {item.status})")
-    if command == "retry" and item.status == "posted":
-        raise ValueError("already posted: nothing to retry")
+        return None
+    if command == "release":
+        if item.status in ("pending", "posting"):
+            return "not held: it already goes out at its time"
+        if item.status != "held":
+            raise ValueError(f"not held (status {item.status}): nothing to release")
+    if command == "retry":
+        deferred = item.status in ("pending", "posting") and item.reason is not None
+        if item.status == "posted":
+            raise ValueError("already posted: nothing to retry")
+        if item.status in ("pending", "posting") and not deferred:
+            if item.not_before <= now:
+                return "already due: the next run posts it"
+            raise ValueError(
+                f"status {item.status}, neither failed nor deferred: it goes out at its time "
+                f"({item.not_before.isoformat()}); edit not_before to move it"
+            )
+        if item.status == "held":
+            raise ValueError("held, neither failed nor deferred: use `publisher release`")
     item.status = "posting" if item.posted else "pending"
     item.reason = None
     if command == "retry":
         item.not_before = min(item.not_before, now)
+    return None
 
 
 @dataclass
@@ -167,6 +191,8 @@ def parse(text: str, path: Path) -> LoadedItem:
     except StopIteration:
         raise InputError.one(path, 1, "front matter is not closed by a '---' line") from None
     fields = _simple_front_matter(lines, end)
+    if fields is None:  # the fast reader refuses repeated keys; YAML would keep the last one
+        _refuse_repeated_keys(lines, end, path)
     try:
         if fields is None:  # anything beyond the plain layout `render` writes: ask YAML
             fields = yaml.load("\n".join(lines[1:end]), Loader=_Loader)  # noqa: S506 - safe loaders only
@@ -197,7 +223,45 @@ def parse(text: str, path: Path) -> LoadedItem:
     found = forbidden_in_lines([(title_line, item.title)], str(path))
     if found:
         raise InputError(found)
+    _check_records(item, lines, end, path)
     return LoadedItem(item=item, path=path, post_lines=post_lines)
+
+
+_TOP_KEY = re.compile(r"([^\s#'\"\-?:][^:#]*?)\s*:(?:\s|$)")
+
+
+def _refuse_repeated_keys(lines: list[str], end: int, path: Path) -> None:
+    """A key written twice (say ``status: held`` above ``status: pending``) is a mistake: YAML
+    keeps the last silently, which would post a thread its editor meant to hold."""
+    seen: dict[str, int] = {}
+    for number in range(1, end):
+        match = _TOP_KEY.match(lines[number])
+        if match is None:
+            continue
+        key = match.group(1)
+        if key in seen:
+            raise InputError.one(
+                path,
+                number + 1,
+                f"{key!r} is given twice (first on line {seen[key]}): keep one",
+            )
+        seen[key] = number + 1
+
+
+def _check_records(item: QueueItem, lines: list[str], end: int, path: Path) -> None:
+    """``posted:`` records must be posts 1, 2, … in order, no more than the thread has."""
+    numbers = [record.post for record in item.posted]
+    if numbers == list(range(1, len(numbers) + 1)) and len(numbers) <= len(item.posts):
+        return
+    line = _field_line(lines, end, ("posted",))
+    if len(numbers) > len(item.posts):
+        message = (
+            f"{len(numbers)} posted records, but the thread has {len(item.posts)} posts: "
+            "a record stands for a post really made, one per post"
+        )
+    else:
+        message = f"posted records must be posts 1 to {len(numbers)} in order, not {numbers}"
+    raise InputError.one(path, line, message)
 
 
 # What a plain (unquoted) scalar may not start with, contain or end with.
@@ -296,6 +360,9 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
 
 def _message(error: Any) -> str:
     loc = ".".join(str(p) for p in error["loc"])
+    if error.get("type") == "extra_forbidden" and len(error["loc"]) == 1:
+        known = ", ".join(name for name in QueueItem.model_fields if name != "posts")
+        return f"unknown key {loc!r} (a misspelling?); the front matter takes {known}"
     return f"{loc}: {error['msg']}" if loc else str(error["msg"])
 
 

@@ -46,9 +46,44 @@ class Atom(NamedTuple):
     unbreakable: bool = False  # a URL or hashtag that must stay whole
 
 
-def format_thread(entry: DigestEntry, rules: Rules, options: FormatSettings) -> Thread:
-    """Lay ``entry`` out as a thread for the platform of ``rules``."""
-    return _format(entry, rules, options, _body_sections(_inline_links(entry, rules), options))
+def format_thread(
+    entry: DigestEntry,
+    rules: Rules,
+    options: FormatSettings,
+    *,
+    note: str | None = None,
+    numbered: bool = True,
+) -> Thread:
+    """Lay ``entry`` out as a thread for the platform of ``rules``, numbered as it is sent.
+
+    ``note`` is a line put above the title (a revisit's note); ``numbered=False`` gives the
+    posts as the queue stores them, without ``N/M`` (room for it is kept all the same).
+    """
+    body = _body_sections(_inline_links(entry, rules), options)
+    return _format(entry, rules, options, body, numbered, note)
+
+
+def number_posts(posts: Sequence[str], options: FormatSettings) -> list[str]:
+    """The posts as they are sent: each with its ``N/M`` suffix (or the first with the marker).
+
+    Numbering belongs to the thread, not to the stored text, so it is added here, from the
+    posts' places, at send and preview time. A suffix already in a text (queue files written
+    before numbering moved here, or typed by hand) is dropped first and never doubled.
+    """
+    bare = [strip_number(post, options) for post in posts]
+    return [_number(post, i, len(bare), options) for i, post in enumerate(bare, 1)]
+
+
+_FRACTION_LINE = re.compile(r"\n[ \t]*\d{1,3}[ \t]*/[ \t]*\d{1,3}[ \t]*$")
+
+
+def strip_number(post: str, options: FormatSettings) -> str:
+    """``post`` without a trailing ``N/M`` line or the configured first-post marker."""
+    text = post.rstrip()
+    text = _FRACTION_LINE.sub("", text).rstrip()
+    if options.marker and text.endswith(" " + options.marker):
+        text = text[: -len(options.marker) - 1].rstrip()
+    return text
 
 
 def format_threads(
@@ -60,7 +95,12 @@ def format_threads(
 
 
 def _format(
-    entry: DigestEntry, rules: Rules, options: FormatSettings, body: list[list[Atom]]
+    entry: DigestEntry,
+    rules: Rules,
+    options: FormatSettings,
+    body: list[list[Atom]],
+    numbered: bool = True,
+    note: str | None = None,
 ) -> Thread:
     measure = _Measurer(rules)
     posts: list[str] = []
@@ -69,16 +109,16 @@ def _format(
             continue  # the last pass already showed more posts than this many digits can number
         reserve = _suffix_reserve(rules, options, digits)
         posts = []
-        for section in [_header(entry, rules, reserve), *body]:
+        for section in [_header(entry, rules, reserve, note), *body]:
             posts.extend(_pack(section, rules, measure, reserve, entry.id))
         if len(posts) < 10**digits:
             break
-    posts = [_number(p, i, len(posts), options) for i, p in enumerate(posts, 1)]
-    for i, post in enumerate(posts, 1):
+    sent = [_number(p, i, len(posts), options) for i, p in enumerate(posts, 1)]
+    for i, post in enumerate(sent, 1):
         problems = rules.problems(post)
         if problems:  # the packer's arithmetic and the platform's count must agree
             raise FormatError(entry.id, rules.name, f"post {i}: {'; '.join(problems)}")
-    return Thread(entry_id=entry.id, platform=rules.name, posts=posts)
+    return Thread(entry_id=entry.id, platform=rules.name, posts=sent if numbered else posts)
 
 
 class _Measurer:
@@ -100,9 +140,18 @@ class _Measurer:
 
 
 def threads_for(
-    digests: list[Digest], options: FormatSettings, rules: Mapping[str, Rules], platforms: list[str]
+    digests: list[Digest],
+    options: FormatSettings,
+    rules: Mapping[str, Rules],
+    platforms: list[str],
+    *,
+    numbered: bool = True,
 ) -> list[tuple[Digest, int, Thread]]:
-    """Every (digest, entry index, thread), or ``InputError`` naming each entry that cannot fit."""
+    """Every (digest, entry index, thread), or ``InputError`` naming each entry that cannot fit.
+
+    ``numbered=False`` gives the posts as they are stored in the queue: without their ``N/M``
+    suffixes, which ``number_posts`` adds when they are sent (their room is kept all the same).
+    """
     out: list[tuple[Digest, int, Thread]] = []
     problems: list[Problem] = []
     for digest in digests:
@@ -111,7 +160,7 @@ def threads_for(
             for platform in platforms:
                 try:
                     own = _body_for(entry, rules[platform], options, body)
-                    thread = _format(entry, rules[platform], options, own)
+                    thread = _format(entry, rules[platform], options, own, numbered)
                 except FormatError as exc:
                     line = digest.lines[n] if n < len(digest.lines) else None
                     problems.append(Problem(digest.source or "<digest>", line, str(exc)))
@@ -176,9 +225,17 @@ def _body_sections(entry: DigestEntry, options: FormatSettings) -> list[list[Ato
     return sections
 
 
-def _header(entry: DigestEntry, rules: Rules, reserve: tuple[int, ...]) -> list[Atom]:
-    """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post."""
+def _header(
+    entry: DigestEntry, rules: Rules, reserve: tuple[int, ...], note: str | None = None
+) -> list[Atom]:
+    """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post.
+
+    A ``note`` goes on its own line above the title.
+    """
     title = _words(_nfc(entry.title), first_brk=PARA)
+    if note:
+        first, *rest = title
+        title = [*_words(_nfc(note), first_brk=PARA), Atom(first.text, LINE, "\n"), *rest]
     tail: list[Atom] = []
     link = rules.link(entry.url) if entry.url else None
     if link:

@@ -15,7 +15,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from publisher.config import RetrySettings
-from publisher.errors import DeferUntil, TransientError
+from publisher.errors import DeferUntil, TransientError, Unreachable
 
 T = TypeVar("T")
 
@@ -76,6 +76,10 @@ def call(fn: Callable[[], T], budget: Budget) -> T:
         if reset_at is not None:
             seconds = max(seconds, reset_at - budget.clock.now())
         if seconds > budget.remaining():
+            if isinstance(error, Unreachable):
+                # Nothing announced when to come back, and an unreachable platform deferred in
+                # silence is how a wrong service URL goes unnoticed: the run fails instead.
+                raise error
             resume = budget.clock.now() + seconds
             raise DeferUntil(
                 resume, f"waiting {seconds:.0f} s would pass the run's time budget: {error}"

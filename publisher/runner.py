@@ -11,18 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from publisher import retry
 from publisher.attention import Stuck, stuck_threads
-from publisher.config import Settings
+from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
 from publisher.errors import (
+    AccountRefused,
     DeferUntil,
     DuplicatePost,
     PlatformError,
     Problem,
     TransientError,
+    Unreachable,
 )
 from publisher.filequeue import (
     FileQueue,
@@ -32,11 +35,20 @@ from publisher.filequeue import (
     month_of,
     text_sha,
 )
+from publisher.formatter import number_posts
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 from publisher.scrub import scrub
 
 RETRY_LATER = dt.timedelta(minutes=15)
+# How far a platform's clock may run behind ours. Small on purpose: a post of another thread
+# made just before this one must not pass for it (the ids recorded in the queue guard too).
+CLOCK_ALLOWANCE = dt.timedelta(seconds=5)
+
+
+def wall_clock() -> dt.datetime:
+    """The real time. Platforms keep real time, whatever ``--now`` says for planning."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @dataclass
@@ -82,26 +94,49 @@ class RunReport:
     sent: list[SentPost] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[tuple[str, dt.datetime, str]] = field(default_factory=list)
+    # Platforms this run could not use at all (unreachable, account refused), and why. Their
+    # threads stay pending; the run fails so that the workflow goes red and its owner is told.
+    halted: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.plan.problems else 0
+        return 1 if self.failed or self.plan.problems or self.halted else 0
 
 
-def check_item(loaded: LoadedItem, rules: Mapping[str, Rules]) -> list[Problem]:
-    """Problems of the posts still to send: unknown platform, over the limit, invalid text."""
+def check_item(
+    loaded: LoadedItem, rules: Mapping[str, Rules], options: FormatSettings | None = None
+) -> list[Problem]:
+    """Problems of the posts still to send, as sent (numbered): unknown platform, over the
+    limit, invalid text."""
     item = loaded.item
     platform_rules = rules.get(item.platform)
     if platform_rules is None:
-        return [Problem(str(loaded.path), 2, f"unknown platform {item.platform!r}")]
+        line = _platform_line(loaded.path)
+        known = ", ".join(sorted(rules))
+        return [
+            Problem(
+                str(loaded.path),
+                line,
+                f"unknown platform {item.platform!r} (known: {known}); the file is not posted",
+            )
+        ]
     problems = []
+    sent = number_posts(item.posts, options or FormatSettings())
     for index in range(item.next_index, len(item.posts)):
-        text = item.posts[index]
+        text = sent[index]
         for message in platform_rules.problems(text):
             problems.append(
                 Problem(str(loaded.path), loaded.post_lines[index], f"post {index + 1}: {message}")
             )
     return problems
+
+
+def _platform_line(path: Path) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 2
+    return next((n for n, s in enumerate(lines, 1) if s.startswith("platform:")), 2)
 
 
 def make_plan(
@@ -117,8 +152,12 @@ def make_plan(
     ``archived``: threads already moved to the archive whose posts count against today's budget
     (``recent_archive``).
     """
+    unknown = [loaded for loaded in items if loaded.item.platform not in rules]
+    items = [loaded for loaded in items if loaded.item.platform in rules]
     open_now = [loaded.item for loaded in items]
     plan = Plan(problems=list(problems), stuck=stuck_threads(open_now))
+    for loaded in unknown:  # a file for a platform the publisher lacks is said, never skipped
+        plan.problems.extend(check_item(loaded, rules))
     everything = open_now + list(archived)
     open_items = sorted(
         (loaded for loaded in items if loaded.item.status in OPEN_STATUSES),
@@ -135,7 +174,7 @@ def make_plan(
         item = loaded.item
         if item.platform not in settings.platforms:
             continue
-        found = check_item(loaded, rules)
+        found = check_item(loaded, rules, settings.format)
         if found:
             plan.problems.extend(found)
             continue
@@ -160,7 +199,7 @@ def make_plan(
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
             continue
         platform_rules = rules[item.platform]
-        texts = item.posts[item.next_index :]
+        texts = number_posts(item.posts, settings.format)[item.next_index :]
         payloads = [platform_rules.payload(t) for t in texts]
         if item.card is not None and item.next_index == 0:
             # the adapter turns it into the first post's embed (Bluesky link card)
@@ -190,6 +229,9 @@ def run(
     adapters: dict[str, Adapter] = {}
     stopped: set[str] = set()
     month = month_of(now.astimezone(settings.schedule.zone))
+    # Every post id some thread has recorded: a look-up never adopts one of them for another.
+    everyone = [li.item for li in items] + archived
+    recorded = {(item.platform, r.id) for item in everyone for r in item.posted}
     try:
         for planned in plan.due:
             item = planned.loaded.item
@@ -199,7 +241,7 @@ def run(
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
             outcome = _post_thread(
-                queue, item, planned, adapters[item.platform], budget, now, report, month
+                queue, item, planned, adapters[item.platform], budget, now, report, month, recorded
             )
             if outcome == "stop":
                 stopped.add(item.platform)
@@ -218,6 +260,7 @@ def _post_thread(
     now: dt.datetime,
     report: RunReport,
     month: str,
+    recorded: set[tuple[str, str]],
 ) -> str:
     root = _ref(item.posted[0]) if item.posted else None
     parent = _ref(item.posted[-1]) if item.posted else None
@@ -225,17 +268,23 @@ def _post_thread(
     for index in range(item.next_index, total):
         payload = planned.payloads[index - (total - len(planned.payloads))]
         maybe_sent = item.sending == index + 1
+        if not maybe_sent or item.sending_at is None:
+            item.sending_at = wall_clock()
         item.status = "posting"
         item.sending = index + 1
         item.reason = None
         queue.save(item)
 
-        slot = Slot(item.key, index, root, parent)
+        taken = frozenset(i for p, i in recorded if p == item.platform)
+        slot = Slot(item.key, index, root, parent, since=_since(item), taken=taken)
+
+        def own(found: PostRef | None) -> PostRef | None:
+            return None if found is None or (item.platform, found.id) in recorded else found
 
         def attempt(payload: dict[str, Any] = payload, slot: Slot = slot) -> PostRef:
             nonlocal maybe_sent
             if maybe_sent:
-                found = adapter.find(payload, slot)
+                found = own(adapter.find(payload, slot))
                 if found is not None:
                     return found
                 maybe_sent = False
@@ -245,8 +294,8 @@ def _post_thread(
                 if exc.outcome_unknown:
                     maybe_sent = True
                 raise
-            except DuplicatePost:
-                found = adapter.find(payload, slot)
+            except DuplicatePost as exc:
+                found = None if exc.original else own(adapter.find(payload, slot))
                 if found is not None:
                     return found
                 raise
@@ -258,6 +307,13 @@ def _post_thread(
             _pause(queue, item, maybe_sent, index, at, scrub(exc.reason))
             report.deferred.append((item.key, at, scrub(exc.reason)))
             return "stop"
+        except (Unreachable, AccountRefused) as exc:
+            # Not this thread's fault and not cured by waiting: keep it due, say why, fail.
+            why = scrub(str(exc))
+            _pause(queue, item, maybe_sent, index, item.not_before, why)
+            report.halted.append((item.platform, why))
+            report.deferred.append((item.key, item.not_before, why))
+            return "stop"
         except TransientError as exc:
             at = now + RETRY_LATER
             _pause(queue, item, maybe_sent, index, at, scrub(f"gave up for this run: {exc}"))
@@ -266,7 +322,8 @@ def _post_thread(
         except PlatformError as exc:  # permanent: 400/401/403/404/413, a duplicate not found
             item.status = "failed"
             item.sending = index + 1 if maybe_sent else None
-            item.reason = _reason(exc, index, item)
+            item.sending_at = item.sending_at if maybe_sent else None
+            item.reason = _reason(exc, index, item, queue.path_of(item))
             queue.save(item)
             report.failed.append((item.key, item.reason))
             return "next"
@@ -283,6 +340,8 @@ def _post_thread(
             )
         )
         item.sending = None
+        item.sending_at = None
+        recorded.add((item.platform, ref.id))
         queue.save(item)
         report.sent.append(
             SentPost(
@@ -324,12 +383,24 @@ def recent_archive(queue: FileQueue, now: dt.datetime, settings: Settings) -> li
     return [li.item for li in loaded]
 
 
-def _reason(exc: PlatformError, index: int, item: QueueItem) -> str:
-    return scrub(_explain(exc, index, item))
+def _since(item: QueueItem) -> float | None:
+    if item.sending_at is None:
+        return None
+    return (item.sending_at - CLOCK_ALLOWANCE).timestamp()
 
 
-def _explain(exc: PlatformError, index: int, item: QueueItem) -> str:
+def _reason(exc: PlatformError, index: int, item: QueueItem, path: Path) -> str:
+    return scrub(_explain(exc, index, item, path))
+
+
+def _explain(exc: PlatformError, index: int, item: QueueItem, path: Path) -> str:
     where = f"post {index + 1} of {len(item.posts)}"
+    if isinstance(exc, DuplicatePost) and exc.original:
+        return (
+            f"{where} duplicates an older post, {exc.original}, which is not this thread's "
+            f"({item.platform} refuses the same text twice). Edit post {index + 1} in "
+            f"{path} so that it differs, then run `publisher retry {item.key}`."
+        )
     if isinstance(exc, DuplicatePost):
         return (
             f"{where}: {exc} It was not found among the account's recent posts. "
@@ -343,6 +414,7 @@ def _pause(
     queue: FileQueue, item: QueueItem, maybe_sent: bool, index: int, at: dt.datetime, why: str
 ) -> None:
     item.sending = index + 1 if maybe_sent else None
+    item.sending_at = item.sending_at if maybe_sent else None
     item.status = "posting" if item.posted or maybe_sent else "pending"
     item.not_before = at
     item.reason = why

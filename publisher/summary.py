@@ -68,6 +68,10 @@ def run_summary(
         lines += ["", "### Failed", ""] + [
             f"- `{key}`: {_cell(why, 300)}" for key, why in report.failed
         ]
+    if report.halted:
+        lines += ["", "### Stopped (threads stay pending)", ""] + [
+            f"- {platform}: {_cell(why, 300)}" for platform, why in report.halted
+        ]
     if report.deferred:
         lines += ["", "### Deferred", ""] + [
             f"- `{key}` until {_when(times, when)}: {_cell(why, 200)}"
@@ -104,6 +108,8 @@ def enqueue_summary(report: EnqueueReport, times: LocalTimes | None = None) -> s
         ]
     else:
         lines.append("Nothing new to queue.")
+    if report.notes:
+        lines += ["", "### Seen before", ""] + [f"- {_cell(note, 300)}" for note in report.notes]
     if report.skipped:
         lines += [
             "",

@@ -169,7 +169,14 @@ def test_thread_round_trip(
 
     # find sees every post; one login for everything
     for i, payload in enumerate(payloads):
-        assert adapter.find(payload, Slot(key, i)) == refs[i]
+        slot = Slot(key, i, refs[0] if i else None, refs[i - 1] if i else None)
+        assert adapter.find(payload, slot) == refs[i]
+    # the same record is not this post where the thread's previous post differs, nor when
+    # it was made before this post's sending mark: never adopted
+    with pytest.raises(PermanentError, match="replies to"):
+        adapter.find(payloads[1], Slot(key, 1))
+    with pytest.raises(PermanentError, match="before this post was sent"):
+        adapter.find(payloads[0], Slot(key, 0, since=time.time() + 60))
     assert fault_proxy.count(LOGIN) == 1
     assert fault_proxy.count(CREATE) == 3
     assert fault_proxy.count("app.bsky.actor.getProfile") == 0

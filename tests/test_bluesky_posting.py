@@ -17,8 +17,9 @@ import pytest
 from pydantic import SecretStr
 
 from publisher import runner
-from publisher.config import RetrySettings, Settings
+from publisher.config import FormatSettings, RetrySettings, Settings
 from publisher.filequeue import FileQueue, QueueItem, read_item
+from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.retry import FakeClock
@@ -44,7 +45,8 @@ def _posts(marker: str) -> list[str]:
 
 
 def _assert_chain(found: list[dict[str, Any]], texts: list[str]) -> None:
-    """Exactly these posts, in one reply chain, none twice."""
+    """Exactly these posts (numbered as sent), in one reply chain, none twice."""
+    texts = number_posts(texts, FormatSettings())
     by_text = {r["value"]["text"]: r for r in found}
     assert len(found) == len(by_text) == len(texts)
     chain = [by_text[t] for t in texts]
@@ -206,7 +208,7 @@ class TestEndToEnd:
         new = {r["uri"]: r for r in list_posts(pds) if r["uri"] not in before}
         for item in (i for i in items if i.platform == "bluesky"):
             chain = [new[record.uri] for record in item.posted]  # type: ignore[index]
-            for text, record in zip(item.posts, chain, strict=True):
+            for text, record in zip(number_posts(item.posts, FormatSettings()), chain, strict=True):
                 want = rules["bluesky"].payload(text)
                 value = record["value"]
                 assert value["text"] == want["text"]
@@ -224,7 +226,7 @@ class TestEndToEnd:
                 assert child["value"]["reply"]["root"]["uri"] == chain[0]["uri"]
         x_items = [i for i in items if i.platform == "x"]
         assert sorted(t["text"] for t in x_server.tweets) == sorted(
-            p for i in x_items for p in i.posts
+            p for i in x_items for p in number_posts(i.posts, FormatSettings())
         )
 
         second = cli("--now", later)

@@ -206,6 +206,12 @@ class TestIds:
                 "https://example.org/papers/mean-flows",
                 "2025-05-20-mean-flows-for-one-step-generative-modeling",
             ),
+            ("arxiv.org/abs/2505.12082", "https://arxiv.org/abs/2505.12082", "arxiv-2505.12082"),
+            (
+                "www.arxiv.org/pdf/2505.12082v3",
+                "https://www.arxiv.org/pdf/2505.12082v3",
+                "arxiv-2505.12082",
+            ),
         ],
     )
     def test_url_line_after_the_authors(self, url_line: str, url: str, entry_id: str) -> None:

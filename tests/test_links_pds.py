@@ -20,10 +20,17 @@ from pydantic import SecretStr
 from publisher import runner
 from publisher.arxiv import ArxivClient
 from publisher.cards import THUMB_MAX_BYTES, Card
-from publisher.config import LinksSettings, RetrySettings, ScheduleSettings, Settings
+from publisher.config import (
+    FormatSettings,
+    LinksSettings,
+    RetrySettings,
+    ScheduleSettings,
+    Settings,
+)
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue, QueueItem
+from publisher.formatter import number_posts
 from publisher.links import resolve
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
@@ -226,7 +233,7 @@ class TestCardsOnThePds:
         assert item.status == "posted"
         assert len(item.posted) == 2
         first = _record(pds, item.posted[0].uri or "")
-        assert first["text"] == texts[0]
+        assert first["text"] == number_posts(texts, FormatSettings())[0]  # numbered when sent
         thumb = first["embed"]["external"]["thumb"]
         status, blob = _get(pds, "com.atproto.sync.getBlob", did=pds.did, cid=thumb["ref"]["$link"])
         assert (status, blob) == (200, server.small_png)

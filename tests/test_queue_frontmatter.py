@@ -62,7 +62,7 @@ class TestFastFrontMatter:
                 PostRecord(post=n, id=i, url=f"https://x.com/i/web/status/{i}", at=NOW)
                 for n, i in enumerate(ids, 1)
             ],
-            posts=["one"],
+            posts=[f"post {n}" for n in range(len(ids) + 1)],
             card=card,
         )
         lines, end = _front(render(item))

@@ -28,6 +28,7 @@ from publisher.errors import (
     TransientError,
 )
 from publisher.filequeue import FileQueue, LoadedItem, PostRecord, read_item
+from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.base import PostRef, Slot
 from publisher.retry import FakeClock
@@ -156,7 +157,10 @@ class TestPostingEdits:
         assert sent_keys(report) == {f"{MEAN}.x", f"{MEAN}.bluesky"}
         for platform, adapter in ads.items():
             loaded = load(qdir, f"{MEAN}.{platform}")
-            assert texts(adapter, f"{MEAN}.{platform}") == loaded.item.posts
+            sent = number_posts(loaded.item.posts, SETTINGS.format)
+            assert texts(adapter, f"{MEAN}.{platform}") == sent
+            assert [t.rsplit("\n", 1)[1] for t in sent] == ["1/3", "2/3", "3/3"]
+            assert not any(p.endswith("/3") for p in loaded.item.posts)  # not stored
             parents = [p["parent"] for p in adapter.posts]
             assert parents == [None, *[p["id"] for p in adapter.posts[:-1]]]
             assert loaded.item.status == "posted"
@@ -289,14 +293,13 @@ class TestHoldRelease:
         assert sent_keys(report) == {f"{MEAN}.x"}
 
     def test_cli_refusals(self, qdir: Path) -> None:
-        """Unknown ids, holding a posted thread and releasing one not held exit 2."""
+        """Unknown ids, holding a posted thread and retrying a posted one exit 2."""
         run_at(qdir, D1_09)
         cwd = qdir.parent
         before = snapshot(qdir)
         for args in (
             ("hold", "no-such-entry"),
             ("hold", f"{MEAN}.x"),
-            ("release", f"{MERGE}.x"),
             ("retry", f"{MEAN}.bluesky"),
         ):
             done = cli(cwd, *args, "--queue", "queue")

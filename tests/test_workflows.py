@@ -329,6 +329,15 @@ class TestPublishWorkflow:
         for name in (name for names in ENV_NAMES.values() for name in names.values()):
             assert step["env"][name] == f"${{{{ secrets.{name} }}}}"
 
+    def test_sweep_before_posting(self, workflow: dict[str, Any]) -> None:
+        """`publisher enqueue digests/` runs before the post run and cannot stop it."""
+        (job,) = workflow["jobs"].values()
+        names = [s.get("name") for s in job["steps"]]
+        (sweep,) = [s for s in job["steps"] if "publisher enqueue digests/" in s.get("run", "")]
+        (publish,) = [s for s in job["steps"] if runs_publisher(s, commit_back=False)]
+        assert names.index(sweep["name"]) < names.index(publish["name"])
+        assert sweep["continue-on-error"] is True
+
     def test_commit_back_runs_after_a_failed_post(self, workflow: dict[str, Any]) -> None:
         """commit-back runs even when a post failed, but never in a dry run."""
         (job,) = workflow["jobs"].values()
@@ -355,12 +364,18 @@ class TestEnqueueWorkflow:
         """Shares publish.yml's concurrency group, without cancelling."""
         assert workflow["concurrency"] == {"group": "publish", "cancel-in-progress": False}
 
-    def test_push_range_comes_through_env(self, workflow: dict[str, Any]) -> None:
-        """The before/after commits reach the diff script through env, zero `before` handled."""
+    def test_sweeps_the_whole_folder(self, workflow: dict[str, Any]) -> None:
+        """Level-triggered: `publisher enqueue digests/`, never the push's diff."""
         (job,) = workflow["jobs"].values()
-        (step,) = [s for s in job["steps"] if "git diff" in s.get("run", "")]
-        assert step["env"] == {"BEFORE": "${{ github.event.before }}", "AFTER": "${{ github.sha }}"}
-        assert "^0+$" in step["run"]
+        scripts = [s.get("run", "") for s in job["steps"]]
+        assert any("publisher enqueue digests/" in run for run in scripts)
+        assert not any("git diff" in run for run in scripts)
+
+    def test_queue_saved_after_an_invalid_digest(self, workflow: dict[str, Any]) -> None:
+        """The commit step runs even when the enqueue step failed on an invalid digest."""
+        (job,) = workflow["jobs"].values()
+        (step,) = [s for s in job["steps"] if runs_publisher(s, commit_back=True)]
+        assert step["if"] == "${{ !cancelled() }}"
 
     def test_errors_go_to_the_step_summary(self, workflow: dict[str, Any]) -> None:
         """`publisher enqueue` errors are written to the summary and fail the step."""

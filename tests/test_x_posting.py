@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -15,19 +14,21 @@ from pathlib import Path
 import pytest
 
 from publisher import runner
-from publisher.config import RetrySettings, Settings, x_credentials
+from publisher.config import FormatSettings, RetrySettings, Settings, x_credentials
 from publisher.filequeue import FileQueue, QueueItem, read_item
+from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.base import Slot
 from publisher.platforms.x_adapter import XAdapter
 from publisher.retry import FakeClock
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
-from tests.publisher_cli import job_args, kill_when_then_rerun, run_publisher
+from tests.publisher_cli import job_args, kill_when_then_rerun, quiet_env, run_publisher
 
 CANARY = X_CANARY
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 POSTS = [f"Post {i} of a five-post thread about mean flows. 평균 속도 {i}" for i in range(1, 6)]
+SENT = number_posts(POSTS, FormatSettings())  # as they go out: with "\n1/5" … "\n5/5"
 
 
 @pytest.fixture
@@ -86,8 +87,9 @@ def _publisher(
 
 
 def _assert_one_chain(server: FakeXServer, texts: list[str]) -> None:
+    """The server holds ``texts`` (as stored: numbered when sent) as one reply chain."""
     tweets = sorted(server.tweets, key=lambda t: int(t["id"]))
-    assert [t["text"] for t in tweets] == texts
+    assert [t["text"] for t in tweets] == number_posts(texts, FormatSettings())
     assert tweets[0]["in_reply_to_tweet_id"] is None
     for parent, child in itertools.pairwise(tweets):
         assert child["in_reply_to_tweet_id"] == parent["id"]
@@ -221,7 +223,7 @@ class TestFaults:
     ) -> None:
         """X says duplicate but the post is not where we expect it: failed, with a reason."""
         adapter = XAdapter(x_credentials(), timeout=5)
-        adapter.post({"text": POSTS[1]}, Slot("other", 0))
+        adapter.post({"text": SENT[1]}, Slot("other", 0))
         queue = _queue(tmp_path)
         report = _run(queue, _settings())
         assert report.exit_code == 1
@@ -243,7 +245,7 @@ class TestCrash:
         config.write_text('platforms = ["x"]\n', encoding="utf-8")
         args = job_args(queue.root, config, NOW.isoformat())
         printed = kill_when_then_rerun(
-            args, {**os.environ, **x_env}, tmp_path, lambda: len(x_server.tweets) >= after
+            args, quiet_env(**x_env), tmp_path, lambda: len(x_server.tweets) >= after
         )
         _assert_one_chain(x_server, POSTS)
         for text in [*printed, *(p.read_text(encoding="utf-8") for p in queue.paths())]:
@@ -266,7 +268,9 @@ class TestSecrets:
         queue = _queue(tmp_path)
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["x"]\n', encoding="utf-8")
-        done = _publisher(queue, config, dict(os.environ))
+        done = _publisher(
+            queue, config, quiet_env(**{**x_env, "X_API_SECRET": "canary-wrong-secret-0000"})
+        )
         assert done.returncode == 1
         assert "401" in done.stderr
         texts = [done.stdout, done.stderr, *(p.read_text(encoding="utf-8") for p in queue.paths())]
@@ -279,7 +283,7 @@ class TestSecrets:
     ) -> None:
         """A missing variable for an enabled platform: exit 2, the variable named, nothing sent."""
         queue = _queue(tmp_path)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("X_", "BLUESKY_"))}
+        env = quiet_env()
         env.update({k: v for k, v in CANARY.items() if k != "X_ACCESS_TOKEN"})
         config = tmp_path / "publisher.toml"
         config.write_text('platforms = ["x"]\n', encoding="utf-8")

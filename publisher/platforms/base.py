@@ -22,12 +22,19 @@ class Slot:
 
     ``root`` is the thread's first post and ``parent`` the one before; both are None for the
     first post. Adapters may derive idempotency keys from ``(thread_key, index)``.
+
+    ``since`` (epoch seconds, real time) is the post's ``sending`` mark less a small clock
+    allowance: a post ``find`` turns up that was created earlier is not this one, whatever its
+    text, so a post of another thread is never adopted. ``taken`` are post ids that other
+    threads have recorded: never this post either.
     """
 
     thread_key: str
     index: int
     root: PostRef | None = None
     parent: PostRef | None = None
+    since: float | None = None
+    taken: frozenset[str] = frozenset()
 
 
 class Rules(Protocol):

@@ -31,10 +31,12 @@ from typing import Any, TypeVar
 from pydantic import SecretStr
 
 from publisher.errors import (
+    AccountRefused,
     PermanentError,
     PlatformError,
     RateLimited,
     TransientError,
+    Unreachable,
 )
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.tid import tid_for
@@ -119,7 +121,7 @@ class BlueskyAdapter:
             # 5xx (the PDS answers 500 when the key exists), timeout or dropped connection:
             # the record may exist. Look once; a PermanentError (other text) propagates.
             try:
-                found = self._find(record["text"], rkey)
+                found = self._find(record["text"], rkey, slot)
             except TransientError:
                 raise err from None
             if found is None:
@@ -132,7 +134,7 @@ class BlueskyAdapter:
         text = payload.get("text")
         if not isinstance(text, str):
             raise PermanentError("bluesky: payload has no text")
-        return self._find(text, _rkey(slot.thread_key, slot.index))
+        return self._find(text, _rkey(slot.thread_key, slot.index), slot)
 
     def close(self) -> None:
         client, self._client = self._client, None
@@ -142,7 +144,7 @@ class BlueskyAdapter:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _find(self, text: str, rkey: str) -> PostRef | None:
+    def _find(self, text: str, rkey: str, slot: Slot) -> PostRef | None:
         client, did = self._session()
         from atproto import models
 
@@ -166,6 +168,13 @@ class BlueskyAdapter:
                 f"bluesky: a post with record key {rkey} already exists ({response.uri}) but its "
                 "text differs from the text to post; the queue item was probably edited after a "
                 "partial run. Delete that post or give the item a new id."
+            )
+        foreign = _not_this_post(value, slot)
+        if foreign:
+            raise PermanentError(
+                f"bluesky: the post with record key {rkey} ({response.uri}) is not this "
+                f"thread's post {slot.index + 1}: {foreign}. Delete that post or give the item "
+                "a new id."
             )
         return self._ref(rkey, str(response.uri), str(response.cid) if response.cid else None)
 
@@ -252,12 +261,17 @@ class BlueskyAdapter:
         def login() -> None:
             client.login(self.handle, password, fetch_bsky_profile=False)
 
+        refused: PermanentError | None = None
         try:
             self._call(f"log in as {self.handle}", login, write=False)
         except PermanentError as err:
+            refused = err
+        if refused is not None:  # raised outside the except block: nothing chained
             # wrong handle or app password: never try again with this adapter
-            self._login_failed = err
-            raise
+            if not isinstance(refused, AccountRefused):
+                refused = AccountRefused(str(refused), status=refused.status)
+            self._login_failed = refused
+            raise refused
         if self._did is None:
             raise PermanentError("bluesky: logged in but the session carries no DID")
         if self._pin_service:
@@ -303,6 +317,8 @@ class BlueskyAdapter:
             never_sent = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
             kind = "timed out" if isinstance(cause, httpx.TimeoutException) else "network error"
             detail = self._scrub(f"{type(cause).__name__}: {cause}".strip().rstrip(":"))
+            if never_sent:
+                return Unreachable(f"bluesky: {what}: cannot connect ({detail[:_MAX_DETAIL]})")
             return TransientError(
                 f"bluesky: {what}: {kind} ({detail[:_MAX_DETAIL]})",
                 outcome_unknown=write and not never_sent,
@@ -334,7 +350,35 @@ class BlueskyAdapter:
             return RateLimited(message, status=status, reset_at=_reset_at(headers))
         if status >= 500 or status == 408:
             return TransientError(message, status=status, outcome_unknown=write)
+        if status == 401:  # the session or the app password was refused
+            return AccountRefused(message, status=status)
         return PermanentError(message, status=status)
+
+
+def _field(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
+def _not_this_post(value: Any, slot: Slot) -> str | None:
+    """Why a record found at this post's key is not this post (the adoption rule), or None.
+
+    It must reply to this thread's previous post (the first post to nothing) and have been
+    created no earlier than ``slot.since``.
+    """
+    reply = _field(value, "reply")
+    parent = _field(_field(reply, "parent"), "uri") if reply is not None else None
+    wanted = slot.parent.uri if slot.parent else None
+    if parent != wanted:
+        return f"it replies to {parent or 'nothing'}, not to {wanted or 'nothing'}"
+    created = _field(value, "createdAt") or _field(value, "created_at")
+    if slot.since is not None and isinstance(created, str):
+        try:
+            made = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+        if made < slot.since:
+            return f"it was created at {created}, before this post was sent"
+    return None
 
 
 def _rkey(thread_key: str, index: int) -> str:

@@ -18,11 +18,13 @@ import urllib3
 
 from publisher.config import XCredentials
 from publisher.errors import (
+    AccountRefused,
     DuplicatePost,
     PermanentError,
     PlatformError,
     RateLimited,
     TransientError,
+    Unreachable,
 )
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.x import public_url
@@ -51,6 +53,7 @@ class XAdapter:
         self._me: tuple[str, str] | None = None
 
     def post(self, payload: dict[str, Any], slot: Slot) -> PostRef:
+        error: PlatformError | None = None
         try:
             response: Any = self._client.create_tweet(
                 text=payload["text"],
@@ -58,12 +61,29 @@ class XAdapter:
                 user_auth=True,
             )
         except Exception as exc:
-            raise convert(exc) from None
+            error = convert(exc)
+        if error is not None:  # handled outside the except block: nothing chained to tweepy's
+            if isinstance(error, DuplicatePost):
+                own, older = self._lookup(payload, slot)
+                if own is not None:  # an earlier attempt of this very post went through
+                    return own
+                if older is not None:
+                    error = DuplicatePost(str(error), status=error.status, original=older.url)
+            raise error
         post_id = str(response.data["id"])
         return PostRef(id=post_id, url=public_url(self._me[1] if self._me else None, post_id))
 
     def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
-        """Look for the post among the account's recent posts: same text, same parent."""
+        """This post among the account's recent posts, if it was made (see ``_lookup``)."""
+        return self._lookup(payload, slot)[0]
+
+    def _lookup(self, payload: dict[str, Any], slot: Slot) -> tuple[PostRef | None, PostRef | None]:
+        """(this post, an older post with the same text) among the account's recent posts.
+
+        A post is this one only if it has the same text, replies to this thread's previous post
+        (the first post to nothing) and was created no earlier than ``slot.since``: X's ids
+        encode their creation time. Text alone would adopt another thread's post.
+        """
         try:
             user_id, username = self._whoami()
             response: Any = self._client.get_users_tweets(
@@ -77,15 +97,23 @@ class XAdapter:
         except Exception as exc:
             raise convert(exc) from None
         wanted = comparable(payload["text"])
+        older: PostRef | None = None
         for tweet in response.data or []:
-            replied_to = [
-                str(ref.id) for ref in (tweet.referenced_tweets or []) if ref.type == "replied_to"
-            ]
-            if replied_to != ([slot.parent.id] if slot.parent else []):
+            if comparable(tweet.text) != wanted:
                 continue
-            if comparable(tweet.text) == wanted:
-                return PostRef(id=str(tweet.id), url=public_url(username, str(tweet.id)))
-        return None
+            if str(tweet.id) in slot.taken:  # recorded by another thread: an older post
+                older = older or PostRef(id=str(tweet.id), url=public_url(username, str(tweet.id)))
+                continue
+            ref = PostRef(id=str(tweet.id), url=public_url(username, str(tweet.id)))
+            replied_to = [
+                str(r.id) for r in (tweet.referenced_tweets or []) if r.type == "replied_to"
+            ]
+            made = created_at(str(tweet.id))
+            fresh = slot.since is None or made is None or made >= slot.since
+            if replied_to == ([slot.parent.id] if slot.parent else []) and fresh:
+                return ref, None
+            older = older or ref
+        return None, older
 
     def close(self) -> None:
         self._client.session.close()
@@ -98,6 +126,16 @@ class XAdapter:
                 raise convert(exc) from None
             self._me = (str(response.data.id), str(response.data.username))
         return self._me
+
+
+TWITTER_EPOCH_MS = 1288834974657
+
+
+def created_at(post_id: str) -> float | None:
+    """When an X post was made (epoch seconds), read from its snowflake id."""
+    if not post_id.isdigit():
+        return None
+    return ((int(post_id) >> 22) + TWITTER_EPOCH_MS) / 1000
 
 
 def comparable(text: str) -> str:
@@ -154,15 +192,18 @@ def convert(exc: Exception) -> PlatformError:
             return DuplicatePost(_describe(exc), status=403)
         return PermanentError(_describe(exc), status=403)
     if isinstance(exc, tweepy.errors.HTTPException):
-        return PermanentError(_describe(exc), status=exc.response.status_code)
+        status = exc.response.status_code
+        if status in (401, 402):  # credentials refused, or no credit left: the account's problem
+            return AccountRefused(_describe(exc), status=status)
+        return PermanentError(_describe(exc), status=status)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TransientError("x: connection timed out", outcome_unknown=False)
+        return Unreachable("x: cannot connect (connection timed out)")
     if isinstance(exc, requests.exceptions.Timeout):
         return TransientError(
             "x: no answer in time (the post may have been made)", outcome_unknown=True
         )
     if isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc):
-        return TransientError("x: cannot connect", outcome_unknown=False)
+        return Unreachable("x: cannot connect")
     if isinstance(exc, requests.exceptions.ConnectionError):
         return TransientError(
             "x: connection lost (the post may have been made)", outcome_unknown=True

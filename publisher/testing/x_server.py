@@ -48,6 +48,7 @@ before any other check (they stand for the layer in front of the API):
 * ``"slow"`` (``delay=5``, ``commit=True``): waits ``delay`` s, then processes normally. With
   ``commit=False`` nothing is stored and a 503 is answered after the delay.
 * ``"drop"`` (``after_commit=False``): closes the connection without a response.
+* ``"402"``: the account is out of credit, answered as X does (``CreditsDepleted`` problem).
 
 ``requests`` records every request (``method``, ``path``, ``query``, ``headers`` as sent, with
 ``Authorization``, ``body`` as text, and ``status`` answered, None when dropped). ``wait_idle``
@@ -101,6 +102,7 @@ _FAULT_OPTS: dict[str, frozenset[str]] = {
     "503": frozenset({"after_commit"}),
     "slow": frozenset({"delay", "commit"}),
     "drop": frozenset({"after_commit"}),
+    "402": frozenset(),
 }
 
 # Per-endpoint 15-minute limits (user context), as X documents them for the paid tiers.
@@ -619,6 +621,16 @@ class FakeXServer:
             if opts.get("commit", True):
                 return self._create(path, params, headers, body)
             return _Reply(503, _problem(503, _STATUS_TEXT[503]))
+        if fault.kind == "402":
+            return _Reply(
+                402,
+                {
+                    "title": "CreditsDepleted",
+                    "detail": "Your enrolled account does not have any credits to fulfill "
+                    "this request.",
+                    "type": "https://api.twitter.com/2/problems/credits",
+                },
+            )
         # "drop"
         if opts.get("after_commit"):
             self._create(path, params, headers, body)

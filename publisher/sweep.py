@@ -1,0 +1,152 @@
+"""Level-triggered enqueue: every digest under the folders given, each file on its own.
+
+A sweep looks at the whole state, never at a push's diff, so a digest whose enqueue run was
+cancelled (GitHub keeps one pending run per concurrency group) or failed is picked up by the next
+sweep. Each file is all or nothing by itself: an invalid file is reported and the valid ones are
+queued all the same.
+
+A digest found in a folder whose hash is already listed in ``queue/enqueued.txt`` is not read
+again: it was fully handled, and a queue file deleted since (a thread dropped by hand) must stay
+deleted. Editing the digest, naming the file itself, or removing its line queues it again.
+
+After a sweep, ``queue/enqueued.txt`` lists every digest file fully handled (queued, or every one
+of its threads already queued or posted) in ``sha256sum`` format, ``<sha256>  <path>``, sorted
+and rewritten atomically. The publish workflow's quick due check reads it: a digest whose hash is
+not listed is still to do. An invalid digest is not listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher.cards import Card
+from publisher.config import Settings
+from publisher.digest import read_digest
+from publisher.due import is_digest_file
+from publisher.enqueue import EnqueueReport, enqueue, paper_index
+from publisher.errors import InputError, Problem
+from publisher.filequeue import FileQueue, QueueItem, atomic_write, month_of
+from publisher.models import Digest
+from publisher.platforms.base import Rules
+from publisher.revisit import PaperIndex
+
+# A file's digests in, the digests to queue and their link cards (by entry id) out.
+Prepare = Callable[[list[Digest]], tuple[list[Digest], Mapping[str, Card]]]
+
+ENQUEUED_NAME = "enqueued.txt"
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did: per-file enqueue reports, and the problems of the invalid files."""
+
+    reports: list[EnqueueReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    handled: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
+    unchanged: list[str] = field(default_factory=list)  # listed with this hash: not read again
+
+
+def digest_files(paths: Iterable[Path]) -> list[Path]:
+    """The files named, and every digest file (``.txt``, ``.toml``) under the folders named.
+
+    Hidden files and folders (``.git``, editor swap files) and README files are left out.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if is_digest_file(p, path))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def sweep(
+    queue: FileQueue,
+    paths: Iterable[Path],
+    settings: Settings,
+    rules: Mapping[str, Rules],
+    now: dt.datetime,
+    prepare: Prepare | None = None,
+) -> SweepReport:
+    """Enqueue every digest file under ``paths``, each on its own; the caller holds the lock.
+
+    ``prepare`` turns a file's digests into the digests to queue and their link cards (the
+    arXiv look-up); it runs only for the files that are read.
+    """
+    report = SweepReport()
+    paths = list(paths)
+    named = {p for p in paths if not p.is_dir()}
+    listed = read_enqueued(queue)
+    existing: list[QueueItem] | None = None  # read once, when the first digest needs it
+    papers: PaperIndex | None = None
+    for path in digest_files(paths):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            report.problems.append(Problem(str(path), None, f"cannot read: {exc.strerror}"))
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if path not in named and listed.get(path.as_posix()) == sha:
+            # Handled before and unchanged since: a queue file deleted since stays deleted
+            # (deleting a file drops its thread), and a big digests/ folder costs no re-reading.
+            report.unchanged.append(path.as_posix())
+            report.handled[path.as_posix()] = sha
+            continue
+        try:
+            digests: list[Digest] = [read_digest(path)]
+            cards: Mapping[str, Card] = {}
+            if prepare is not None:
+                digests, cards = prepare(digests)
+            if existing is None or papers is None:
+                existing = [li.item for li in queue.load()[0]]
+                month = month_of(now.astimezone(settings.schedule.zone))
+                existing += [li.item for li in queue.load_archive([month])[0]]
+                papers = paper_index(queue, existing)
+            done = enqueue(queue, digests, settings, rules, now, cards, existing, papers)
+        except InputError as exc:
+            report.problems.extend(exc.problems)
+            continue
+        existing.extend(done.added)
+        report.reports.append(done)
+        report.handled[path.as_posix()] = sha
+    record_enqueued(queue, report.handled, invalid=_paths_of(report.problems))
+    return report
+
+
+def _paths_of(problems: list[Problem]) -> set[str]:
+    return {Path(p.path).as_posix() for p in problems}
+
+
+def read_enqueued(queue: FileQueue) -> dict[str, str]:
+    """``queue/enqueued.txt`` as {path: sha256}; empty when there is none yet."""
+    try:
+        text = (queue.root / ENQUEUED_NAME).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        digest, sep, path = line.partition("  ")
+        if sep and len(digest) == 64 and path:
+            found[path] = digest
+    return found
+
+
+def record_enqueued(queue: FileQueue, handled: dict[str, str], invalid: set[str]) -> None:
+    """Merge ``handled`` into ``enqueued.txt``: files now invalid or gone are dropped."""
+    known = read_enqueued(queue)
+    known.update(handled)
+    kept = {
+        path: digest
+        for path, digest in known.items()
+        if path not in invalid and (path in handled or Path(path).exists())
+    }
+    text = "".join(f"{digest}  {path}\n" for path, digest in sorted(kept.items()))
+    target = queue.root / ENQUEUED_NAME
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return
+    queue.root.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, text)
