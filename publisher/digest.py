@@ -183,6 +183,15 @@ def _read(path: Path, problems: list[Problem]) -> Digest | None:
     return digest
 
 
+def digest_bytes(path: Path) -> bytes:
+    """A digest file's bytes, read within the size limit; ``InputError`` when it cannot be."""
+    problems: list[Problem] = []
+    raw = _read_bounded(path, str(path), problems)
+    if raw is None:
+        raise InputError(problems)
+    return raw
+
+
 def _read_bounded(path: Path, name: str, problems: list[Problem]) -> bytes | None:
     """The file's bytes, or None after a problem: too big, not a regular file, unreadable.
 

@@ -737,8 +737,9 @@ class FileQueue:
     def lock(self) -> Iterator[None]:
         """Hold the queue for this process; ``QueueBusy`` if another run holds it."""
         if self.root.exists() and not self.root.is_dir():
-            raise InputError.one(self.root, None, "the queue must be a folder, not a file")
+            raise InputError.one(self.root, None, "the queue folder is not a folder")
         lock = self.root / LOCK_NAME
+        created = not self.root.exists()  # then a run that wrote nothing leaves no folder behind
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             # Never follow a symlink: a `.lock` link would create or truncate a file elsewhere.
@@ -760,6 +761,10 @@ class FileQueue:
             yield
         finally:
             os.close(fd)
+            if created and os.listdir(self.root) == [LOCK_NAME]:
+                with contextlib.suppress(OSError):
+                    lock.unlink()
+                    self.root.rmdir()
 
     def _remove_stale_temporaries(self) -> None:
         for name in os.listdir(self.root):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from publisher.cards import Card
 from publisher.config import Settings
-from publisher.digest import read_digest
+from publisher.digest import digest_bytes, read_digest
 from publisher.due import is_digest_file
 from publisher.enqueue import EnqueueReport, enqueue, paper_index
 from publisher.errors import InputError, Problem
@@ -85,9 +85,9 @@ def sweep(
     papers: PaperIndex | None = None
     for path in digest_files(paths):
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            report.problems.append(Problem(str(path), None, f"cannot read: {exc.strerror}"))
+            data = digest_bytes(path)  # bounded: a FIFO or /dev/zero is refused, not read
+        except InputError as exc:
+            report.problems.extend(exc.problems)
             continue
         sha = hashlib.sha256(data).hexdigest()
         if path not in named and listed.get(path.as_posix()) == sha:
@@ -146,6 +146,8 @@ def record_enqueued(queue: FileQueue, handled: dict[str, str], invalid: set[str]
     }
     text = "".join(f"{digest}  {path}\n" for path, digest in sorted(kept.items()))
     target = queue.root / ENQUEUED_NAME
+    if not text and not target.exists():
+        return
     if target.exists() and target.read_text(encoding="utf-8") == text:
         return
     queue.root.mkdir(parents=True, exist_ok=True)

@@ -174,6 +174,7 @@ CASES = [
         2,
         "X_API_BASE_URL must be an http(s) URL",
         env={**CREDENTIALS, "X_API_BASE_URL": "notaurl"},
+        setup=_write("queue/README.md", "the queue\n"),  # the run needs its folder
     ),
     Case(
         "BLUESKY_SERVICE not http",
@@ -181,6 +182,7 @@ CASES = [
         2,
         "BLUESKY_SERVICE must be an http(s) URL",
         env={**CREDENTIALS, "BLUESKY_SERVICE": "ftp://bsky.social"},
+        setup=_write("queue/README.md", "the queue\n"),  # the run needs its folder
     ),
     Case(
         "BLUESKY_SERVICE bad port",
@@ -188,6 +190,7 @@ CASES = [
         2,
         "BLUESKY_SERVICE must be an http(s) URL",
         env={**CREDENTIALS, "BLUESKY_SERVICE": "https://h:99999"},
+        setup=_write("queue/README.md", "the queue\n"),  # the run needs its folder
     ),
     Case(".env not UTF-8", ["--dry-run"], 2, ".env:2: not UTF-8", _write(".env", b"A=1\nB=\xff\n")),
     Case(
@@ -230,35 +233,47 @@ CASES = [
         "--summary: 'p': is not a regular file",
         _fifo("p"),
     ),
-    Case("release an unknown id", ["release", "nope", "--now", NOW], 2, "no queue item 'nope'"),
+    Case(
+        "release an unknown id",
+        ["release", "nope", "--now", NOW],
+        2,
+        "no queue item 'nope'",
+        _write("queue/README.md", "the queue\n"),
+    ),
     Case("retry with a bad --now", ["retry", "x", "--now", "1e9"], 2, "is not an ISO 8601 time"),
     Case(
-        "--queue is a device", ["status", "--json", "--queue", "/dev/null"], 2, "must be a folder"
+        "--queue is a device", ["status", "--json", "--queue", "/dev/null"], 2, "is not a folder"
     ),
     Case("--now before 1970", ["--dry-run", "--now", "0001-01-01T00:00"], 2, "between 1970"),
     Case("unknown option", ["status", "--frobnicate"], 2, "unrecognized arguments"),
     Case("unknown platform", ["--dry-run", "--platform", "myspace"], 2, "invalid choice"),
-    Case("hold an unknown id", ["hold", "nope", "--now", NOW], 2, "no queue item 'nope'"),
+    Case(
+        "hold an unknown id",
+        ["hold", "nope", "--now", NOW],
+        2,
+        "no queue item 'nope'",
+        _write("queue/README.md", "the queue\n"),
+    ),
     # -- the queue folder
     Case(
         "--queue is a file (status)",
         ["status", "--queue", "f"],
         2,
-        "must be a folder",
+        "is not a folder",
         _write("f", "x"),
     ),
     Case(
         "--queue is a file (enqueue)",
         ["enqueue", "d.txt", "--queue", "f", "--now", NOW],
         2,
-        "must be a folder",
+        "is not a folder",
         _both(_write("f", "x"), lambda f: shutil.copy(EXAMPLE, f / "d.txt")),
     ),
     Case(
         "--queue is a file (run)",
         ["--queue", "f", *REAL_RUN],
         2,
-        "must be a folder",
+        "is not a folder",
         _write("f", "x"),
         env=CREDENTIALS,
     ),
@@ -430,7 +445,13 @@ CASES = [
         "d.txt:",
         _write("d.txt", "2025년 5월 20일\n::add-mask::x\n::warning::pwned\n"),
     ),
-    Case("commit-back outside git", ["commit-back"], 1, "not a git working tree"),
+    Case(
+        "commit-back outside git",
+        ["commit-back"],
+        1,
+        "not a git working tree",
+        _write("queue/README.md", "the queue\n"),
+    ),
 ]
 
 
