@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher import text as textlib
-from publisher.config import Settings
+from publisher.config import FormatSettings, Settings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
-from publisher.formatter import threads_for
+from publisher.formatter import number_posts, threads_for
 from publisher.platforms.base import Rules
 from publisher.schedule import assign_times
 
@@ -231,9 +231,13 @@ def from_digests(
 
 
 def from_queue(
-    root: Path, items: list[LoadedItem], problems: list[Problem], rules: Mapping[str, Rules]
+    root: Path,
+    items: list[LoadedItem],
+    problems: list[Problem],
+    rules: Mapping[str, Rules],
+    options: FormatSettings,
 ) -> Preview:
-    """Every queue file's thread, checked again as the scheduled job checks it."""
+    """Every queue file's thread, checked again as the scheduled job checks it: numbered as sent."""
     preview = Preview(title=f"Preview of the queue {root}", problems=list(problems))
     place = {name: n for n, name in enumerate(rules)}  # an entry's platforms in the usual order
     ordered = sorted(
@@ -246,11 +250,13 @@ def from_queue(
         ),
     )
     for loaded in ordered:
-        preview.threads.append(_queued_thread(loaded, rules))
+        preview.threads.append(_queued_thread(loaded, rules, options))
     return preview
 
 
-def _queued_thread(loaded: LoadedItem, rules: Mapping[str, Rules]) -> ThreadView:
+def _queued_thread(
+    loaded: LoadedItem, rules: Mapping[str, Rules], options: FormatSettings
+) -> ThreadView:
     item = loaded.item
     path = str(loaded.path)
     view = ThreadView(
@@ -270,7 +276,7 @@ def _queued_thread(loaded: LoadedItem, rules: Mapping[str, Rules]) -> ThreadView
         view.problems.append(Problem(path, 2, f"unknown platform {item.platform!r}"))
         return view
     total = len(item.posts)
-    for i, text in enumerate(item.posts):
+    for i, text in enumerate(number_posts(item.posts, options)):  # N/M is added when sent
         line = loaded.post_lines[i] if i < len(loaded.post_lines) else None
         posted = item.posted[i] if i < len(item.posted) else None
         # Posts already made are shown as they are, not checked again: they cannot change.

@@ -202,6 +202,31 @@ class TestCommand:
         assert "<script" not in page and "<b " not in page and "<img" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
+    def test_queue_posts_are_numbered_as_sent(self, tmp_path: Path) -> None:
+        """Queue files hold no N/M: the preview shows each post numbered from the thread, also
+        after a post is split by hand."""
+        from publisher.filequeue import parse
+        from publisher.formatter import number_posts
+
+        queue = enqueued(tmp_path)
+        path = queue / "2025-05-20-mean-flows-for-one-step-generative-modeling.bluesky.md"
+        text = path.read_text(encoding="utf-8")
+        last = max(int(n) for n in re.findall(r"^---- post (\d+) ----$", text, re.M))
+        split = text.rstrip("\n") + f"\n\n---- post {last + 1} ----\nA line of its own.\n"
+        path.write_text(split, encoding="utf-8")
+        posts = parse(split, path).item.posts
+        code, page, _, err = preview(tmp_path, "--queue", str(queue), "--now", NOW)
+        assert code == 0, err
+        from tests.test_preview_browser import PageReader
+
+        reader = PageReader()
+        reader.feed(page)  # no script on the page: its markup is its DOM
+        entry = "2025-05-20-mean-flows-for-one-step-generative-modeling"
+        shown = [p.text for p in reader.posts if (p.entry, p.platform) == (entry, "bluesky")]
+        total = len(posts)
+        assert shown == number_posts(posts, FormatSettings())
+        assert [t.split("\n")[-1] for t in shown] == [f"{n}/{total}" for n in range(1, total + 1)]
+
     def test_queue_over_the_limit_is_shown_and_fails(self, tmp_path: Path) -> None:
         """An edit that pushes a queued post over its limit: red in place, FILE:LINE, exit 1."""
         queue = enqueued(tmp_path)
