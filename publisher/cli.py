@@ -421,6 +421,7 @@ def _print_run(report: Any, as_json: bool) -> None:
                     {"id": k, "until": w.isoformat(), "reason": r} for k, w, r in report.deferred
                 ],
                 "problems": [str(p) for p in report.plan.problems],
+                "out_of_credit": report.out_of_credit,
             }
         )
     else:
@@ -432,6 +433,8 @@ def _print_run(report: Any, as_json: bool) -> None:
             print("nothing was due")
     for key, why in report.failed:
         print(f"failed {key}: {why}", file=sys.stderr)
+    for platform, why in report.out_of_credit.items():
+        print(f"stopped {platform}, nothing failed: {why}", file=sys.stderr)
     for problem in report.plan.problems:
         print(problem, file=sys.stderr)
 

@@ -29,11 +29,13 @@ class _Section(BaseModel):
 class FormatSettings(_Section):
     """How a digest entry becomes a thread (see config/README.md)."""
 
-    layout: Literal["sections", "paired"] = "sections"
+    layout: Literal["sections", "paired", "compact"] = "sections"
     numbering: Literal["fraction", "marker", "none"] = "fraction"
     marker: str = "🧵"
     include_abstract: bool = False
     x_hashtag_style: Literal["underscore", "camel", "join"] = "underscore"
+    # The header lists the first max_authors names, then "et al."; 0 lists them all.
+    max_authors: int = Field(default=6, ge=0)
 
 
 class ScheduleSettings(_Section):
@@ -83,6 +85,17 @@ class RetrySettings(_Section):
     timeout_seconds: float = Field(default=20, gt=0)
 
 
+class XSettings(_Section):
+    """X's own settings: what a post costs (pay-per-use API) and a monthly spending cap in USD."""
+
+    price_per_post: float = Field(default=0.015, ge=0)
+    price_per_post_with_url: float = Field(default=0.20, ge=0)
+    monthly_budget_usd: float = Field(default=0, ge=0)  # 0: no cap
+
+    def price(self, with_url: bool) -> float:
+        return self.price_per_post_with_url if with_url else self.price_per_post
+
+
 class Settings(_Section):
     """Everything a run needs except the secrets."""
 
@@ -90,6 +103,7 @@ class Settings(_Section):
     format: FormatSettings = FormatSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     retry: RetrySettings = RetrySettings()
+    x: XSettings = XSettings()
 
 
 class _Credentials(_Section):

@@ -93,6 +93,14 @@ class PermanentError(PlatformError):
     """Never retried: 400, 401, 403, 404, 413."""
 
 
+class OutOfCredit(PlatformError):
+    """The platform refuses to post until the account's prepaid credits are topped up (X's 402).
+
+    Neither transient (retrying in this run cannot help) nor permanent for the thread: the thread
+    waits, and the platform is stopped for the rest of the run.
+    """
+
+
 class DuplicatePost(PermanentError):
     """The platform says this exact post already exists (X's 403 duplicate)."""
 

@@ -72,6 +72,8 @@ class PostRecord(BaseModel):
     cid: str | None = None
     at: AwareDatetime
     sha: str = ""  # of the text as sent, to notice edits made after posting
+    # X's price class of the post as sent ("plain" or "url"), for the month's spend; None off X.
+    price_class: Literal["plain", "url"] | None = None
 
 
 class QueueItem(BaseModel):

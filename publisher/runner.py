@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from publisher import retry
+from publisher import cost, retry
 from publisher.config import Settings
 from publisher.errors import (
     DeferUntil,
     DuplicatePost,
+    OutOfCredit,
     PlatformError,
     Problem,
     TransientError,
@@ -71,10 +72,12 @@ class RunReport:
     sent: list[SentPost] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[tuple[str, dt.datetime, str]] = field(default_factory=list)
+    # Platforms that refused to post for lack of prepaid credit, with what to do about it.
+    out_of_credit: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.plan.problems else 0
+        return 1 if self.failed or self.plan.problems or self.out_of_credit else 0
 
 
 def check_item(loaded: LoadedItem, rules: Mapping[str, Rules]) -> list[Problem]:
@@ -114,6 +117,8 @@ def make_plan(
     }
     taken = dict.fromkeys(settings.platforms, 0)
     blocked: dict[str, str] = {}
+    cap = settings.x.monthly_budget_usd
+    spent = cost.spent_this_month(everything, now, settings.schedule, settings.x).usd
     for loaded in open_items:
         item = loaded.item
         if item.platform not in settings.platforms:
@@ -142,8 +147,21 @@ def make_plan(
             blocked[item.platform] = why
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
             continue
-        platform_rules = rules[item.platform]
         texts = item.posts[item.next_index :]
+        price = cost.texts_cost(item.platform, texts, settings.x).usd
+        # The monthly cap is hard (money, not pace), except that a thread already begun is
+        # finished, as with the daily budget. 1e-9: sums of float prices.
+        if item.platform == cost.PRICED and cap and not started and spent + price > cap + 1e-9:
+            why = (
+                f"monthly X budget of ${cap:.2f} reached (${spent:.2f} spent this month, "
+                f"this thread costs ${price:.2f})"
+            )
+            blocked[item.platform] = why
+            plan.waiting.append(Waiting(item, cost.next_month_start(now, settings.schedule), why))
+            continue
+        if item.platform == cost.PRICED:
+            spent += price
+        platform_rules = rules[item.platform]
         plan.due.append(
             Planned(
                 loaded,
@@ -234,6 +252,13 @@ def _post_thread(
 
         try:
             ref = retry.call(attempt, budget)
+        except OutOfCredit as exc:
+            # Not the thread's fault: it stays as it is (pending, or posting with the posts made
+            # so far recorded), due again at once, and the next run with credits goes on from it.
+            _pause(queue, item, maybe_sent, index, item.not_before, f"out of credit: {exc}")
+            report.deferred.append((item.key, item.not_before, str(exc)))
+            report.out_of_credit[item.platform] = str(exc)
+            return "stop"
         except DeferUntil as exc:
             at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
             _pause(queue, item, maybe_sent, index, at, exc.reason)
@@ -261,6 +286,7 @@ def _post_thread(
                 cid=ref.cid,
                 at=now,
                 sha=text_sha(text),
+                price_class=cost.price_class(text) if item.platform == cost.PRICED else None,
             )
         )
         item.sending = None

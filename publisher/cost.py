@@ -1,0 +1,102 @@
+"""What posting to X costs under its pay-per-use API, and the monthly spending cap. Pure, no I/O.
+
+X bills each ``POST /2/tweets`` request: one price for a plain post, a higher one for a post "with
+URL", that is one in which X links something. That is exactly what twitter-text's URL extraction
+finds (``arxiv.org/abs/…`` counts, ``arXiv:2505.13447`` does not), so the price class of a post is
+read from the same extraction the length counter uses. Other platforms cost nothing per post.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from publisher import text as textlib
+from publisher.config import ScheduleSettings, XSettings
+from publisher.filequeue import QueueItem
+
+PRICED = "x"  # the one platform that bills per post
+PLAIN, WITH_URL = "plain", "url"
+
+
+def price_class(text: str) -> str:
+    """``"url"`` when X would link something in ``text``, else ``"plain"``."""
+    return WITH_URL if textlib.extract_urls(unicodedata.normalize("NFC", text)) else PLAIN
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Posts, how many of them with a URL, and their price in USD."""
+
+    posts: int = 0
+    with_url: int = 0
+    usd: float = 0.0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.posts + other.posts, self.with_url + other.with_url, self.usd + other.usd)
+
+    def line(self, platform: str) -> str:
+        """``x: 34 posts (6 with a URL), $1.62``; other platforms show the count only."""
+        if platform != PRICED:
+            return f"{platform}: {self.posts} posts"
+        return f"{platform}: {self.posts} posts ({self.with_url} with a URL), ${self.usd:.2f}"
+
+
+def cost_of(classes: Iterable[str], prices: XSettings) -> Cost:
+    """The cost of posts of these price classes."""
+    total = Cost()
+    for cls in classes:
+        url = cls == WITH_URL
+        total = total + Cost(1, int(url), prices.price(url))
+    return total
+
+
+def texts_cost(platform: str, texts: Sequence[str], prices: XSettings) -> Cost:
+    """What sending ``texts`` on ``platform`` costs (nothing but the count off X)."""
+    if platform != PRICED:
+        return Cost(len(texts))
+    return cost_of((price_class(t) for t in texts), prices)
+
+
+def month_start(moment: dt.datetime, schedule: ScheduleSettings) -> dt.datetime:
+    local = moment.astimezone(schedule.zone)
+    return dt.datetime(local.year, local.month, 1, tzinfo=schedule.zone)
+
+
+def next_month_start(moment: dt.datetime, schedule: ScheduleSettings) -> dt.datetime:
+    local = moment.astimezone(schedule.zone)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return dt.datetime(year, month, 1, tzinfo=schedule.zone)
+
+
+def spent_this_month(
+    items: Iterable[QueueItem], now: dt.datetime, schedule: ScheduleSettings, prices: XSettings
+) -> Cost:
+    """X posts made in ``now``'s local month, priced by the class each record stored.
+
+    A record written before price classes were stored is priced from its post's text.
+    """
+    start, end = month_start(now, schedule), next_month_start(now, schedule)
+    classes = []
+    for item in items:
+        if item.platform != PRICED:
+            continue
+        for record in item.posted:
+            if not start <= record.at < end:
+                continue
+            cls: str | None = record.price_class
+            if cls is None and record.post <= len(item.posts):
+                cls = price_class(item.posts[record.post - 1])
+            classes.append(cls or PLAIN)
+    return cost_of(classes, prices)
+
+
+def queued_cost(items: Iterable[QueueItem], prices: XSettings) -> Cost:
+    """What the X posts still to send in open threads will cost."""
+    total = Cost()
+    for item in items:
+        if item.platform == PRICED and item.status in ("pending", "posting"):
+            total = total + texts_cost(PRICED, item.posts[item.next_index :], prices)
+    return total
