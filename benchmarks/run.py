@@ -607,6 +607,86 @@ def compactness(rep: Report, corpus: list[DigestEntry], threads: dict[str, list[
     )
 
 
+# ---- 3b. the compact layout -------------------------------------------------------------------
+
+GOAL_COMPACT_EXCESS = 0.25  # posts per thread above the whole-thread bound, on average
+
+
+def _stressed(entry: DigestEntry, n: int) -> DigestEntry:
+    """The entry made harder, in turn: 30 authors; Korean without sentence marks; long URLs."""
+    if n % 3 == 0:
+        authors = [f"{a} {i}" for i in range(3) for a in entry.authors][:30]
+        return entry.model_copy(update={"authors": authors})
+    if n % 3 == 1:
+        flat = [p.replace(". ", " 그리고 ").replace(".", "") for p in entry.comment_ko]
+        return entry.model_copy(update={"comment_ko": flat})
+    long_url = "https://github.com/some-lab/" + "very-long-repository-name-" * 4 + f"{n}/tree/main"
+    english = [f"{p} Code: {long_url}" for p in entry.comment_en]
+    return entry.model_copy(update={"comment_en": english})
+
+
+def _compact_bound(entry: DigestEntry, rules: Rules, options: FormatSettings) -> int:
+    """Each thread's measured length over the limit, rounded up (no numbering, no section rule).
+
+    The header is measured as the compact layout shows it: at most ``max_authors`` names.
+    """
+    names = list(entry.authors)
+    if options.max_authors and len(names) > options.max_authors:
+        names = [*names[: options.max_authors - 1], names[options.max_authors - 1] + " et al."]
+    tags = " ".join(rules.hashtag(" ".join(t.split())) for t in entry.hashtags)
+    header = [entry.title, ", ".join(names), *([entry.url] if entry.url else []), tags]
+    texts = [
+        "\n".join(" ".join(line.split()) for line in header),
+        *(" ".join(p.split()) for p in entry.comment_ko),
+        *(" ".join(p.split()) for p in entry.comment_en),
+    ]
+    total = [sum(col) for col in zip(*(rules.measures(t) for t in texts), strict=True)]
+    return _lower(total, rules.limits)
+
+
+def compact_layout(rep: Report, corpus: list[DigestEntry]) -> None:
+    from publisher.digest import read_digests
+
+    rep.heading("3b. The compact layout")
+    options = FormatSettings(layout="compact")
+    rules = rules_for(options)
+    example = [e for d in read_digests([EXAMPLE]) for e in d.entries]
+    sets = {
+        "example digest": example,
+        "synthetic corpus": corpus,
+        "corpus, stressed": [_stressed(e, n) for n, e in enumerate(corpus)],
+    }
+    rep.say(
+        '`format.layout = "compact"` (default numbering, max_authors = 6) against the '
+        "whole-thread bound: each thread's measured length (header with at most max_authors "
+        "names, every paragraph) over the platform's limit, rounded up as in part 3. The "
+        "stressed corpus makes every third entry carry 30 authors, every third a Korean comment "
+        "without sentence marks, every third a 130-character URL in each English paragraph."
+    )
+    rows = []
+    for label, entries in sets.items():
+        for name in PLATFORMS:
+            excess = []
+            posts = bounds = 0
+            for entry in entries:
+                thread = format_thread(entry, rules[name], options)
+                bound = _compact_bound(entry, rules[name], options)
+                excess.append(len(thread.posts) - bound)
+                posts += len(thread.posts)
+                bounds += bound
+            mean = statistics.mean(excess)
+            rows.append(
+                (label, name, len(entries), posts, bounds, f"{mean:.3f}", max(excess))
+            )  # fmt: skip
+            rep.goal(
+                f"compact, {label}, {name}: posts above the bound",
+                f"<= {GOAL_COMPACT_EXCESS} per thread",
+                f"{mean:.3f}",
+                mean <= GOAL_COMPACT_EXCESS and min(excess) >= 0,
+            )
+    rep.table(["threads of", "platform", "threads", "posts", "bound", "mean excess", "max"], rows)
+
+
 # ---- 4. the queue -----------------------------------------------------------------------------
 
 
@@ -1015,6 +1095,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cold_start(rep, runs)
         corpus, threads = throughput(rep, size, 20 if args.quick else 100)
         compactness(rep, corpus, threads)
+        compact_layout(rep, corpus)
         queue_bench(rep, 1000 if args.quick else 10_000, threads, 3, scratch)
         posting(rep, scratch, 10, 5, args.skip_pds)
     took = time.perf_counter() - began

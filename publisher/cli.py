@@ -105,7 +105,7 @@ def build_parsers() -> dict[str, _Parser]:
         description="Show the queue: id, platform, status, due time, posts made, with totals.",
     )
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    _common(status)
+    _common(status, now=True)
     parsers["status"] = status
 
     for name, text in (
@@ -298,6 +298,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
+    from publisher import cost
     from publisher.digest import read_digests
     from publisher.formatter import threads_for
 
@@ -309,13 +310,17 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
             {
                 "entry_id": thread.entry_id,
                 "platform": thread.platform,
-                "posts": [rules[thread.platform].payload(text) for text in thread.posts],
+                "posts": [
+                    {**rules[thread.platform].payload(text), **_price_fields(cls, settings)}
+                    for text, cls in zip(thread.posts, _classes(thread), strict=True)
+                ],
             }
             for _, _, thread in threads
         ]
         _print_json(out)
         return EXIT_OK
     current = None
+    totals: dict[str, cost.Cost] = {}
     for digest, n, thread in threads:
         entry = digest.entries[n]
         if entry.id != current:
@@ -326,8 +331,25 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
             [rules[thread.platform].payload(t)["text"] for t in thread.posts],
             [rules[thread.platform].length(t) for t in thread.posts],
             rules[thread.platform].limit,
+            labels=[cost.post_label(thread.platform, t, settings.x) for t in thread.posts],
         )
+        spent = cost.texts_cost(thread.platform, thread.posts, settings.x)
+        totals[thread.platform] = totals.get(thread.platform, cost.Cost()) + spent
+    for platform, total in totals.items():
+        print(total.line(platform))
     return EXIT_OK
+
+
+def _classes(thread: Any) -> list[str | None]:
+    classes: list[str] | None = thread.price_classes
+    return list(classes) if classes is not None else [None] * len(thread.posts)
+
+
+def _price_fields(cls: str | None, settings: Any) -> dict[str, Any]:
+    """X's price class and price of a post, for --json; nothing for unbilled platforms."""
+    if cls is None:
+        return {}
+    return {"price_class": cls, "price_usd": settings.x.price(cls == "url")}
 
 
 def _print_thread(
@@ -338,10 +360,13 @@ def _print_thread(
     first: int = 1,
     total: int | None = None,
     out: TextIO | None = None,
+    labels: list[str] | None = None,
 ) -> None:
     total = total or len(texts)
+    labels = labels or [""] * len(texts)
     for k, (text, count) in enumerate(zip(texts, counts, strict=True)):
-        print(f"\n── {platform} {first + k}/{total}  {count}/{limit}", file=out)
+        label = f"  {labels[k]}" if labels[k] else ""
+        print(f"\n── {platform} {first + k}/{total}  {count}/{limit}{label}", file=out)
         print(text, file=out)
     print(file=out)
 
@@ -383,10 +408,13 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> Non
                     for w in plan.waiting
                 ],
                 "problems": [str(p) for p in plan.problems],
+                "spend": plan.spend,
             }
         )
     else:
         print(f"Dry run at {now.isoformat()}: nothing is sent, nothing is written.")
+        if plan.spend:
+            print(plan.spend)
         if not plan.due:
             print("Nothing is due now.")
         for planned in plan.due:
@@ -468,9 +496,18 @@ def _enqueue(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from collections import Counter
 
+    from publisher import cost
     from publisher.filequeue import FileQueue
 
+    settings = _settings(args)
     items, problems = FileQueue(args.queue).load()
+    spend = (
+        cost.spend_line(
+            [li.item for li in items], _now(args, settings), settings.schedule, settings.x
+        )
+        if cost.PRICED in settings.platforms
+        else ""
+    )
     rows = sorted(
         (li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform)
     )
@@ -490,6 +527,7 @@ def _status(args: argparse.Namespace) -> int:
                     for i in rows
                 ],
                 "problems": [str(p) for p in problems],
+                "spend": spend,
             }
         )
     else:
@@ -506,6 +544,8 @@ def _status(args: argparse.Namespace) -> int:
             + "".join(f", {n} {s}" for s, n in sorted(counts.items()))
             + (f"; {len(problems)} unreadable" if problems else "")
         )
+        if spend:
+            print(spend)
     for problem in problems:
         print(problem, file=sys.stderr)
     return EXIT_FAILED if problems else EXIT_OK

@@ -36,6 +36,14 @@ class FormatSettings(_Section):
     x_hashtag_style: Literal["underscore", "camel", "join"] = "underscore"
     # The header lists the first max_authors names, then "et al."; 0 lists them all.
     max_authors: int = Field(default=6, ge=0)
+    # X's own layout, since each X post is paid for; None: the same as ``layout``.
+    x_layout: Literal["sections", "paired", "compact"] | None = None
+
+    def layout_for(self, platform: str) -> str:
+        """The layout of ``platform``'s threads."""
+        if platform == "x" and self.x_layout is not None:
+            return self.x_layout
+        return self.layout
 
 
 class ScheduleSettings(_Section):

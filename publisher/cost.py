@@ -9,7 +9,6 @@ read from the same extraction the length counter uses. Other platforms cost noth
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -21,9 +20,7 @@ PRICED = "x"  # the one platform that bills per post
 PLAIN, WITH_URL = "plain", "url"
 
 
-def price_class(text: str) -> str:
-    """``"url"`` when X would link something in ``text``, else ``"plain"``."""
-    return WITH_URL if textlib.extract_urls(unicodedata.normalize("NFC", text)) else PLAIN
+price_class = textlib.price_class
 
 
 @dataclass(frozen=True)
@@ -100,3 +97,25 @@ def queued_cost(items: Iterable[QueueItem], prices: XSettings) -> Cost:
         if item.platform == PRICED and item.status in ("pending", "posting"):
             total = total + texts_cost(PRICED, item.posts[item.next_index :], prices)
     return total
+
+
+def spend_line(
+    items: Sequence[QueueItem], now: dt.datetime, schedule: ScheduleSettings, prices: XSettings
+) -> str:
+    """``x spend this month: $0.30 (20 posts, 0 with a URL) of $5.00; queued: $1.62 (…)``."""
+    spent = spent_this_month(items, now, schedule, prices)
+    queued = queued_cost(items, prices)
+    cap = f" of ${prices.monthly_budget_usd:.2f}" if prices.monthly_budget_usd else ""
+    return (
+        f"{PRICED} spend this month: ${spent.usd:.2f} ({spent.posts} posts, {spent.with_url} "
+        f"with a URL){cap}; queued: ${queued.usd:.2f} ({queued.posts} posts, {queued.with_url} "
+        "with a URL)"
+    )
+
+
+def post_label(platform: str, text: str, prices: XSettings) -> str:
+    """What one post costs, for listings: ``url $0.200``; empty off X."""
+    if platform != PRICED:
+        return ""
+    cls = price_class(text)
+    return f"{cls} ${prices.price(cls == WITH_URL):.3f}"

@@ -50,6 +50,7 @@ def enqueue(
                 id=thread.entry_id,
                 platform=thread.platform,
                 title=entry.title,
+                authors=", ".join(entry.authors),
                 source=f"{digest.source}:{line}" if line else digest.source or None,
                 not_before=now,
                 created=now,

@@ -90,6 +90,9 @@ class QueueItem(BaseModel):
     created: AwareDatetime
     reason: str | None = None
     sending: int | None = None  # the post in flight: its outcome is unknown until recorded
+    # Every author, comma-separated, for reference: the header may show only the first
+    # format.max_authors. One line, so the fast front-matter reader still takes the file.
+    authors: str = ""
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
 
@@ -136,11 +139,17 @@ class LoadedItem:
 
 def render(item: QueueItem) -> str:
     """The file text of ``item``."""
-    fields = item.model_dump(mode="json", exclude={"posts", "posted"})
+    # New optional fields are left out when unset, so files stay as earlier versions wrote them.
+    fields = item.model_dump(
+        mode="json", exclude={"posts", "posted", *(() if item.authors else ("authors",))}
+    )
     # One line per value (no folding), so the fast reader below takes every file we write.
     head = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 20)
     # Each record on one line as a JSON object, which is also a YAML flow mapping.
-    records = [json.dumps(r.model_dump(mode="json")) for r in item.posted]
+    records = [
+        json.dumps(r.model_dump(mode="json", exclude=None if r.price_class else {"price_class"}))
+        for r in item.posted
+    ]
     head += "posted:" + "".join(f"\n- {r}" for r in records) + "\n" if records else "posted: []\n"
     body = "".join(
         f"\n---- post {i} ----\n{text.rstrip()}\n" for i, text in enumerate(item.posts, 1)

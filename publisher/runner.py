@@ -64,6 +64,7 @@ class Plan:
     due: list[Planned] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    spend: str = ""  # X's spend this month and the forecast for what is queued, at plan time
 
 
 @dataclass
@@ -74,6 +75,7 @@ class RunReport:
     deferred: list[tuple[str, dt.datetime, str]] = field(default_factory=list)
     # Platforms that refused to post for lack of prepaid credit, with what to do about it.
     out_of_credit: dict[str, str] = field(default_factory=dict)
+    spent: cost.Cost = field(default_factory=cost.Cost)  # what this run's X posts cost
 
     @property
     def exit_code(self) -> int:
@@ -117,6 +119,8 @@ def make_plan(
     }
     taken = dict.fromkeys(settings.platforms, 0)
     blocked: dict[str, str] = {}
+    if cost.PRICED in settings.platforms:
+        plan.spend = cost.spend_line(everything, now, settings.schedule, settings.x)
     cap = settings.x.monthly_budget_usd
     spent = cost.spent_this_month(everything, now, settings.schedule, settings.x).usd
     for loaded in open_items:
@@ -206,6 +210,8 @@ def run(
     finally:
         for adapter in adapters.values():
             adapter.close()
+        sent_x = [s.text for s in report.sent if s.platform == cost.PRICED]
+        report.spent = cost.texts_cost(cost.PRICED, sent_x, settings.x)
     return report
 
 
