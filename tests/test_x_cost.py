@@ -34,13 +34,18 @@ def _item(key: str, posts: list[str], platform: str = "x", when: dt.datetime = N
 
 
 def _cli(
-    tmp_path: Path, server: FakeXServer, config: str = CONFIG, now: dt.datetime = NOW
+    tmp_path: Path,
+    server: FakeXServer,
+    config: str = CONFIG,
+    now: dt.datetime = NOW,
+    summary: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "publisher.toml"
     path.write_text(config, encoding="utf-8")
     env = quiet_env(**X_CANARY, X_API_BASE_URL=server.base_url)
+    extra = ["--summary", str(summary)] if summary else []
     return run_publisher(
-        *job_args(tmp_path / "queue", path, now.isoformat()), cwd=tmp_path, env=env
+        *job_args(tmp_path / "queue", path, now.isoformat()), *extra, cwd=tmp_path, env=env
     )
 
 
@@ -129,9 +134,18 @@ class TestMonthlyBudget:
             + "[schedule]\nmax_threads_per_run = 10\ntimezone = 'Asia/Seoul'\n"
             + "[x]\nmonthly_budget_usd = 0.05\n"
         )
-        result = _cli(tmp_path, x_server, config)
+        summary = tmp_path / "summary.md"
+        result = _cli(tmp_path, x_server, config, summary=summary)
         assert result.returncode == 0, result.stderr
         assert len(x_server.tweets) == 3
+        assert "This run's spend: x: 3 posts (0 with a URL), $0.04" in summary.read_text()
+
+        args = job_args(tmp_path / "queue", tmp_path / "publisher.toml", NOW.isoformat())
+        status = run_publisher("status", *args, env=quiet_env())
+        assert (
+            "x spend this month: $0.04 (3 posts, 0 with a URL) of $0.05; "
+            "queued: $0.03 (2 posts, 0 with a URL)"
+        ) in status.stdout
 
         dry = run_publisher(
             "--dry-run",
