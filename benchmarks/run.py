@@ -685,6 +685,13 @@ def compact_layout(rep: Report, corpus: list[DigestEntry]) -> None:
                 mean <= GOAL_COMPACT_EXCESS and min(excess) >= 0,
             )
     rep.table(["threads of", "platform", "threads", "posts", "bound", "mean excess", "max"], rows)
+    rep.say(
+        "The bound ignores the two rules the layout keeps: each post carries its number "
+        "(`\\nN/M`), and a paragraph that fits in a post is never cut, so a post ends early when "
+        "the next paragraph does not fit in what is left. Most of the excess is the second rule: "
+        "the same packer without it (any word boundary may end a post; measured once, by hand) "
+        "gave 0.16 (X) and 0.07 (Bluesky) on 300 entries of the corpus, against 0.42 and 0.37."
+    )
 
 
 # ---- 4. the queue -----------------------------------------------------------------------------
