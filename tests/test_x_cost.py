@@ -154,6 +154,7 @@ class TestMonthlyBudget:
         )
         assert "monthly X budget of $0.05 reached ($0.04 spent this month" in dry.stdout
         assert "2026-12-01T00:00:00+09:00" in dry.stdout  # next month in Seoul
+        assert "x spend this month: $0.04 (3 posts, 0 with a URL) of $0.05" in dry.stdout
 
         later = _cli(tmp_path, x_server, config, now=NOW + dt.timedelta(hours=2))
         assert later.returncode == 0 and len(x_server.tweets) == 3  # still capped this month
