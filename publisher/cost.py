@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from publisher import text as textlib
 from publisher.config import ScheduleSettings, XSettings
-from publisher.filequeue import QueueItem
+
+if TYPE_CHECKING:  # not imported at run time: `--dry-run DIGEST` never loads the queue (yaml)
+    from publisher.filequeue import QueueItem
 
 PRICED = "x"  # the one platform that bills per post
 PLAIN, WITH_URL = "plain", "url"
