@@ -281,7 +281,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
         items, problems = queue.load()
         report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now))
-        _print_plan(report, rules, now, args.json)
+        _print_plan(report, rules, now, args.json, settings)
     else:
         from publisher.config import check_credentials
         from publisher.platforms import ADAPTERS
@@ -375,7 +375,9 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> None:
+def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, settings: Any) -> None:
+    from publisher import cost
+
     plan = report.plan
     if as_json:
         _print_json(
@@ -392,6 +394,12 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> Non
                                 **payload,
                                 "count": count,
                                 "limit": rules[p.loaded.item.platform].limit,
+                                **_price_fields(
+                                    cost.price_class(payload["text"])
+                                    if p.loaded.item.platform == cost.PRICED
+                                    else None,
+                                    settings,
+                                ),
                             }
                             for payload, count in zip(p.payloads, p.counts, strict=True)
                         ],
@@ -428,6 +436,9 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool) -> Non
                 rules[item.platform].limit,
                 first=item.next_index + 1,
                 total=len(item.posts),
+                labels=[
+                    cost.post_label(item.platform, p["text"], settings.x) for p in planned.payloads
+                ],
             )
         if plan.waiting:
             print("Next:")

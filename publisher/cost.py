@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from publisher import text as textlib
@@ -24,6 +25,16 @@ PLAIN, WITH_URL = "plain", "url"
 
 
 price_class = textlib.price_class
+
+
+def usd(amount: float) -> str:
+    """``$1.62``, or ``$0.045`` where a tenth of a cent counts (X's plain post costs $0.015).
+
+    To a tenth of a cent, half up, whatever float sums left in the last digits.
+    """
+    mills = Decimal(repr(round(amount, 9))).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    cents = mills.quantize(Decimal("0.01"))
+    return f"${cents}" if cents == mills else f"${mills}"
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class Cost:
         """``x: 34 posts (6 with a URL), $1.62``; other platforms show the count only."""
         if platform != PRICED:
             return f"{platform}: {self.posts} posts"
-        return f"{platform}: {self.posts} posts ({self.with_url} with a URL), ${self.usd:.2f}"
+        return f"{platform}: {self.posts} posts ({self.with_url} with a URL), {usd(self.usd)}"
 
 
 def cost_of(classes: Iterable[str], prices: XSettings) -> Cost:
@@ -108,10 +119,10 @@ def spend_line(
     """``x spend this month: $0.30 (20 posts, 0 with a URL) of $5.00; queued: $1.62 (…)``."""
     spent = spent_this_month(items, now, schedule, prices)
     queued = queued_cost(items, prices)
-    cap = f" of ${prices.monthly_budget_usd:.2f}" if prices.monthly_budget_usd else ""
+    cap = f" of {usd(prices.monthly_budget_usd)}" if prices.monthly_budget_usd else ""
     return (
-        f"{PRICED} spend this month: ${spent.usd:.2f} ({spent.posts} posts, {spent.with_url} "
-        f"with a URL){cap}; queued: ${queued.usd:.2f} ({queued.posts} posts, {queued.with_url} "
+        f"{PRICED} spend this month: {usd(spent.usd)} ({spent.posts} posts, {spent.with_url} "
+        f"with a URL){cap}; queued: {usd(queued.usd)} ({queued.posts} posts, {queued.with_url} "
         "with a URL)"
     )
 

@@ -157,8 +157,8 @@ def make_plan(
         # finished, as with the daily budget. 1e-9: sums of float prices.
         if item.platform == cost.PRICED and cap and not started and spent + price > cap + 1e-9:
             why = (
-                f"monthly X budget of ${cap:.2f} reached (${spent:.2f} spent this month, "
-                f"this thread costs ${price:.2f})"
+                f"monthly X budget of {cost.usd(cap)} reached ({cost.usd(spent)} spent this month, "
+                f"this thread costs {cost.usd(price)})"
             )
             blocked[item.platform] = why
             plan.waiting.append(Waiting(item, cost.next_month_start(now, settings.schedule), why))

@@ -60,7 +60,7 @@ class TestExampleSnapshots:
         assert done.returncode == 0, done.stderr
         expected = (SNAPSHOTS / "example-compact-dry-run.txt").read_text(encoding="utf-8")
         assert done.stdout == expected
-        assert done.stdout.endswith("x: 27 posts (6 with a URL), $1.52\nbluesky: 22 posts\n")
+        assert done.stdout.endswith("x: 27 posts (6 with a URL), $1.515\nbluesky: 22 posts\n")
 
     def test_json_payloads(self, example_digest: Path, tmp_path: Path) -> None:
         """`--json` gives the exact payloads: entry id, platform, posts with facets and langs."""

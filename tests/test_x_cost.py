@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import subprocess
 from pathlib import Path
 
@@ -138,12 +139,12 @@ class TestMonthlyBudget:
         result = _cli(tmp_path, x_server, config, summary=summary)
         assert result.returncode == 0, result.stderr
         assert len(x_server.tweets) == 3
-        assert "This run's spend: x: 3 posts (0 with a URL), $0.04" in summary.read_text()
+        assert "This run's spend: x: 3 posts (0 with a URL), $0.045" in summary.read_text()
 
         args = job_args(tmp_path / "queue", tmp_path / "publisher.toml", NOW.isoformat())
         status = run_publisher("status", *args, env=quiet_env())
         assert (
-            "x spend this month: $0.04 (3 posts, 0 with a URL) of $0.05; "
+            "x spend this month: $0.045 (3 posts, 0 with a URL) of $0.05; "
             "queued: $0.03 (2 posts, 0 with a URL)"
         ) in status.stdout
 
@@ -152,15 +153,33 @@ class TestMonthlyBudget:
             *job_args(tmp_path / "queue", tmp_path / "publisher.toml", NOW.isoformat()),
             env=quiet_env(),
         )
-        assert "monthly X budget of $0.05 reached ($0.04 spent this month" in dry.stdout
+        assert "monthly X budget of $0.05 reached ($0.045 spent this month" in dry.stdout
         assert "2026-12-01T00:00:00+09:00" in dry.stdout  # next month in Seoul
-        assert "x spend this month: $0.04 (3 posts, 0 with a URL) of $0.05" in dry.stdout
+        assert "x spend this month: $0.045 (3 posts, 0 with a URL) of $0.05" in dry.stdout
 
         later = _cli(tmp_path, x_server, config, now=NOW + dt.timedelta(hours=2))
         assert later.returncode == 0 and len(x_server.tweets) == 3  # still capped this month
         december = dt.datetime(2026, 11, 30, 15, 1, tzinfo=dt.UTC)  # 00:01 on Dec 1 in Seoul
         _cli(tmp_path, x_server, config, now=december)
         assert len(x_server.tweets) == 5
+
+    def test_queue_dry_run_prices_each_post(self, tmp_path: Path) -> None:
+        """The queue's dry run gives each due X post its price class, in text and in --json."""
+        queue = FileQueue(tmp_path / "queue")
+        queue.save(_item("linked", ["plain words", "see arxiv.org/abs/2505.13447"]))
+        config = tmp_path / "publisher.toml"
+        config.write_text(CONFIG, encoding="utf-8")
+        args = ["--dry-run", *job_args(queue.root, config, NOW.isoformat())]
+        text = run_publisher(*args, env=quiet_env())
+        assert "── x 1/2  11/280  plain $0.015" in text.stdout
+        assert "── x 2/2  27/280  url $0.200" in text.stdout
+        assert "queued: $0.215 (2 posts, 1 with a URL)" in text.stdout
+        data = json.loads(run_publisher(*args, "--json", env=quiet_env()).stdout)
+        posts = data["due"][0]["posts"]
+        assert [(p["price_class"], p["price_usd"]) for p in posts] == [
+            ("plain", 0.015),
+            ("url", 0.2),
+        ]
 
     def test_thread_begun_is_finished(self) -> None:
         """A thread with posts already made goes on even past the cap."""
@@ -214,6 +233,14 @@ class TestPriceClass:
         spent = cost.spent_this_month([item], NOW, schedule, prices)
         assert (spent.posts, spent.with_url) == (2, 1)
         assert spent.usd == pytest.approx(0.215)
+
+    @pytest.mark.parametrize(
+        ("amount", "shown"),
+        [(0.015 * 3, "$0.045"), (0.2 + 0.015, "$0.215"), (0.015 * 108, "$1.62"), (0, "$0.00")],
+    )
+    def test_usd_rounds_half_up(self, amount: float, shown: str) -> None:
+        """Amounts show to the cent, or the tenth of a cent when it counts, not float noise."""
+        assert cost.usd(amount) == shown
 
     def test_credits_detail_matches_x(self) -> None:
         """The local server's 402 body is X's documented one."""
