@@ -10,7 +10,12 @@ each goal met or not and, when not, what limits it). Five parts:
 3. compactness of the threads of that corpus against lower bounds on the number of posts;
 4. ``publisher status`` and ``publisher --dry-run`` over a queue of 10,000 files;
 5. posting through the real adapters with ``runner.run``: X against ``FakeXServer``, Bluesky
-   against the real local PDS (``tools/local-pds``) behind ``FaultProxy``.
+   against the real local PDS (``tools/local-pds``) behind ``FaultProxy``;
+6. the idle run: ``publisher/due.py`` over 200 open files beside ``pip install`` into a fresh
+   virtualenv (warm pip cache), and the billed minutes a month they imply;
+7. ``status`` and ``--dry-run`` over 200 open files with 20,000 archived (and 400 open, and no
+   archive, to show what the time grows with);
+8. ``publisher enqueue`` of a digest of 10,000 entries (20,000 queue files).
 
 Needs only ``pip install -e '.[test]'``; the PDS installs itself on first start (Node 22, about
 5 minutes once). ``--skip-pds`` leaves the Bluesky part out; ``--quick`` runs smaller sizes (for
@@ -67,9 +72,15 @@ PLATFORMS = ("x", "bluesky")
 GOAL_COLD_RATIO = 2.0  # dry run / import pydantic
 GOAL_ENTRIES_PER_S = 2000.0
 GOAL_QUEUE_S = 1.0
+GOAL_ARCHIVE_S = 0.3  # status / --dry-run over 200 open files with 20,000 archived
+GOAL_ENQUEUE_S = 30.0  # enqueue of 10,000 entries
+GOAL_RUNS_PER_DAY = 10
 LINEAR_TOLERANCE = 1.5  # µs per 1,000 chars at 16x within 1.5x of 1x counts as linear
 
 QUEUE_NOW = "2025-08-01T12:00:00+09:00"
+# The last evening of a month: the dry run reads this month's archive folder (today's posts count
+# against the daily budget), and it is fullest now.
+SCALE_NOW = "2025-07-31T21:00:00+09:00"
 
 
 class Report:
@@ -628,13 +639,18 @@ def _stressed(entry: DigestEntry, n: int) -> DigestEntry:
 def _compact_bound(entry: DigestEntry, rules: Rules, options: FormatSettings) -> int:
     """Each thread's measured length over the limit, rounded up (no numbering, no section rule).
 
-    The header is measured as the compact layout shows it: at most ``max_authors`` names.
+    The header is measured as the compact layout shows it: at most ``max_authors`` names, and
+    links as the platform writes them (on X, ``arXiv:ID`` under the default link policy).
     """
+    from publisher.formatter import _inline_links  # the formatter's own rewrite, not a copy
+
+    link = rules.link(entry.url) if entry.url else None
+    entry = _inline_links(entry, rules)
     names = list(entry.authors)
     if options.max_authors and len(names) > options.max_authors:
         names = [*names[: options.max_authors - 1], names[options.max_authors - 1] + " et al."]
     tags = " ".join(rules.hashtag(" ".join(t.split())) for t in entry.hashtags)
-    header = [entry.title, ", ".join(names), *([entry.url] if entry.url else []), tags]
+    header = [entry.title, ", ".join(names), *([link] if link else []), tags]
     texts = [
         "\n".join(" ".join(line.split()) for line in header),
         *(" ".join(p.split()) for p in entry.comment_ko),
@@ -689,8 +705,9 @@ def compact_layout(rep: Report, corpus: list[DigestEntry]) -> None:
         "The bound ignores the two rules the layout keeps: each post carries its number "
         "(`\\nN/M`), and a paragraph that fits in a post is never cut, so a post ends early when "
         "the next paragraph does not fit in what is left. Most of the excess is the second rule: "
-        "the same packer without it (any word boundary may end a post; measured once, by hand) "
-        "gave 0.16 (X) and 0.07 (Bluesky) on 300 entries of the corpus, against 0.42 and 0.37."
+        "the same packer without it (any word boundary may end a post; measured once, by hand, "
+        'before `[x] link = "id"`) gave 0.16 (X) and 0.07 (Bluesky) on 300 entries of the '
+        "corpus, against 0.42 and 0.37."
     )
 
 
@@ -1055,6 +1072,241 @@ def proxy_count(kinds: Counter[str], nsid: str) -> int:
     return sum(n for k, n in kinds.items() if k.endswith(" " + nsid))
 
 
+# ---- 6. the idle run --------------------------------------------------------------------------
+
+
+def open_item(n: int, posts: list[str], when: dt.datetime, status: str = "pending") -> QueueItem:
+    return QueueItem(
+        id=f"2025-08-bench-paper-{n:05d}",
+        platform=PLATFORMS[n % 2],
+        title=f"Synthetic paper {n}",
+        source="digests/synthetic.txt",
+        status=status,
+        not_before=when,
+        created=when - dt.timedelta(days=1),
+        reason="post 2 of 5: x: 403 Forbidden" if status == "failed" else None,
+        posts=posts,
+    )
+
+
+def build_open(root: Path, count: int, threads: dict[str, list[Thread]]) -> None:
+    """``count`` open files: mostly pending in the coming days, a few failed and held."""
+    root.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.fromisoformat(QUEUE_NOW)
+    pool = {name: [t.posts for t in threads[name] if len(t.posts) >= 3] for name in PLATFORMS}
+    for n in range(count):
+        posts = pool[PLATFORMS[n % 2]][n % len(pool[PLATFORMS[n % 2]])][:5]
+        status = "failed" if n % 50 == 7 else "held" if n % 50 == 9 else "pending"
+        when = now + dt.timedelta(hours=1 + 3 * (n // 2))
+        item = open_item(n, posts, when, status)
+        (root / item.filename).write_text(render(item), encoding="utf-8")
+
+
+def build_archive(
+    root: Path, count: int, threads: dict[str, list[Thread]], now_text: str = QUEUE_NOW
+) -> Counter[str]:
+    """``count`` posted files in archive/YYYY-MM/, 18 a day backwards from ``now_text``."""
+    now = dt.datetime.fromisoformat(now_text)
+    pool = {name: [t.posts for t in threads[name] if len(t.posts) >= 3] for name in PLATFORMS}
+    months: Counter[str] = Counter()
+    for n in range(count):
+        name = PLATFORMS[n % 2]
+        posts = pool[name][n % len(pool[name])][:5]
+        when = now - dt.timedelta(hours=2) - dt.timedelta(minutes=80 * n)
+        item = open_item(100_000 + n, posts, when, "posted")
+        ids = [str(1_900_000_000_000_000_000 + n * 10 + i) for i in range(1, len(posts) + 1)]
+        item.posted = [
+            PostRecord(post=i, id=ids[i - 1], url=f"https://x.com/paperbot/status/{ids[i - 1]}",
+                       at=when, sha=text_sha(text))
+            for i, text in enumerate(posts, 1)
+        ]  # fmt: skip
+        month = f"{when.year:04d}-{when.month:02d}"
+        folder = root / "archive" / month
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / item.filename).write_text(render(item), encoding="utf-8")
+        months[month] += 1
+    return months
+
+
+def idle_run(rep: Report, threads: dict[str, list[Thread]], runs: int, scratch: Path) -> None:
+    from publisher.config import load_settings
+    from publisher.cron import cron_plan
+
+    rep.heading("6. The idle run")
+    root = scratch / "idle"
+    build_open(root / "queue", 200, threads)
+    build_archive(root / "queue", 2000, threads)
+    os.sync()
+    check = [sys.executable, "-I", str(REPO / "publisher" / "due.py"), "--root", str(root),
+             "--now", QUEUE_NOW]  # fmt: skip
+    idle = subprocess.run(check, capture_output=True, text=True, check=True).stdout.strip()
+    assert idle == "due=false", idle
+    times = medians({"due": check}, runs)["due"]
+    due_s = statistics.median(times)
+
+    venv = scratch / "venv"
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    venv_s = time.perf_counter() - began
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+           "--disable-pip-version-check"]  # fmt: skip
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": REPO}
+    subprocess.run([*pip, "--no-deps", "-r", str(REPO / "requirements.lock")], check=True,
+                   **quiet)  # type: ignore[call-overload]  # fmt: skip
+    shutil.rmtree(venv)  # the run above only warmed pip's cache; every timed install is fresh
+    installs = {
+        "pip install . (before: unpinned, resolves)": [[*pip, "."]],
+        "pip install --require-hashes -r requirements.lock; pip install --no-deps . (now)": [
+            [*pip, "--require-hashes", "--no-deps", "-r", "requirements.lock"],
+            [*pip, "--no-deps", "--no-build-isolation", "--no-index", "."],
+        ],
+    }
+    install_s: dict[str, float] = {}
+    for name, steps in installs.items():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        began = time.perf_counter()
+        for argv in steps:
+            subprocess.run(argv, check=True, **quiet)  # type: ignore[call-overload]
+        install_s[name] = time.perf_counter() - began
+        shutil.rmtree(venv)
+    for build in ("build", "publisher.egg-info"):
+        shutil.rmtree(REPO / build, ignore_errors=True)
+    rep.say(
+        "A queue of 200 open files (none due) and 2,000 archived ones; `python3 -I "
+        f"publisher/due.py` in fresh processes, median of {runs} after one warm-up. Each install "
+        f"into a fresh virtualenv (creating it: {venv_s:.1f} s, not counted) with pip's cache "
+        "warmed by an earlier install of the same packages."
+    )
+    rep.table(
+        ["step", "time"],
+        [("due check (idle run: the only step after checkout)", ms(due_s))]
+        + [(f"`{name}`", f"{took:.1f} s") for name, took in install_s.items()],
+    )
+    plan = cron_plan(load_settings(REPO / "config" / "publisher.toml").schedule)
+    before = 48 * 30
+    rep.say(
+        f"Billed minutes a month (GitHub bills each job rounded up to a minute): before, 48 runs "
+        f"a day, each installing first: {before}. Now {plan.runs_per_day} runs a day "
+        f"({plan.why}): an idle run is the checkout plus {ms(due_s)} of due check, one billed "
+        f"minute; a run with work adds the install (~{max(install_s.values()):.0f} s here) and "
+        f"the posts, one or two minutes. So at most {plan.billed_minutes_per_month} minutes a "
+        f"month if no run needs a second minute, about {plan.billed_minutes_per_month + 5 * 30} "
+        "if every slot run does."
+    )
+    rep.goal("runs a day (default config)", f"<= {GOAL_RUNS_PER_DAY}", str(plan.runs_per_day),
+             plan.runs_per_day <= GOAL_RUNS_PER_DAY)  # fmt: skip
+    rep.goal("idle run's check", "no install, well under a minute", ms(due_s), due_s < 5)
+
+
+# ---- 7. status and the dry run over an archive -------------------------------------------------
+
+
+def archive_scale(
+    rep: Report, threads: dict[str, list[Thread]], runs: int, scratch: Path, archived: int
+) -> None:
+    rep.heading("7. Status and dry run over an archive")
+    cli = publisher_command()
+    cases = []
+    for opened, kept in ((200, archived), (400, archived), (200, 0)):
+        root = scratch / f"scale-{opened}-{kept}" / "queue"
+        build_open(root, opened, threads)
+        months = build_archive(root, kept, threads, SCALE_NOW)
+        cases.append((opened, kept, root, months))
+    os.sync()  # the 60,000 files just written are not flushed during the measurements
+    months = cases[0][3]
+    rep.say(
+        f"Open files: pending over the coming days, 1 in 25 failed or held. Archived: {archived:,} "
+        f"posted files, 18 a day, in {len(months)} month folders ({max(months.values())} at most "
+        f"in one; this month's has {months.get(SCALE_NOW[:7], 0)}, which the dry run at "
+        f"{SCALE_NOW} reads for today's budget). Fresh processes, median of {runs} after one "
+        "warm-up."
+    )
+    rows = []
+    for opened, kept, root, _ in cases:
+        commands = {
+            "status": [*cli, "status", "--queue", str(root)],
+            "--dry-run": [*cli, "--dry-run", "--queue", str(root), "--now", SCALE_NOW],
+        }
+        times = medians(commands, runs)
+        for name, values in times.items():
+            median = statistics.median(values)
+            rows.append((f"`publisher {name}`", opened, f"{kept:,}", ms(median)))
+            if (opened, kept) == (200, archived):
+                rep.goal(f"{name}, 200 open + {archived:,} archived", f"< {GOAL_ARCHIVE_S} s",
+                         f"{median:.2f} s", median < GOAL_ARCHIVE_S)  # fmt: skip
+    rep.table(["command", "open files", "archived", "median"], rows)
+    root = cases[0][2]
+    every = medians({"status --all": [*cli, "status", "--all", "--queue", str(root)]}, 1)
+    rep.say(
+        f"`publisher status --all` over the same 200 + {archived:,} files reads every one: "
+        f"{ms(statistics.median(every['status --all']))} (once, after one warm-up)."
+    )
+
+
+# ---- 8. enqueue --------------------------------------------------------------------------------
+
+
+def digest_toml(entries: list[DigestEntry]) -> str:
+    """A digest in the TOML form (JSON strings are valid TOML basic strings)."""
+    import json
+
+    def value(v: object) -> str:
+        return json.dumps(v, ensure_ascii=False)
+
+    out = [f"date = {entries[0].date.isoformat()}", ""]
+    for entry in entries:
+        out += [
+            "[[paper]]",
+            f"title = {value(entry.title)}",
+            f"authors = {value(entry.authors)}",
+            *([f"url = {value(entry.url)}"] if entry.url else []),
+            f"abstract = {value(entry.abstract)}",
+            f"comment_ko = {value(entry.comment_ko)}",
+            f"comment_en = {value(entry.comment_en)}",
+            f"hashtags = {value(entry.hashtags)}",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def enqueue_bench(rep: Report, count: int, scratch: Path) -> None:
+    rep.heading("8. Enqueue")
+    entries = [e.model_copy(update={"url": None, "title": f"{e.title} {n}"})
+               for n, e in enumerate(make_corpus(count, seed=15))]  # fmt: skip
+    digest = scratch / "big-digest.toml"
+    digest.write_text(digest_toml(entries), encoding="utf-8")
+    root = scratch / "enqueue-queue"
+    argv = [*publisher_command(), "enqueue", str(digest), "--queue", str(root), "--now", QUEUE_NOW]
+    took = wall(argv)
+    files = len(FileQueue(root).paths())
+    rep.say(
+        f"`publisher enqueue` of one TOML digest of {count:,} synthetic entries "
+        f"({digest.stat().st_size / 1e6:.1f} MB) into an empty queue: {files:,} files, each "
+        "through a temporary file, its fsync and `os.replace`, the folder synced once: "
+        f"{took:.1f} s (one run: it writes {files:,} files)."
+    )
+    rep.goal(f"enqueue {count:,} entries", f"< {GOAL_ENQUEUE_S:.0f} s", f"{took:.1f} s",
+             took < GOAL_ENQUEUE_S)  # fmt: skip
+    # The writing alone, in process: the same files written again into an empty folder.
+    items = [li.item for li in FileQueue(root).load()[0]]
+    again = FileQueue(scratch / "enqueue-again")
+    began = time.perf_counter()
+    again.save_all(items)
+    write_s = time.perf_counter() - began
+    old = FileQueue(scratch / "enqueue-one-by-one")
+    sample = items[:1000]
+    began = time.perf_counter()
+    for item in sample:
+        old.save(item)  # what enqueue did before: file fsync and folder fsync for each file
+    one_by_one = (time.perf_counter() - began) / len(sample) * len(items)
+    rep.say(
+        f"Of that, writing the {len(items):,} files (`FileQueue.save_all`, in process): "
+        f"{write_s:.1f} s; one file at a time with a folder fsync each, as before: "
+        f"{one_by_one:.0f} s (extrapolated from {len(sample):,} files). The rest is reading and "
+        "formatting the digest and scheduling the threads."
+    )
+
+
 # ---- main -------------------------------------------------------------------------------------
 
 
@@ -1089,7 +1341,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, to try the script")
     parser.add_argument("--skip-pds", action="store_true", help="leave out Bluesky posting")
     parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument(
+        "--only",
+        type=lambda text: {int(n) for n in text.split(",")},
+        default=set(range(1, 9)),
+        metavar="N,N",
+        help="run only these parts (1-8); implies --no-write",
+    )
     args = parser.parse_args(argv)
+    if args.only != set(range(1, 9)):
+        args.no_write = True
+    part = args.only.__contains__
     began = time.perf_counter()
     rep = Report()
     info = machine()
@@ -1099,12 +1361,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     size = 200 if args.quick else 2000
     with tempfile.TemporaryDirectory(prefix="publisher-bench-") as tmp:
         scratch = Path(tmp)
-        cold_start(rep, runs)
-        corpus, threads = throughput(rep, size, 20 if args.quick else 100)
-        compactness(rep, corpus, threads)
-        compact_layout(rep, corpus)
-        queue_bench(rep, 1000 if args.quick else 10_000, threads, 3, scratch)
-        posting(rep, scratch, 10, 5, args.skip_pds)
+        if part(1):
+            cold_start(rep, runs)
+        corpus, threads = throughput(rep, size, 20 if args.quick else 100)  # the others' input
+        if part(3):
+            compactness(rep, corpus, threads)
+            compact_layout(rep, corpus)
+        if part(4):
+            queue_bench(rep, 1000 if args.quick else 10_000, threads, 3, scratch)
+        if part(5):
+            posting(rep, scratch, 10, 5, args.skip_pds)
+        if part(6):
+            idle_run(rep, threads, runs, scratch)
+        if part(7):
+            archive_scale(rep, threads, runs, scratch, 2000 if args.quick else 20_000)
+        if part(8):
+            enqueue_bench(rep, 1000 if args.quick else 10_000, scratch)
     took = time.perf_counter() - began
     print(f"\nDone in {took:.0f} s.")
     if not args.no_write:

@@ -16,7 +16,17 @@ from typing import Any, NoReturn, TextIO
 from publisher import __version__
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 
-COMMANDS = ("check", "enqueue", "status", "hold", "release", "retry", "commit-back")
+COMMANDS = (
+    "check",
+    "preview",
+    "enqueue",
+    "status",
+    "hold",
+    "release",
+    "retry",
+    "schedule",
+    "commit-back",
+)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 MAIN_HELP = """\
@@ -29,11 +39,14 @@ With no command, run the scheduled job: post every queued thread that is due now
 
 commands:
   check FILE...       validate digests, one summary line per file
+  preview DIGEST...   write an HTML page showing each thread as the platforms will show it
+  preview --queue DIR the same for the queue (both: digests and queue on one page)
   enqueue DIGEST...   validate, format and write one queue file per thread
-  status              a table of the queue: id, platform, status, due, posts made
+  status              a table of the open queue (--all: and the archive): id, platform, status, due
   hold ID             keep a thread from being posted
   release ID          let a held thread go out again
   retry ID            make a failed thread due again now
+  schedule --cron     the publish workflow's cron lines for the configured slots
   commit-back         commit the queue folder and push it (used by the workflow)
 
 exit codes: 0 done, 1 a post failed (or the queue was busy), 2 bad input or usage
@@ -75,6 +88,12 @@ def build_parsers() -> dict[str, _Parser]:
     main.add_argument(
         "--summary", type=Path, help="append a Markdown summary to this file ($GITHUB_STEP_SUMMARY)"
     )
+    main.add_argument(
+        "--lookup",
+        action="store_true",
+        help="with --dry-run DIGEST: look links up on arXiv and fetch link pages, as enqueue "
+        "does when [links] allows it (needs the network)",
+    )
     _common(main, now=True)
     main.add_argument(
         "digests", nargs="*", type=Path, metavar="DIGEST", help="with --dry-run: digests to format"
@@ -83,17 +102,52 @@ def build_parsers() -> dict[str, _Parser]:
     parsers = {"": main}
     check = _Parser(
         prog="publisher check",
-        description="Validate digest files. Prints one line per file "
-        "(date, entries); every problem as FILE:LINE: message. Exit 2 if any is invalid.",
+        description="Validate digest files. Prints one line per file, good (date, entries) "
+        "or bad (how many problems), then every problem as FILE:LINE: message. "
+        "Exit 2 if any is invalid.",
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument(
+        "--lookup",
+        action="store_true",
+        help="also look every entry without a link up on arXiv and report found, not found "
+        "or ambiguous (needs the network; $ARXIV_API_URL names the API)",
+    )
+    _common(check, queue=False)
     parsers["check"] = check
+
+    preview = _Parser(
+        prog="publisher preview",
+        description="Write one self-contained HTML page (no script, no external request) that "
+        "shows every thread per platform as it will be posted: posts stacked as replies, links "
+        "and tags highlighted from what is posted, N/M, the count against the limit, the "
+        "scheduled time and X's price class. Problems are shown in place, in red, with "
+        "FILE:LINE, and on stderr. DIGEST... previews digests (scheduled after the queue, as "
+        "enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a digest is "
+        "invalid, 1 if a queue file has a problem.",
+    )
+    preview.add_argument("files", nargs="*", type=Path, metavar="DIGEST")
+    preview.add_argument(
+        "--out", type=Path, default=Path("preview.html"), help="HTML file (default preview.html)"
+    )
+    preview.add_argument(
+        "--queue", type=Path, help="preview this queue folder (default queue/ when no DIGEST)"
+    )
+    preview.add_argument(
+        "--summary", type=Path, help="append the preview as Markdown ($GITHUB_STEP_SUMMARY)"
+    )
+    preview.add_argument(
+        "--platform", action="append", choices=["x", "bluesky"], help="only this platform"
+    )
+    _common(preview, queue=False, now=True)
+    parsers["preview"] = preview
 
     enqueue = _Parser(
         prog="publisher enqueue",
         description="Validate digests (all or nothing), format every "
         "entry for every enabled platform and write one queue file per thread, scheduled by "
-        "config/publisher.toml. Threads already queued are skipped.",
+        "config/publisher.toml. Threads already queued are skipped. With [links] arxiv_lookup "
+        "= true, entries without a link are looked up on arXiv first (a failure only warns).",
     )
     enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST")
     enqueue.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
@@ -102,9 +156,13 @@ def build_parsers() -> dict[str, _Parser]:
 
     status = _Parser(
         prog="publisher status",
-        description="Show the queue: id, platform, status, due time, posts made, with totals.",
+        description="Show the open queue (pending, posting, failed, held): id, platform, status, "
+        "due time, posts made, with totals. --all adds the archive (threads posted in full).",
     )
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    status.add_argument(
+        "--all", action="store_true", help="include the archive (queue/archive/YYYY-MM/)"
+    )
     _common(status, now=True)
     parsers["status"] = status
 
@@ -121,6 +179,18 @@ def build_parsers() -> dict[str, _Parser]:
         sub.add_argument("ids", nargs="+", metavar="ID")
         _common(sub, now=True)
         parsers[name] = sub
+
+    schedule = _Parser(
+        prog="publisher schedule",
+        description="With --cron: print the cron lines publish.yml needs for the schedule in "
+        "config/publisher.toml (runs just after each slot in UTC, plus catch-up runs), and "
+        "what they cost in runs a day and billed minutes a month.",
+    )
+    schedule.add_argument(
+        "--cron", action="store_true", required=True, help="print the workflow's cron lines"
+    )
+    _common(schedule, queue=False)
+    parsers["schedule"] = schedule
 
     commit = _Parser(
         prog="publisher commit-back",
@@ -141,7 +211,7 @@ def build_parsers() -> dict[str, _Parser]:
 
 
 def _split_command(argv: Sequence[str]) -> tuple[str, list[str]]:
-    takes_value = {"--now", "--queue", "--config", "--platform", "--summary"}
+    takes_value = {"--now", "--queue", "--config", "--platform", "--summary", "--out"}
     skip = False
     for i, arg in enumerate(argv):
         if skip:
@@ -205,12 +275,16 @@ def _append(path: Path, text: str) -> None:
 def _dispatch(command: str, args: argparse.Namespace) -> int:
     if command == "check":
         return _check(args)
+    if command == "preview":
+        return _preview(args)
     if command == "enqueue":
         return _enqueue(args)
     if command == "status":
         return _status(args)
     if command in ("hold", "release", "retry"):
         return _set_status(command, args)
+    if command == "schedule":
+        return _schedule(args)
     if command == "commit-back":
         return _commit_back(args)
     return _run(args)
@@ -224,9 +298,15 @@ def _settings(args: argparse.Namespace) -> Any:
 
 
 def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
+    """``--now`` (or the real time), in the configured zone, so every time printed shares it."""
+    zone = settings.schedule.zone
     raw = getattr(args, "now", None)
-    if not raw:
-        return dt.datetime.now(dt.UTC).astimezone(settings.schedule.zone).replace(microsecond=0)
+    if raw is None:
+        return dt.datetime.now(dt.UTC).astimezone(zone).replace(microsecond=0)
+    if not raw.strip():
+        raise InputError.one(
+            "--now", None, "empty: give a time like 2025-05-20T09:00, or leave --now out"
+        )
     try:
         moment = dt.datetime.fromisoformat(raw)
     except ValueError:
@@ -234,16 +314,98 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
             "--now", None, f"{raw!r} is not an ISO 8601 time like 2025-05-20T09:00"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=settings.schedule.zone)
-    return moment
+        return moment.replace(tzinfo=zone)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        raise InputError.one("--now", None, f"{raw!r} is out of range in {zone}") from None
+
+
+def _times(settings: Any, now: dt.datetime) -> Any:
+    from publisher.timefmt import LocalTimes
+
+    return LocalTimes(settings.schedule.zone, now)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from publisher.digest import read_digests
+    """One line per file, good or bad, on stdout; then every problem, on stderr."""
+    from publisher.digest import read_digest
 
-    for digest in read_digests(args.files):
-        print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
+    problems = []
+    digests = []
+    for path in args.files:
+        try:
+            digest = read_digest(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            count = len(exc.problems)
+            print(f"{path}: invalid, {count} problem{'' if count == 1 else 's'}")
+        else:
+            digests.append(digest)
+            print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
+    if problems:
+        sys.stdout.flush()  # the summary lines come before the problems on a terminal too
+        raise InputError(problems)
+    if args.lookup:
+        settings = _settings(args)
+        _resolve_links(digests, settings, lookup=True, network=True, out=sys.stdout)
     return EXIT_OK
+
+
+def _resolve_links(digests: Any, settings: Any, *, lookup: bool, network: bool, out: TextIO) -> Any:
+    """Links and cards of the digests' entries, with one line per look-up outcome or warning."""
+    from publisher.links import resolve
+
+    client = None
+    if lookup:
+        from publisher.arxiv import ArxivClient
+        from publisher.config import arxiv_api_url
+
+        client = ArxivClient(arxiv_api_url(), settings.links.timeout_seconds)
+    links = resolve(digests, settings.links, lookup=lookup, network=network, client=client)
+    for note in links.notes:
+        print(f"warning: {note}" if note.warning else str(note), file=out)
+    return links
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from publisher.filequeue import FileQueue, atomic_write
+    from publisher.preview import Preview, from_digests, from_queue
+    from publisher.preview_html import render_html, render_markdown
+
+    settings = _settings(args)
+    if args.platform:
+        settings = settings.model_copy(update={"platforms": _platforms(args, settings)})
+    rules = _rules(settings)
+    queue = FileQueue(args.queue or Path("queue"))
+    items, problems = queue.load() if queue.root.is_dir() else ([], [])
+    parts: list[Preview] = []
+    if args.files:
+        queued = [li.item for li in items]
+        parts.append(from_digests(args.files, settings, rules, queued, _now(args, settings)))
+    if args.queue or not args.files:
+        if not queue.root.is_dir():
+            raise InputError.one(queue.root, None, "no such queue folder")
+        shown = [li for li in items if li.item.platform in settings.platforms]
+        parts.append(from_queue(queue.root, shown, problems, rules))
+    preview = parts[0]
+    for part in parts[1:]:
+        preview.title += " and " + part.title.removeprefix("Preview of ")
+        preview.threads += part.threads
+        preview.problems += part.problems
+    try:
+        atomic_write(args.out, render_html(preview))
+    except OSError as exc:
+        raise InputError.one(args.out, None, f"cannot write the preview: {exc.strerror}") from None
+    if args.summary:
+        _append(args.summary, render_markdown(preview))
+    found = preview.all_problems()
+    for problem in found:
+        print(problem, file=sys.stderr)
+    print(f"wrote {args.out}: {len(preview.threads)} threads, {len(found)} problems")
+    if preview.input_problems:
+        return EXIT_USAGE
+    return EXIT_FAILED if found else EXIT_OK
 
 
 # ---- the scheduled job and the dry runs -------------------------------------------------------
@@ -252,7 +414,7 @@ def _check(args: argparse.Namespace) -> int:
 def _rules(settings: Any) -> Any:
     from publisher.platforms import rules_for
 
-    return rules_for(settings.format)
+    return rules_for(settings.format, settings.x)
 
 
 def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
@@ -272,6 +434,8 @@ def _run(args: argparse.Namespace) -> int:
                 "run `publisher enqueue DIGEST`, or add --dry-run to preview",
             )
         return _dry_run_digests(args, settings)
+    if args.lookup:
+        raise InputError.one("--lookup", None, "only with --dry-run DIGEST (or check --lookup)")
     from publisher import runner
     from publisher.filequeue import FileQueue
 
@@ -280,8 +444,9 @@ def _run(args: argparse.Namespace) -> int:
     queue = FileQueue(args.queue)
     if args.dry_run:
         items, problems = queue.load()
-        report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now))
-        _print_plan(report, rules, now, args.json, settings)
+        archived = runner.recent_archive(queue, now, settings)
+        report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
+        _print_plan(report, rules, now, args.json, _times(settings, now), settings)
     else:
         from publisher.config import check_credentials
         from publisher.platforms import ADAPTERS
@@ -289,11 +454,12 @@ def _run(args: argparse.Namespace) -> int:
         check_credentials(list(settings.platforms))
         with queue.lock():
             report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)
-        _print_run(report, args.json)
+        _print_run(report, args.json, _times(settings, now))
     if args.summary:
         from publisher.summary import run_summary
 
-        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run))
+        times = _times(settings, now)
+        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run, times=times))
     return report.exit_code
 
 
@@ -304,6 +470,10 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
 
     rules = _rules(settings)
     digests = read_digests(args.digests)
+    # No network unless asked: the README's first command must work offline.
+    notes_to = sys.stderr if args.json else sys.stdout
+    links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup, out=notes_to)
+    digests = links.digests
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     if args.json:
         out = [
@@ -314,11 +484,14 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
                     {**rules[thread.platform].payload(text), **_price_fields(cls, settings)}
                     for text, cls in zip(thread.posts, _classes(thread), strict=True)
                 ],
+                **_link_fields(thread, links, settings),
             }
             for _, _, thread in threads
         ]
         _print_json(out)
         return EXIT_OK
+    if "x" in settings.platforms:
+        print(f"x link policy: {_X_LINK[settings.x.link]}\n")
     current = None
     totals: dict[str, cost.Cost] = {}
     for digest, n, thread in threads:
@@ -326,6 +499,9 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         if entry.id != current:
             current = entry.id
             print(f"━━ {entry.title}\n   id {entry.id}")
+            card = links.cards.get(entry.id)
+            if card is not None and "bluesky" in settings.platforms:
+                _print_card(card.model_dump())
         _print_thread(
             thread.platform,
             [rules[thread.platform].payload(t)["text"] for t in thread.posts],
@@ -352,6 +528,28 @@ def _price_fields(cls: str | None, settings: Any) -> dict[str, Any]:
     return {"price_class": cls, "price_usd": settings.x.price(cls == "url")}
 
 
+_X_LINK = {
+    "id": 'link = "id": the arXiv id as text (arXiv:ID), which X neither links nor bills as a URL',
+    "url": 'link = "url": the link itself, so the first post is billed at X\'s URL price',
+    "none": 'link = "none": no link on X',
+}
+
+
+def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
+    if thread.platform == "x":
+        return {"link_policy": settings.x.link}
+    card = links.cards.get(thread.entry_id)
+    return {"card": card.model_dump() if card is not None else None}
+
+
+def _print_card(card: dict[str, Any], out: TextIO | None = None) -> None:
+    thumb = card.get("thumb") or "none"
+    print(f"   bluesky link card: {card['uri']}", file=out)
+    print(f"     title: {card['title']}", file=out)
+    print(f"     description: {card.get('description') or '(none)'}", file=out)
+    print(f"     thumb: {thumb}", file=out)
+
+
 def _print_thread(
     platform: str,
     texts: list[str],
@@ -375,14 +573,16 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, settings: Any) -> None:
+def _print_plan(
+    report: Any, rules: Any, now: dt.datetime, as_json: bool, times: Any, settings: Any
+) -> None:
     from publisher import cost
 
     plan = report.plan
     if as_json:
         _print_json(
             {
-                "now": now.isoformat(),
+                "now": times.iso(now),
                 "due": [
                     {
                         "id": p.loaded.item.id,
@@ -410,25 +610,28 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, settin
                     {
                         "id": w.item.id,
                         "platform": w.item.platform,
-                        "when": w.when.isoformat(),
+                        "when": times.iso(w.when),
                         "why": w.why,
                     }
                     for w in plan.waiting
                 ],
+                "held_or_failed": [vars(s) for s in plan.stuck],
                 "problems": [str(p) for p in plan.problems],
                 "spend": plan.spend,
             }
         )
     else:
-        print(f"Dry run at {now.isoformat()}: nothing is sent, nothing is written.")
+        print(f"Dry run at {times(now)} ({times.header()}): nothing is sent, nothing is written.")
         if plan.spend:
             print(plan.spend)
         if not plan.due:
             print("Nothing is due now.")
         for planned in plan.due:
             item = planned.loaded.item
-            due = item.not_before.isoformat()
+            due = times(item.not_before)
             print(f"\n━━ due {due}  {item.key}  ({planned.loaded.path})\n   {item.title}")
+            if planned.payloads and "card" in planned.payloads[0]:
+                _print_card(planned.payloads[0]["card"])
             _print_thread(
                 item.platform,
                 [p["text"] for p in planned.payloads],
@@ -443,22 +646,32 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, settin
         if plan.waiting:
             print("Next:")
             for waiting in plan.waiting[:20]:
-                print(f"  {waiting.when.isoformat()}  {waiting.item.key}  ({waiting.why})")
+                print(f"  {times(waiting.when)}  {waiting.item.key}  ({waiting.why})")
             if len(plan.waiting) > 20:
                 print(f"  … and {len(plan.waiting) - 20} more")
+        _print_stuck(plan.stuck)
     for problem in plan.problems:
         print(problem, file=sys.stderr)
 
 
-def _print_run(report: Any, as_json: bool) -> None:
+def _print_stuck(stuck: Any) -> None:
+    """The held and failed threads, last, so that none waits unseen."""
+    if stuck:
+        print(f"Held or failed ({len(stuck)}), not posted until someone acts:")
+        for thread in stuck:
+            print(f"  {thread}")
+
+
+def _print_run(report: Any, as_json: bool, times: Any) -> None:
     if as_json:
         _print_json(
             {
                 "posted": [vars(s) for s in report.sent],
                 "failed": [{"id": k, "reason": r} for k, r in report.failed],
                 "deferred": [
-                    {"id": k, "until": w.isoformat(), "reason": r} for k, w, r in report.deferred
+                    {"id": k, "until": times.iso(w), "reason": r} for k, w, r in report.deferred
                 ],
+                "held_or_failed": [vars(s) for s in report.plan.stuck],
                 "problems": [str(p) for p in report.plan.problems],
                 "out_of_credit": report.out_of_credit,
             }
@@ -466,10 +679,13 @@ def _print_run(report: Any, as_json: bool) -> None:
     else:
         for sent in report.sent:
             print(f"posted {sent.key} {sent.number}/{sent.total}  {sent.url}")
+        if report.deferred:
+            print(times.header())
         for key, until, why in report.deferred:
-            print(f"deferred {key} until {until.isoformat()}: {why}")
+            print(f"deferred {key} until {times(until)}: {why}")
         if not report.sent and not report.failed and not report.deferred:
             print("nothing was due")
+        _print_stuck(report.plan.stuck)
     for key, why in report.failed:
         print(f"failed {key}: {why}", file=sys.stderr)
     for platform, why in report.out_of_credit.items():
@@ -489,39 +705,51 @@ def _enqueue(args: argparse.Namespace) -> int:
     settings = _settings(args)
     digests = read_digests(args.files)
     queue = FileQueue(args.queue)
+    now = _now(args, settings)
+    lookup = settings.links.arxiv_lookup
+    links = _resolve_links(digests, settings, lookup=lookup, network=True, out=sys.stdout)
+    notes = links.notes
     with queue.lock():
-        report = enqueue(queue, digests, settings, _rules(settings), _now(args, settings))
+        report = enqueue(queue, links.digests, settings, _rules(settings), now, links.cards)
+    times = _times(settings, now)
+    if report.added:
+        print(times.header())
     for item in report.added:
-        due = item.not_before.isoformat()
+        due = times(item.not_before)
         print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
     for key, why in report.skipped:
         print(f"skipped {key}: {why}")
     print(f"{len(report.added)} added, {len(report.skipped)} already queued")
     if args.summary:
-        from publisher.summary import enqueue_summary
+        from publisher.summary import enqueue_summary, links_summary
 
-        _append(args.summary, enqueue_summary(report))
+        _append(args.summary, enqueue_summary(report, times) + links_summary(notes))
     return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
     from collections import Counter
 
-    from publisher import cost
+    from publisher import cost, runner
+    from publisher.attention import stuck_threads
     from publisher.filequeue import FileQueue
 
     settings = _settings(args)
-    items, problems = FileQueue(args.queue).load()
-    spend = (
-        cost.spend_line(
-            [li.item for li in items], _now(args, settings), settings.schedule, settings.x
-        )
-        if cost.PRICED in settings.platforms
-        else ""
-    )
+    now = _now(args, settings)
+    times = _times(settings, now)
+    queue = FileQueue(args.queue)
+    items, problems = queue.load()
+    spend = ""
+    if cost.PRICED in settings.platforms:  # this month's posts: the open queue + its archive
+        month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
+        spend = cost.spend_line(month, now, settings.schedule, settings.x)
+    if args.all:
+        archived, archive_problems = queue.load_archive()
+        items, problems = items + archived, problems + archive_problems
     rows = sorted(
         (li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform)
     )
+    stuck = stuck_threads(rows)
     if args.json:
         _print_json(
             {
@@ -530,33 +758,38 @@ def _status(args: argparse.Namespace) -> int:
                         "id": i.id,
                         "platform": i.platform,
                         "status": i.status,
-                        "due": i.not_before.isoformat(),
+                        "due": times.iso(i.not_before),
                         "posts": len(i.posts),
                         "posted": len(i.posted),
                         "reason": i.reason,
                     }
                     for i in rows
                 ],
+                "held_or_failed": [vars(s) for s in stuck],
                 "problems": [str(p) for p in problems],
                 "spend": spend,
             }
         )
     else:
         width = max([len(i.id) for i in rows] + [2])
-        print(f"{'ID':<{width}}  {'PLATFORM':<8}  {'STATUS':<8}  {'DUE':<25}  POSTS")
-        for i in rows:
+        dues = [times(i.not_before) for i in rows]
+        due_width = max([len(d) for d in dues] + [16])
+        print(times.header())
+        print(f"{'ID':<{width}}  {'PLATFORM':<8}  {'STATUS':<8}  {'DUE':<{due_width}}  POSTS")
+        for i, due in zip(rows, dues, strict=True):
             print(
-                f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {i.not_before.isoformat():<25}  "
+                f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {due:<{due_width}}  "
                 f"{len(i.posted)}/{len(i.posts)}" + (f"  {i.reason}" if i.reason else "")
             )
         counts = Counter(i.status for i in rows)
+        if spend:
+            print(spend)
         print(
             f"{len(rows)} threads"
             + "".join(f", {n} {s}" for s, n in sorted(counts.items()))
             + (f"; {len(problems)} unreadable" if problems else "")
         )
-        if spend:
-            print(spend)
+        _print_stuck(stuck)
     for problem in problems:
         print(problem, file=sys.stderr)
     return EXIT_FAILED if problems else EXIT_OK
@@ -578,6 +811,10 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                 or p.name.removesuffix(".md").rsplit(".", 1)[0] == wanted
             ]
             if not matches:
+                archived = queue.find_archived(wanted)
+                if archived is not None:
+                    why = f"{wanted} was posted in full and archived: nothing to {command}"
+                    raise InputError.one(archived, None, why)
                 raise InputError.one(args.queue, None, f"no queue item {wanted!r}")
             for path in matches:
                 item = read_item(path).item
@@ -588,6 +825,17 @@ def _set_status(command: str, args: argparse.Namespace) -> int:
                     raise InputError.one(path, None, str(exc)) from None
                 queue.save(item)
                 print(f"{path}: {before} -> {item.status}")
+    return EXIT_OK
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from publisher.cron import cron_plan
+
+    plan = cron_plan(_settings(args).schedule)
+    print(f"# {plan.runs_per_day} runs a day: {plan.why}")
+    print(f"# at most {plan.billed_minutes_per_month} billed minutes a month (1 per run)")
+    for line in plan.lines:
+        print(line)
     return EXIT_OK
 
 

@@ -12,11 +12,12 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from publisher.errors import ConfigError, InputError, Problem
+from publisher.config_problems import did_you_mean, problems_of
+from publisher.errors import ConfigError, InputError
 
 DEFAULT_CONFIG = Path("config/publisher.toml")
 PLATFORMS = ("x", "bluesky")
@@ -62,7 +63,8 @@ class ScheduleSettings(_Section):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r}") from None
+            hint = did_you_mean(name, available_timezones())
+            raise ValueError(f"unknown time zone {name!r}{hint}") from None
         return name
 
     @field_validator("slots")
@@ -94,14 +96,33 @@ class RetrySettings(_Section):
 
 
 class XSettings(_Section):
-    """X's own settings: what a post costs (pay-per-use API) and a monthly spending cap in USD."""
+    """X's own settings: how paper links are written, what a post costs, a monthly cap in USD.
 
+    ``link``: how the paper link is written on X. A post in which X links something is billed at
+    the URL price (13 times a plain post), so: "id" writes ``arXiv:2505.13447`` as text (X neither
+    links nor bills it; a link that is not on arXiv is left out), "url" writes the link, "none"
+    leaves it out.
+    """
+
+    link: Literal["id", "url", "none"] = "id"
     price_per_post: float = Field(default=0.015, ge=0)
     price_per_post_with_url: float = Field(default=0.20, ge=0)
     monthly_budget_usd: float = Field(default=0, ge=0)  # 0: no cap
 
     def price(self, with_url: bool) -> float:
         return self.price_per_post_with_url if with_url else self.price_per_post
+
+
+class LinksSettings(_Section):
+    """How paper links and link cards are found at enqueue (see config/README.md).
+
+    Both are off by default: with them off, enqueue never touches the network, so its result does
+    not depend on arXiv or a web site being up, and no title leaves the machine unasked.
+    """
+
+    arxiv_lookup: bool = False
+    page_cards: bool = False
+    timeout_seconds: float = Field(default=10, gt=0)
 
 
 class Settings(_Section):
@@ -112,6 +133,7 @@ class Settings(_Section):
     schedule: ScheduleSettings = ScheduleSettings()
     retry: RetrySettings = RetrySettings()
     x: XSettings = XSettings()
+    links: LinksSettings = LinksSettings()
 
 
 class _Credentials(_Section):
@@ -146,35 +168,36 @@ ENV_NAMES: dict[str, dict[str, str]] = {
 
 def load_settings(path: Path | None = None) -> Settings:
     """Read ``path``, ``$PUBLISHER_CONFIG`` or ``config/publisher.toml``; defaults if absent."""
-    explicit = path is not None or "PUBLISHER_CONFIG" in os.environ
+    from_env = path is None and "PUBLISHER_CONFIG" in os.environ
+    explicit = path is not None or from_env
     path = path or Path(os.environ.get("PUBLISHER_CONFIG", DEFAULT_CONFIG))
     if not path.exists():
         if explicit:
-            raise InputError.one(path, None, "config file not found")
-        return _validate({}, "PUBLISHER_PLATFORMS")
+            named = " (named by the environment variable PUBLISHER_CONFIG)" if from_env else ""
+            raise InputError.one(path, None, f"config file not found{named}")
+        return _validate({}, str(path))
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         found = re.search(r"at line (\d+)", str(exc))
         line = int(found.group(1)) if found else None
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise InputError.one(path, line, f"not valid TOML: {message}") from None
-    return _validate(raw, str(path))
+    return _validate(raw, str(path), text)
 
 
-def _validate(raw: dict[str, object], where: str) -> Settings:
+def _validate(raw: dict[str, object], where: str, text: str | None = None) -> Settings:
+    """Settings from the file's values and the environment's; errors name where each came from."""
+    env: dict[str, str] = {}
     override = os.environ.get("PUBLISHER_PLATFORMS")
     if override is not None:  # e.g. in .env: PUBLISHER_PLATFORMS=bluesky
         raw = {**raw, "platforms": [p.strip() for p in override.split(",") if p.strip()]}
+        env["platforms"] = "PUBLISHER_PLATFORMS"
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(
-            [
-                Problem(where, None, f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
-                for e in exc.errors()
-            ]
-        ) from None
+        raise InputError(problems_of(exc, Settings, where, text, env)) from None
 
 
 def load_env(dotenv_path: Path | None = None) -> None:
@@ -197,6 +220,14 @@ def bluesky_credentials() -> BlueskyCredentials:
     values = _require("bluesky")
     service = os.environ.get("BLUESKY_SERVICE") or "https://bsky.social"
     return BlueskyCredentials(**values, service=service.rstrip("/"))
+
+
+ARXIV_API_DEFAULT = "https://export.arxiv.org/api/query"
+
+
+def arxiv_api_url() -> str:
+    """``$ARXIV_API_URL`` (tests point it at a local server), else arXiv's public query API."""
+    return os.environ.get("ARXIV_API_URL") or ARXIV_API_DEFAULT
 
 
 def check_credentials(platforms: list[str]) -> None:

@@ -666,6 +666,9 @@ def _toml_entry(
             f'{name}: unknown key "date": every paper takes the date at the top of the file',
         )
         return None
+    if "url_looked_up" in data:  # set by the arXiv look-up only, never by a digest
+        report(line_of("url_looked_up") or header, f'{name}: unknown key "url_looked_up"')
+        return None
     data["date"] = date
     if isinstance(data.get("authors"), str):
         authors, message = _split_authors(f"({data['authors']})")

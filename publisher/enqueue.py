@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from publisher.cards import Card
 from publisher.config import Settings
-from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem
+from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem, month_of
 from publisher.formatter import threads_for
 from publisher.models import Digest
 from publisher.platforms.base import Rules
@@ -26,11 +27,18 @@ def enqueue(
     settings: Settings,
     rules: Mapping[str, Rules],
     now: dt.datetime,
+    cards: Mapping[str, Card] | None = None,
 ) -> EnqueueReport:
-    """Add a queue file per new thread; threads already queued (same id) are left alone."""
+    """Add a queue file per new thread; threads already queued (same id) are left alone.
+
+    ``cards`` (by entry id) go into the Bluesky threads' files, the only platform with cards.
+    """
     report = EnqueueReport()
     threads = threads_for(digests, settings.format, rules, list(settings.platforms))
     existing, _ = queue.load()
+    # Posts made this month (archived) still count against their day's budget.
+    archived, _ = queue.load_archive([month_of(now.astimezone(settings.schedule.zone))])
+    existing += archived
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
     posted = queue.posted_keys()
     new: list[QueueItem] = []
@@ -55,6 +63,7 @@ def enqueue(
                 not_before=now,
                 created=now,
                 posts=thread.posts,
+                card=(cards or {}).get(thread.entry_id) if thread.platform == "bluesky" else None,
             )
         )
     report.added = assign_times(new, [li.item for li in existing], settings.schedule, now)

@@ -17,10 +17,13 @@ A queue file is YAML front matter (machine fields) followed by the posts, each u
 
 Every write is atomic (a temporary file in the same folder, fsync, ``os.replace``), and one run at
 a time holds ``.lock`` through ``fcntl.flock``, which the OS releases when the process dies.
+A thread posted in full moves (one rename) to ``archive/YYYY-MM/``, so the folder itself holds
+only open threads and a run reads only them.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import fcntl
@@ -31,7 +34,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -39,12 +42,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from publisher.cards import Card
 from publisher.errors import InputError, Problem, QueueBusy
 
 Status = Literal["pending", "posting", "posted", "failed", "held"]
 SUFFIX = ".md"
 LOCK_NAME = ".lock"
 LEDGER_NAME = "posted.txt"
+ARCHIVE_NAME = "archive"  # queue/archive/YYYY-MM/: threads posted in full, by month posted
 LEDGER_HEADER = (
     "# Threads posted in full, one <entry id>.<platform> a line. `publisher enqueue` never\n"
     "# queues these again, even once their files are deleted; remove a line to allow it.\n"
@@ -93,6 +98,7 @@ class QueueItem(BaseModel):
     # Every author, comma-separated, for reference: the header may show only the first
     # format.max_authors. One line, so the fast front-matter reader still takes the file.
     authors: str = ""
+    card: Card | None = None  # Bluesky: the link card of the first post (its image fetched later)
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
 
@@ -139,10 +145,12 @@ class LoadedItem:
 
 def render(item: QueueItem) -> str:
     """The file text of ``item``."""
-    # New optional fields are left out when unset, so files stay as earlier versions wrote them.
-    fields = item.model_dump(
-        mode="json", exclude={"posts", "posted", *(() if item.authors else ("authors",))}
-    )
+    fields = item.model_dump(mode="json", exclude={"posts", "posted"})
+    # Optional keys are written only when set, so files stay as earlier versions wrote them.
+    if not fields.get("authors"):
+        fields.pop("authors", None)
+    if fields.get("card") is None:
+        fields.pop("card", None)  # only threads with a card carry the key
     # One line per value (no folding), so the fast reader below takes every file we write.
     head = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 20)
     # Each record on one line as a JSON object, which is also a YAML flow mapping.
@@ -241,7 +249,18 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
     """
     fields: dict[str, Any] = {}
     records: list[dict[str, Any]] | None = None
+    nested: dict[str, Any] | None = None  # the `card:` mapping, two-space indented
     for line in lines[1:end]:
+        if nested is not None and line.startswith("  ") and records is None:
+            key, colon, raw = line[2:].partition(":")
+            if not colon or not key.isidentifier() or key in nested or raw[:1] != " ":
+                return None
+            ok, value = _scalar(raw[1:])
+            if not ok:
+                return None
+            nested[key] = value
+            continue
+        nested = None
         if records is not None:  # `posted:` records, one JSON object (a YAML flow map) a line
             if not line.startswith("- {") or not line.isascii():
                 return None
@@ -257,6 +276,9 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not colon or not key.isidentifier() or key in fields:
             return None
         if not raw:
+            if key == "card":
+                fields[key] = nested = {}
+                continue
             if key != "posted":
                 return None
             fields[key] = records = []
@@ -267,6 +289,8 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not ok:
             return None
         fields[key] = value
+    if fields.get("card") == {}:
+        fields["card"] = None  # `card:` with nothing under it, as YAML reads it
     return fields
 
 
@@ -353,23 +377,56 @@ def read_item(path: Path) -> LoadedItem:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a crash leaves the old file or the new, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".tmp", dir=path.parent)
+    _write_replace(path, text)
+    _fsync_dir(path.parent)
+
+
+def _write_replace(path: Path, text: str) -> None:
+    """The file part of ``atomic_write``: the folder's fsync is the caller's."""
+    tmp = _write_temporary(path.parent, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+
+
+def _write_temporary(folder: Path, text: str) -> str:
+    """A synced temporary file in ``folder`` holding ``text``: its path."""
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".tmp", dir=folder)
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes 0600; queue files are ordinary repository files
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    return tmp
+
+
+_SYNC_THREADS = 32  # concurrent fsyncs share the file system's journal commits
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def _is_item_name(name: str) -> bool:
+    return name.endswith(SUFFIX) and not name.startswith(".") and name != "README.md"
+
+
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def month_of(moment: dt.datetime) -> str:
+    """The archive folder name of a thread posted at ``moment`` (in ``moment``'s own zone)."""
+    return f"{moment.year:04d}-{moment.month:02d}"
 
 
 @contextlib.contextmanager
@@ -396,19 +453,19 @@ class FileQueue:
             if self.root.exists():
                 raise InputError.one(self.root, None, "the queue must be a folder, not a file")
             return []
-        names = sorted(
-            name
-            for name in os.listdir(self.root)
-            if name.endswith(SUFFIX) and not name.startswith(".") and name != "README.md"
-        )
+        names = sorted(name for name in os.listdir(self.root) if _is_item_name(name))
         return [self.root / name for name in names]
 
     def load(self) -> tuple[list[LoadedItem], list[Problem]]:
-        """Every item that reads cleanly, and the problems of the files that do not."""
+        """Every open item that reads cleanly, and the problems of the files that do not."""
+        return self._load(self.paths())
+
+    @staticmethod
+    def _load(paths: list[Path]) -> tuple[list[LoadedItem], list[Problem]]:
         items: list[LoadedItem] = []
         problems: list[Problem] = []
         with _gc_paused():
-            for path in self.paths():
+            for path in paths:
                 try:
                     items.append(read_item(path))
                 except InputError as exc:
@@ -417,6 +474,64 @@ class FileQueue:
 
     def path_of(self, item: QueueItem) -> Path:
         return self.root / item.filename
+
+    @property
+    def archive_root(self) -> Path:
+        return self.root / ARCHIVE_NAME
+
+    def archive_months(self) -> list[str]:
+        """The archive's month folders (``YYYY-MM``), oldest first."""
+        try:
+            names = os.listdir(self.archive_root)
+        except FileNotFoundError:
+            return []
+        return sorted(n for n in names if _MONTH.fullmatch(n))
+
+    def archived_paths(self, months: Iterable[str] | None = None) -> list[Path]:
+        """Archived queue files, of ``months`` only when given."""
+        paths: list[Path] = []
+        for month in self.archive_months() if months is None else months:
+            folder = self.archive_root / month
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                paths.extend(folder / n for n in sorted(os.listdir(folder)) if _is_item_name(n))
+        return paths
+
+    def load_archive(
+        self, months: Iterable[str] | None = None
+    ) -> tuple[list[LoadedItem], list[Problem]]:
+        """Archived items (of ``months`` only, when given), like ``load``."""
+        return self._load(self.archived_paths(months))
+
+    def find_archived(self, wanted: str) -> Path | None:
+        """The archived file of a thread, by key (``<entry id>.<platform>``) or entry id (any
+        platform), newest month first."""
+        for month in reversed(self.archive_months()):
+            path = self.archive_root / month / (wanted + SUFFIX)
+            if path.is_file():
+                return path
+            for name in sorted(os.listdir(self.archive_root / month)):
+                if _is_item_name(name) and name.removesuffix(SUFFIX).rsplit(".", 1)[0] == wanted:
+                    return self.archive_root / month / name
+        return None
+
+    def archive(self, item: QueueItem, month: str) -> Path:
+        """Move a posted thread's file into ``archive/<month>/`` (one rename: it is in one
+        folder or the other, never both nor neither). The caller holds the lock."""
+        if item.status != "posted":
+            raise ValueError(f"{item.key} is {item.status}, not posted: only posted threads move")
+        if not _MONTH.fullmatch(month):
+            raise ValueError(f"archive month {month!r} is not YYYY-MM")
+        folder = self.archive_root / month
+        created = not folder.is_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        if created:
+            _fsync_dir(self.archive_root)
+            _fsync_dir(self.root)
+        target = folder / item.filename
+        os.replace(self.path_of(item), target)
+        _fsync_dir(folder)
+        _fsync_dir(self.root)
+        return target
 
     def save(self, item: QueueItem) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -441,8 +556,32 @@ class FileQueue:
         atomic_write(self.root / LEDGER_NAME, LEDGER_HEADER + "".join(f"{k}\n" for k in lines))
 
     def save_all(self, items: list[QueueItem]) -> list[Path]:
-        """Write several new files; each appears whole or not at all."""
-        return [self.save(item) for item in items]
+        """Write several new files; each appears whole or not at all.
+
+        Each file still goes through a temporary file, its own fsync and ``os.replace``, so a
+        crash leaves only whole files (and temporaries, removed under the next lock). The
+        temporaries are written and synced by a few threads at once, which lets the file system
+        commit their fsyncs together (a file at a time, 10,000 files took about 27 s here), and
+        the folder, whose fsync makes the new names durable, is synced once for the batch.
+        """
+        if not items:
+            return []
+        self.root.mkdir(parents=True, exist_ok=True)
+        texts = [(self.path_of(item), render(item)) for item in items]
+        with concurrent.futures.ThreadPoolExecutor(_SYNC_THREADS) as pool:
+            futures = [pool.submit(_write_temporary, path.parent, text) for path, text in texts]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:  # e.g. a full disk: nothing of the batch appears
+            for future in futures:
+                if future.exception() is None:
+                    with contextlib.suppress(OSError):
+                        Path(future.result()).unlink()
+            raise errors[0]  # type: ignore[misc]
+        temporaries = [f.result() for f in futures]
+        for (path, _), tmp in zip(texts, temporaries, strict=True):
+            os.replace(tmp, path)
+        _fsync_dir(self.root)
+        return [path for path, _ in texts]
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

@@ -53,7 +53,7 @@ class Atom(NamedTuple):
 
 def format_thread(entry: DigestEntry, rules: Rules, options: FormatSettings) -> Thread:
     """Lay ``entry`` out as a thread for the platform of ``rules``."""
-    return _format(entry, rules, options, _body_sections(entry, options))
+    return _format(entry, rules, options, _body_sections(_inline_links(entry, rules), options))
 
 
 def format_threads(
@@ -61,7 +61,7 @@ def format_threads(
 ) -> list[Thread]:
     """``format_thread`` for several platforms, cutting the comments into words only once."""
     body = _body_sections(entry, options)
-    return [_format(entry, platform, options, body) for platform in rules]
+    return [_format(entry, p, options, _body_for(entry, p, options, body)) for p in rules]
 
 
 def _format(
@@ -70,7 +70,7 @@ def _format(
     measure = _Measurer(rules)
     layout = options.layout_for(rules.name)
     if (layout == "paired") != (options.layout == "paired"):  # the body was cut for another
-        body = _body_sections(entry, options, layout)
+        body = _body_sections(_inline_links(entry, rules), options, layout)
     posts: list[str] = []
     for digits in (1, 2, 3):
         if len(posts) >= 10**digits:
@@ -122,7 +122,8 @@ def threads_for(
             body = _body_sections(entry, options)
             for platform in platforms:
                 try:
-                    thread = _format(entry, rules[platform], options, body)
+                    own = _body_for(entry, rules[platform], options, body)
+                    thread = _format(entry, rules[platform], options, own)
                 except FormatError as exc:
                     line = digest.lines[n] if n < len(digest.lines) else None
                     problems.append(Problem(digest.source or "<digest>", line, str(exc)))
@@ -131,6 +132,42 @@ def threads_for(
     if problems:
         raise InputError(problems)
     return out
+
+
+def _body_for(
+    entry: DigestEntry, rules: Rules, options: FormatSettings, shared: list[list[Atom]]
+) -> list[list[Atom]]:
+    """The body for this platform: the shared one unless the platform rewrites a link in it."""
+    rewritten = _inline_links(entry, rules)
+    return shared if rewritten is entry else _body_sections(rewritten, options)
+
+
+def _inline_links(entry: DigestEntry, rules: Rules) -> DigestEntry:
+    """``entry`` with each URL in its text written as the platform writes links (on X, by the
+    link policy: ``arXiv:ID`` for an arXiv URL); ``entry`` itself when nothing changes."""
+    changes: dict[str, list[str]] = {}
+    for name in ("comment_ko", "comment_en"):
+        texts: list[str] = getattr(entry, name)
+        new = [_rewrite_links(t, rules) for t in texts]
+        if new != texts:
+            changes[name] = new
+    abstract = _rewrite_links(entry.abstract, rules)
+    if not changes and abstract == entry.abstract:
+        return entry
+    return entry.model_copy(update={**changes, "abstract": abstract})
+
+
+def _rewrite_links(text: str, rules: Rules) -> str:
+    if "/" not in text:  # no URL with a path, and a bare domain is never rewritten
+        return text
+    out: list[str] = []
+    cursor = 0
+    for span in textlib.extract_urls(text):
+        out.append(text[cursor : span.start])
+        out.append(rules.inline_link(span.url))
+        cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out)
 
 
 def _nfc(text: str) -> str:
@@ -180,8 +217,9 @@ def _header(
     """
     title = _words(_nfc(entry.title), first_brk=PARA)
     tail: list[Atom] = []
-    if entry.url:
-        tail.append(Atom(entry.url, LINE, "\n", unbreakable=True))
+    link = rules.link(entry.url) if entry.url else None
+    if link:
+        tail.append(Atom(link, LINE, "\n", unbreakable=True))
     tags = [rules.hashtag(_nfc(t)) for t in entry.hashtags]
     for i, tag in enumerate(tags):
         tail.append(Atom(tag, LINE if i == 0 else WORD, "\n" if i == 0 else " ", unbreakable=True))

@@ -62,6 +62,9 @@ class DigestEntry(BaseModel):
     comment_en: list[Line] = Field(min_length=1)
     hashtags: list[Line] = Field(min_length=1)
     url: str | None = None
+    # True when ``url`` came from the arXiv look-up rather than the digest. The id ignores such a
+    # link, so a look-up that fails on one enqueue and succeeds on the next names the same thread.
+    url_looked_up: bool = Field(default=False, exclude=True)
 
     @field_validator("hashtags")
     @classmethod
@@ -100,7 +103,7 @@ class DigestEntry(BaseModel):
     @functools.cached_property
     def id(self) -> str:
         """Stable id: ``arxiv-<id>`` when the paper is on arXiv, else ``<date>-<title slug>``."""
-        if self.arxiv_id:
+        if self.arxiv_id and not self.url_looked_up:
             return f"arxiv-{self.arxiv_id}"
         return f"{self.date.isoformat()}-{slugify(self.title)}"
 

@@ -9,12 +9,14 @@ is followed by a look-up, never by a blind second post.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from publisher import cost, retry
+from publisher.attention import Stuck, stuck_threads
 from publisher.config import Settings
+from publisher.due import OPEN_STATUSES, is_due
 from publisher.errors import (
     DeferUntil,
     DuplicatePost,
@@ -23,7 +25,14 @@ from publisher.errors import (
     Problem,
     TransientError,
 )
-from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.filequeue import (
+    FileQueue,
+    LoadedItem,
+    PostRecord,
+    QueueItem,
+    month_of,
+    text_sha,
+)
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 
@@ -64,6 +73,7 @@ class Plan:
     due: list[Planned] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
     spend: str = ""  # X's spend this month and the forecast for what is queued, at plan time
 
 
@@ -104,12 +114,18 @@ def make_plan(
     settings: Settings,
     rules: Mapping[str, Rules],
     now: dt.datetime,
+    archived: Iterable[QueueItem] = (),
 ) -> Plan:
-    """What a run at ``now`` posts, and what waits, in the order it would happen."""
-    plan = Plan(problems=list(problems))
-    everything = [loaded.item for loaded in items]
+    """What a run at ``now`` posts, and what waits, in the order it would happen.
+
+    ``archived``: threads already moved to the archive whose posts count against today's budget
+    (``recent_archive``).
+    """
+    open_now = [loaded.item for loaded in items]
+    plan = Plan(problems=list(problems), stuck=stuck_threads(open_now))
+    everything = open_now + list(archived)
     open_items = sorted(
-        (loaded for loaded in items if loaded.item.status in ("pending", "posting")),
+        (loaded for loaded in items if loaded.item.status in OPEN_STATUSES),
         key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform),
     )
     budget_left = {
@@ -131,7 +147,7 @@ def make_plan(
         if found:
             plan.problems.extend(found)
             continue
-        if item.not_before > now:
+        if not is_due(item.status, item.not_before, now):
             plan.waiting.append(Waiting(item, item.not_before, "scheduled"))
             continue
         remaining = len(item.posts) - item.next_index
@@ -166,13 +182,11 @@ def make_plan(
         if item.platform == cost.PRICED:
             spent += price
         platform_rules = rules[item.platform]
-        plan.due.append(
-            Planned(
-                loaded,
-                [platform_rules.payload(t) for t in texts],
-                [platform_rules.length(t) for t in texts],
-            )
-        )
+        payloads = [platform_rules.payload(t) for t in texts]
+        if item.card is not None and item.next_index == 0:
+            # the adapter turns it into the first post's embed (Bluesky link card)
+            payloads[0]["card"] = item.card.model_dump()
+        plan.due.append(Planned(loaded, payloads, [platform_rules.length(t) for t in texts]))
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
@@ -189,11 +203,14 @@ def run(
 ) -> RunReport:
     """Post every due thread. The caller holds the queue lock."""
     items, problems = queue.load()
-    plan = make_plan(items, problems, settings, rules, now)
+    items = archive_posted(queue, items, settings)
+    archived = recent_archive(queue, now, settings)
+    plan = make_plan(items, problems, settings, rules, now, archived)
     report = RunReport(plan)
     budget = retry.Budget(settings.retry, clock or retry.Clock())
     adapters: dict[str, Adapter] = {}
     stopped: set[str] = set()
+    month = month_of(now.astimezone(settings.schedule.zone))
     try:
         for planned in plan.due:
             item = planned.loaded.item
@@ -203,7 +220,7 @@ def run(
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
             outcome = _post_thread(
-                queue, item, planned, adapters[item.platform], budget, now, report
+                queue, item, planned, adapters[item.platform], budget, now, report, month
             )
             if outcome == "stop":
                 stopped.add(item.platform)
@@ -223,6 +240,7 @@ def _post_thread(
     budget: retry.Budget,
     now: dt.datetime,
     report: RunReport,
+    month: str,
 ) -> str:
     root = _ref(item.posted[0]) if item.posted else None
     parent = _ref(item.posted[-1]) if item.posted else None
@@ -308,7 +326,33 @@ def _post_thread(
     item.status = "posted"
     queue.save(item)
     queue.record_posted(item.key)
+    queue.archive(item, month)
     return "next"
+
+
+def archive_posted(
+    queue: FileQueue, items: list[LoadedItem], settings: Settings
+) -> list[LoadedItem]:
+    """Move threads posted in full that are still in the open queue (a run that stopped between
+    the last save and the move, or a queue from before the archive) to the archive, by the month
+    of their last post; the items left open."""
+    still_open = []
+    for loaded in items:
+        item = loaded.item
+        if item.status != "posted":
+            still_open.append(loaded)
+            continue
+        last = item.posted[-1].at if item.posted else item.created
+        queue.record_posted(item.key)
+        queue.archive(item, month_of(last.astimezone(settings.schedule.zone)))
+    return still_open
+
+
+def recent_archive(queue: FileQueue, now: dt.datetime, settings: Settings) -> list[QueueItem]:
+    """Archived threads that may hold posts of ``now``'s local day: those of its month folder
+    (months are local to the schedule's zone, so today's posts are all in it)."""
+    loaded, _ = queue.load_archive([month_of(now.astimezone(settings.schedule.zone))])
+    return [li.item for li in loaded]
 
 
 def _reason(exc: PlatformError, index: int, item: QueueItem) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from publisher.enqueue import EnqueueReport
 from publisher.errors import Problem
 from publisher.platforms.base import Rules
 from publisher.runner import RunReport
+from publisher.timefmt import LocalTimes
 
 
 def _cell(text: str, width: int = 80) -> str:
@@ -15,9 +18,23 @@ def _cell(text: str, width: int = 80) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def run_summary(report: RunReport, rules: Mapping[str, Rules], dry_run: bool) -> str:
+def _when(times: LocalTimes | None, moment: dt.datetime) -> str:
+    return times(moment) if times is not None else moment.isoformat()
+
+
+def _times_line(times: LocalTimes | None) -> list[str]:
+    return [f"All {times.header()}.", ""] if times is not None else []
+
+
+def run_summary(
+    report: RunReport,
+    rules: Mapping[str, Rules],
+    dry_run: bool,
+    times: LocalTimes | None = None,
+) -> str:
+    """The run's summary; with ``times``, every time in the configured zone under one header."""
     plan = report.plan
-    lines = ["## publisher: " + ("dry run" if dry_run else "run"), ""]
+    lines = ["## publisher: " + ("dry run" if dry_run else "run"), "", *_times_line(times)]
     if dry_run:
         if plan.due:
             lines += [
@@ -59,7 +76,7 @@ def run_summary(report: RunReport, rules: Mapping[str, Rules], dry_run: bool) ->
         ]
     if report.deferred:
         lines += ["", "### Deferred", ""] + [
-            f"- `{key}` until {when.isoformat()}: {_cell(why, 200)}"
+            f"- `{key}` until {_when(times, when)}: {_cell(why, 200)}"
             for key, when, why in report.deferred
         ]
     lines += problems_section(plan.problems)
@@ -68,7 +85,14 @@ def run_summary(report: RunReport, rules: Mapping[str, Rules], dry_run: bool) ->
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:
-            lines.append(f"| {waiting.when.isoformat()} | `{waiting.item.key}` | {waiting.why} |")
+            when = _when(times, waiting.when)
+            lines.append(f"| {when} | `{waiting.item.key}` | {waiting.why} |")
+    if plan.stuck:
+        lines += ["", "### Held or failed", "", "| thread | status | reason | to let it go |"]
+        lines.append("|---|---|---|---|")
+        for stuck in plan.stuck:
+            reason = _cell(stuck.reason, 200) or "no reason recorded"
+            lines.append(f"| `{stuck.key}` | {stuck.status} | {reason} | `{stuck.action}` |")
     return "\n".join(lines) + "\n"
 
 
@@ -78,12 +102,13 @@ def problems_section(problems: list[Problem]) -> list[str]:
     return ["", "### Problems", "", "```"] + [str(p) for p in problems] + ["```"]
 
 
-def enqueue_summary(report: EnqueueReport) -> str:
+def enqueue_summary(report: EnqueueReport, times: LocalTimes | None = None) -> str:
     lines = ["## publisher enqueue", ""]
     if report.added:
+        lines += _times_line(times)
         lines += ["| thread | posts | not before |", "|---|---|---|"]
         lines += [
-            f"| `{i.key}` | {len(i.posts)} | {i.not_before.isoformat()} |" for i in report.added
+            f"| `{i.key}` | {len(i.posts)} | {_when(times, i.not_before)} |" for i in report.added
         ]
     else:
         lines.append("Nothing new to queue.")
@@ -93,6 +118,15 @@ def enqueue_summary(report: EnqueueReport) -> str:
             f"Skipped {len(report.skipped)} already queued: "
             + ", ".join(f"`{k}`" for k, _ in report.skipped),
         ]
+    return "\n".join(lines) + "\n"
+
+
+def links_summary(notes: Sequence[Any]) -> str:
+    """The arXiv look-up's outcome per entry, and link warnings, as a Markdown list."""
+    if not notes:
+        return ""
+    lines = ["### Links", ""]
+    lines += [f"- {'⚠️ ' if note.warning else ''}{note}" for note in notes]
     return "\n".join(lines) + "\n"
 
 

@@ -119,7 +119,8 @@ class TestFaults:
         assert report.exit_code == 0, report.failed
         assert fault_proxy.faults, "the fault was not injected"
         _assert_chain(_thread_records(pds, marker), _posts(marker))
-        item = read_item(queue.paths()[0]).item
+        assert queue.paths() == []  # posted in full: moved to the archive
+        item = read_item(queue.archived_paths()[0]).item
         assert item.status == "posted" and len(item.posted) == 5
         assert all(r.uri and r.cid for r in item.posted)
         assert fault_proxy.count("com.atproto.server.createSession") == 1
@@ -163,7 +164,9 @@ class TestCrash:
             args, _cli_env(pds), tmp_path, lambda: len(_thread_records(pds, marker)) >= after
         )
         _assert_chain(_thread_records(pds, marker), _posts(marker))
-        texts = [*printed, *(p.read_text(encoding="utf-8") for p in queue.paths())]
+        files = [*queue.paths(), *queue.archived_paths()]
+        assert files
+        texts = [*printed, *(p.read_text(encoding="utf-8") for p in files)]
         assert all(pds.password not in t for t in texts)
 
 
@@ -194,7 +197,8 @@ class TestEndToEnd:
         assert first.returncode == 0, first.stderr
         posted = json.loads(first.stdout)["posted"]
         queue = FileQueue(tmp_path / "queue")
-        items = [read_item(p).item for p in queue.paths()]
+        assert queue.paths() == []  # every thread posted in full, so archived
+        items = [read_item(p).item for p in queue.archived_paths()]
         assert len(items) == 18 and all(i.status == "posted" for i in items)
         assert len(posted) == sum(len(i.posts) for i in items)
 
@@ -233,7 +237,7 @@ class TestEndToEnd:
             first.stdout,
             first.stderr,
             second.stdout,
-            *(p.read_text(encoding="utf-8") for p in queue.paths()),
+            *(p.read_text(encoding="utf-8") for p in [*queue.paths(), *queue.archived_paths()]),
         ):
             assert pds.password not in text
             assert all(secret not in text for secret in X_CANARY.values())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.publisher_cli import run_publisher
+from tests.publisher_cli import PUBLISHER, quiet_env, run_publisher
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
@@ -127,3 +127,43 @@ class TestCheck:
         (tmp_path / "digest.txt").write_bytes(EXAMPLE.read_bytes())
         result = check(tmp_path, "digest.txt")
         assert result.returncode == 0, result.stderr
+
+
+class TestEveryFileReported:
+    """`check` prints one line per file, good or bad, in order, and then the problems."""
+
+    def test_good_and_bad_files_each_get_a_line(self, tmp_path: Path) -> None:
+        """Good files get their date and entry count, bad ones their problem count."""
+        (tmp_path / "good.txt").write_bytes(EXAMPLE.read_bytes())
+        (tmp_path / "bad.txt").write_bytes(without(5, 9))
+        (tmp_path / "empty.toml").write_bytes(b"")
+        (tmp_path / "example.txt").write_bytes(EXAMPLE.read_bytes())
+        result = check(tmp_path, "good.txt", "bad.txt", "empty.toml", "example.txt")
+        assert result.returncode == 2
+        assert result.stdout.splitlines() == [
+            "good.txt: 2025-05-20, 9 entries",
+            "bad.txt: invalid, 2 problems",
+            "empty.toml: invalid, 1 problem",
+            "example.txt: 2025-05-20, 9 entries",
+        ]
+        problems = result.stderr.splitlines()
+        assert len([p for p in problems if p.startswith("bad.txt:")]) == 2
+        assert "empty.toml: file is empty" in problems
+
+    def test_summary_lines_come_before_the_problems(self, tmp_path: Path) -> None:
+        """On one stream (a terminal, `2>&1`) every file's line comes before the first error."""
+        (tmp_path / "bad.txt").write_bytes(without(9))
+        (tmp_path / "good.txt").write_bytes(EXAMPLE.read_bytes())
+        merged = subprocess.run(
+            [*PUBLISHER, "check", "bad.txt", "good.txt"],
+            cwd=tmp_path,
+            env=quiet_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        lines = merged.stdout.splitlines()
+        assert lines[:2] == ["bad.txt: invalid, 1 problem", "good.txt: 2025-05-20, 9 entries"]
+        assert lines[2].startswith("bad.txt:9: ")

@@ -15,7 +15,9 @@ from publisher.config import (
     load_settings,
     x_credentials,
 )
+from publisher.config_problems import key_lines
 from publisher.errors import ConfigError, InputError
+from tests.publisher_cli import quiet_env, run_publisher
 
 # Every variable the publisher reads: the credentials of each platform and the optional ones.
 SECRET_NAMES = [
@@ -109,3 +111,124 @@ class TestEnvironment:
         creds = x_credentials()
         assert creds.base_url == "http://127.0.0.1:9"
         assert "value-of-X_API_SECRET" not in repr(creds)
+
+
+BROKEN_CONFIG = """\
+platforms = ["x"]
+
+[format]
+layuot = "paired"
+numbering = "fractoin"
+
+[schedule]
+timezone = "Asia/Seol"
+slots = [
+  "09:00",
+]
+max_threads_per_run = 0
+
+[schedule.daily_posts]
+x = "many"
+
+[retyr]
+budget_seconds = 1
+"""
+
+
+class TestConfigErrorsPointAtTheirSource:
+    """A config error names the file, the line and the key, and the closest valid choice."""
+
+    def problems(self, tmp_path: Path, text: str) -> list[str]:
+        path = tmp_path / "c.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError) as info:
+            load_settings(path)
+        return [str(p).removeprefix(f"{path}:") for p in info.value.problems]
+
+    def test_every_problem_with_line_key_and_suggestion(self, tmp_path: Path) -> None:
+        """Misspelt keys, values and zones each get their line and a did-you-mean."""
+        assert self.problems(tmp_path, BROKEN_CONFIG) == [
+            "4: format.layuot: unknown key; did you mean 'layout'?",
+            "5: format.numbering: 'fractoin' is not one of 'fraction', 'marker' or 'none'; "
+            "did you mean 'fraction'?",
+            "8: schedule.timezone: unknown time zone 'Asia/Seol'; did you mean 'Asia/Seoul'?",
+            "12: schedule.max_threads_per_run: Input should be greater than or equal to 1",
+            "15: schedule.daily_posts.x: Input should be a valid integer, "
+            "unable to parse string as an integer",
+            "17: retyr: unknown key; did you mean 'retry'?",
+        ]
+
+    def test_far_off_key_lists_the_known_keys(self, tmp_path: Path) -> None:
+        """With nothing close, the section's valid keys are listed instead."""
+        assert self.problems(tmp_path, "[retry]\nzzz = 1\n") == [
+            "2: retry.zzz: unknown key (known keys: budget_seconds, max_attempts, initial_wait, "
+            "max_wait, timeout_seconds)"
+        ]
+
+    def test_zone_in_the_wrong_case_and_unknown_zone(self, tmp_path: Path) -> None:
+        """'asia/seoul' suggests 'Asia/Seoul'; a zone like nothing suggests nothing."""
+        assert self.problems(tmp_path, '[schedule]\ntimezone = "asia/seoul"\n') == [
+            "2: schedule.timezone: unknown time zone 'asia/seoul'; did you mean 'Asia/Seoul'?"
+        ]
+        assert self.problems(tmp_path, '[schedule]\ntimezone = "Mars/Olympus"\n') == [
+            "2: schedule.timezone: unknown time zone 'Mars/Olympus'"
+        ]
+
+    def test_dotted_keys_and_inline_tables(self, tmp_path: Path) -> None:
+        """`schedule.timezone = ...` and `{...}` tables are found at their own line."""
+        text = 'platforms = ["x"]\nschedule.timezone = "Asia/Seol"\nformat = {layout = "pared"}\n'
+        assert self.problems(tmp_path, text) == [
+            "2: schedule.timezone: unknown time zone 'Asia/Seol'; did you mean 'Asia/Seoul'?",
+            "3: format.layout: 'pared' is not one of 'sections', 'paired' or 'compact'; "
+            "did you mean 'paired'?",
+        ]
+
+    def test_key_named_inside_a_multiline_string_is_not_taken(self) -> None:
+        """A `key =` line inside a multi-line string is text, not a key."""
+        text = 'marker = """\ntimezone = 1\n"""\n[schedule]\ntimezone = "x"\n'
+        assert key_lines(text)[("schedule", "timezone")] == 5
+        assert ("timezone",) not in key_lines(text)
+
+
+class TestErrorsNameTheVariable:
+    """A value that came from the environment is blamed on its variable, not on the file."""
+
+    def test_platforms_from_the_environment(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """PUBLISHER_PLATFORMS=mastodon,blusky names the variable, with a did-you-mean."""
+        path = tmp_path / "c.toml"
+        path.write_text('platforms = ["x"]\n', encoding="utf-8")
+        monkeypatch.setenv("PUBLISHER_PLATFORMS", "mastodon,blusky")
+        with pytest.raises(InputError) as info:
+            load_settings(path)
+        assert [str(p) for p in info.value.problems] == [
+            "PUBLISHER_PLATFORMS (environment variable): 'mastodon' is not one of 'x' or 'bluesky'",
+            "PUBLISHER_PLATFORMS (environment variable): 'blusky' is not one of 'x' or "
+            "'bluesky'; did you mean 'bluesky'?",
+        ]
+
+    def test_platforms_from_the_environment_through_the_cli(self, tmp_path: Path) -> None:
+        """The command says the same, exits 2, and does not blame config/publisher.toml."""
+        (tmp_path / "config").mkdir()
+        (tmp_path / "config" / "publisher.toml").write_text("", encoding="utf-8")
+        result = run_publisher(
+            "--dry-run", cwd=tmp_path, env=quiet_env(PUBLISHER_PLATFORMS="mastodon")
+        )
+        assert result.returncode == 2
+        assert result.stderr == (
+            "PUBLISHER_PLATFORMS (environment variable): 'mastodon' is not one of 'x' or "
+            "'bluesky'\n"
+        )
+
+    def test_config_file_named_by_the_environment(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A missing file named by PUBLISHER_CONFIG says that the variable named it."""
+        monkeypatch.setenv("PUBLISHER_CONFIG", str(tmp_path / "nope.toml"))
+        with pytest.raises(InputError) as info:
+            load_settings()
+        assert str(info.value) == (
+            f"{tmp_path / 'nope.toml'}: config file not found "
+            "(named by the environment variable PUBLISHER_CONFIG)"
+        )

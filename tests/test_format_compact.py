@@ -73,3 +73,11 @@ class TestCompact:
         options = FormatSettings(x_layout="compact")
         assert len(format_thread(_entry(), RULES["x"], options).posts) == 1
         assert len(format_thread(_entry(), RULES["bluesky"], options).posts) == 3
+
+    def test_x_layout_keeps_the_link_policy(self) -> None:
+        """A body re-cut for X's own layout still writes arXiv URLs as X's link policy says."""
+        url = "https://arxiv.org/abs/2505.13447"
+        entry = _entry(comment_ko=[f"한국어 {url} 설명."], comment_en=[f"English {url} note."])
+        posts = format_thread(entry, RULES["x"], FormatSettings(x_layout="paired")).posts
+        assert url not in "".join(posts)
+        assert "arXiv:2505.13447" in "".join(posts)

@@ -60,7 +60,7 @@ class TestExampleSnapshots:
         assert done.returncode == 0, done.stderr
         expected = (SNAPSHOTS / "example-compact-dry-run.txt").read_text(encoding="utf-8")
         assert done.stdout == expected
-        assert done.stdout.endswith("x: 27 posts (6 with a URL), $1.515\nbluesky: 22 posts\n")
+        assert done.stdout.endswith("x: 27 posts (0 with a URL), $0.405\nbluesky: 22 posts\n")
 
     def test_json_payloads(self, example_digest: Path, tmp_path: Path) -> None:
         """`--json` gives the exact payloads: entry id, platform, posts with facets and langs."""
@@ -90,7 +90,8 @@ class TestExampleSnapshots:
     def test_sentences_stay_whole(self, example_digest: Path) -> None:
         """The three-paragraph Anytime Reasoning comment breaks at paragraphs on X."""
         entry = next(e for e in read_digest(example_digest).entries if "Anytime" in e.title)
-        posts = format_thread(entry, RULES["x"], FormatSettings()).posts
+        # link = "url" keeps the comment's arXiv URLs as written ("id" rewrites them)
+        posts = format_thread(entry, XRules(link="url"), FormatSettings()).posts
         for paragraph in entry.comment_ko:
             assert any(paragraph in post for post in posts), paragraph
 
@@ -101,7 +102,7 @@ class TestHeader:
     def test_layout(self) -> None:
         """Title, authors, link and tags on their own lines, numbered."""
         entry = _entry(url="https://arxiv.org/abs/2505.13447")
-        first = format_thread(entry, RULES["x"], FormatSettings()).posts[0]
+        first = format_thread(entry, XRules(link="url"), FormatSettings()).posts[0]
         assert first == (
             "A Short Title\nAda Lovelace, Alan Turing\nhttps://arxiv.org/abs/2505.13447\n#rl\n1/3"
         )

@@ -169,7 +169,9 @@ options = st.builds(
     numbering=st.sampled_from(["fraction", "marker", "none"]),
     include_abstract=st.booleans(),
 )
-x_rules = st.sampled_from(["underscore", "camel", "join"]).map(XRules)
+x_rules = st.builds(
+    XRules, st.sampled_from(["underscore", "camel", "join"]), st.sampled_from(["id", "url", "none"])
+)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -198,14 +200,23 @@ def _bodies(thread: Thread, options: FormatSettings) -> list[str]:
     return bodies
 
 
+def _as_platform(text: str, rules: Any) -> str:
+    """``text`` with each URL written as the platform writes links in comments (X's policy)."""
+    out, cursor = [], 0
+    for span in extract_urls(text):
+        out += [text[cursor : span.start], rules.inline_link(span.url)]
+        cursor = span.end
+    return "".join([*out, text[cursor:]])
+
+
 def _expected_words(entry: DigestEntry, rules: Any, options: FormatSettings) -> list[str]:
     """Title, hashtags (as rendered), abstract if shown, then the comments in layout order."""
     words = _nfc(entry.title).split()
     words += [rules.hashtag(_nfc(tag)) for tag in entry.hashtags]
     if options.include_abstract:
-        words += _nfc(entry.abstract).split()
-    ko = [_nfc(p).split() for p in entry.comment_ko]
-    en = [_nfc(p).split() for p in entry.comment_en]
+        words += _nfc(_as_platform(entry.abstract, rules)).split()
+    ko = [_nfc(_as_platform(p, rules)).split() for p in entry.comment_ko]
+    en = [_nfc(_as_platform(p, rules)).split() for p in entry.comment_en]
     if options.layout == "paired":
         for k, e in zip(ko, en, strict=True):
             words += k + e
@@ -214,12 +225,17 @@ def _expected_words(entry: DigestEntry, rules: Any, options: FormatSettings) -> 
     return words
 
 
-def _source_urls(entry: DigestEntry, options: FormatSettings) -> list[str]:
-    texts = [entry.title, *entry.comment_ko, *entry.comment_en]
+def _source_urls(entry: DigestEntry, options: FormatSettings, rules: Any) -> list[str]:
+    """Every link as the platform writes it (a URL, or on X perhaps ``arXiv:ID``), in order."""
+    texts = [*entry.comment_ko, *entry.comment_en]
     if options.include_abstract:
         texts.append(entry.abstract)
-    urls = [u.url for t in texts for u in extract_urls(_nfc(" ".join(t.split())))]
-    return urls + ([entry.url] if entry.url else [])
+    title = [u.url for u in extract_urls(_nfc(" ".join(entry.title.split())))]
+    urls = [
+        rules.inline_link(u.url) for t in texts for u in extract_urls(_nfc(" ".join(t.split())))
+    ]
+    link = rules.link(entry.url) if entry.url else None
+    return title + urls + ([link] if link else [])
 
 
 def _full(url: str) -> str:
@@ -296,9 +312,9 @@ def _check_thread(entry: DigestEntry, rules: Any, options: FormatSettings) -> No
 
     # 5. No URL and no hashtag is cut: each appears whole in one post.
     in_posts: Counter[str] = Counter()
-    for url in set(_source_urls(entry, options)):
+    for url in set(_source_urls(entry, options, rules)):
         in_posts[url] = sum(body.count(url) for body in bodies)
-    for url, times in Counter(_source_urls(entry, options)).items():
+    for url, times in Counter(_source_urls(entry, options, rules)).items():
         assert in_posts[url] >= times, (url, bodies)
     rendered = [rules.hashtag(_nfc(t)) for t in entry.hashtags]
     for tag in rendered:
@@ -311,7 +327,7 @@ def _check_thread(entry: DigestEntry, rules: Any, options: FormatSettings) -> No
             _check_payload(post, rules.payload(post), tags)
 
     # 7. The same input gives the same output, with fresh rules too.
-    fresh = XRules(rules.hashtag_style) if rules.name == "x" else BlueskyRules()
+    fresh = XRules(rules.hashtag_style, rules.link_policy) if rules.name == "x" else BlueskyRules()
     assert format_thread(entry, fresh, options) == thread
 
 

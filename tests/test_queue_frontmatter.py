@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from publisher.cards import Card
 from publisher.filequeue import PostRecord, QueueItem, _scalar, _simple_front_matter, parse, render
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
@@ -31,9 +32,11 @@ class TestFastFrontMatter:
         reason=st.none() | TEXT,
         ids=st.lists(st.from_regex(r"[0-9a-z:/._-]{1,30}", fullmatch=True), max_size=4),
         status=st.sampled_from(["pending", "posting", "posted", "failed", "held"]),
+        card=st.none()
+        | st.builds(Card, uri=TEXT, title=TEXT, description=TEXT, thumb=st.none() | TEXT),
     )
     def test_rendered_files(
-        self, title: str, reason: str | None, ids: list[str], status: str
+        self, title: str, reason: str | None, ids: list[str], status: str, card: Card | None
     ) -> None:
         """Rendered front matter: the fast reader answers, and equals yaml.safe_load."""
         item = QueueItem(
@@ -50,6 +53,7 @@ class TestFastFrontMatter:
                 for n, i in enumerate(ids, 1)
             ],
             posts=["one"],
+            card=card,
         )
         lines, end = _front(render(item))
         expected = yaml.safe_load("\n".join(lines[1:end]))
@@ -80,9 +84,17 @@ class TestFastFrontMatter:
                 )
             ],
             posts=["one", "two"],
+            card=Card(
+                uri="https://arxiv.org/abs/2505.13447",
+                title="Trust, But Verify: RL",
+                description="We propose… 한국어도",
+                thumb="https://example.org/card.png",
+            ),
         )
         lines, end = _front(render(item))
-        assert _simple_front_matter(lines, end) == yaml.safe_load("\n".join(lines[1:end]))
+        fast = _simple_front_matter(lines, end)
+        assert fast is not None
+        assert fast == yaml.safe_load("\n".join(lines[1:end]))
 
     @given(raw=st.text(max_size=20))
     def test_scalars_agree_with_yaml(self, raw: str) -> None:

@@ -103,7 +103,9 @@ def run_at(
 
 
 def path_of(qdir: Path, key: str) -> Path:
-    return qdir / f"{key}.md"
+    """The thread's file: in the open queue, or in the archive once posted in full."""
+    archived = FileQueue(qdir).find_archived(key)
+    return archived if archived is not None else qdir / f"{key}.md"
 
 
 def load(qdir: Path, key: str) -> LoadedItem:
@@ -126,7 +128,11 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -205,11 +211,14 @@ class TestPostingEdits:
         assert texts(ads["x"], f"{MEAN}.x") == []
 
     def test_posted_thread_never_reposted(self, qdir: Path) -> None:
-        """Editing a posted thread, even setting it back to pending, posts nothing again."""
+        """Editing a posted thread, even setting it back to pending and moving it back out of
+        the archive, posts nothing again: it goes back to the archive, posted."""
         run_at(qdir, D1_09)
         path = path_of(qdir, f"{MEAN}.x")
+        assert path.parent == qdir / "archive" / "2025-05"
         edit(path, "Very interesting.", "Edited after posting.")
         edit(path, "status: posted", "status: pending")
+        path.rename(qdir / path.name)
         report, ads = run_at(qdir, seoul(25, 9), settings=UNLIMITED)
         assert texts(ads["x"], f"{MEAN}.x") == []
         assert f"{MEAN}.x" not in sent_keys(report)
@@ -637,7 +646,7 @@ class TestCli:
         assert "Truly fascinating." in out
         assert "Next:" in out
         nxt = out.split("Next:", 1)[1]
-        assert f"2025-05-20T12:00:00+09:00  {MERGE}.x  (scheduled)" in nxt
+        assert f"2025-05-20 12:00  {MERGE}.x  (scheduled)" in nxt
         assert f"{MEAN}.x" not in nxt
         assert snapshot(qdir) == before
         assert sorted(os.listdir(qdir)) == listing

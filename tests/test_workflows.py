@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from publisher.config import ENV_NAMES
+from publisher.config import ENV_NAMES, load_settings
+from publisher.cron import cron_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
@@ -76,6 +77,8 @@ def runs_publisher(step: dict[str, Any], *, commit_back: bool) -> bool:
     """Whether the step's script calls `publisher` (the post run) or `publisher commit-back`."""
     lines = [line.strip() for line in step.get("run", "").splitlines()]
     calls = [line for line in lines if re.match(r"publisher(\s|$)", line)]
+    if not commit_back:
+        calls = [call for call in calls if not call.startswith("publisher enqueue")]
     return any(("commit-back" in call) == commit_back for call in calls)
 
 
@@ -254,10 +257,51 @@ class TestPublishWorkflow:
     def workflow(self) -> dict[str, Any]:
         return load(named(WORKFLOW_DIR / "publish.yml"))
 
-    def test_schedule_is_off_the_hour(self, workflow: dict[str, Any]) -> None:
-        """The cron avoids minute 0, when GitHub drops scheduled runs first."""
+    def test_cron_matches_the_config(self, workflow: dict[str, Any]) -> None:
+        """The cron lines are those `publisher schedule --cron` derives from
+        config/publisher.toml, off the hour, at most 10 runs a day."""
         crons = [entry["cron"] for entry in triggers(workflow)["schedule"]]
-        assert crons == ["17,47 * * * *"]
+        plan = cron_plan(load_settings(ROOT / "config" / "publisher.toml").schedule)
+        assert crons == plan.lines
+        assert all(not re.match(r"0[ ,]", cron) for cron in crons)
+        assert plan.runs_per_day <= 10
+
+    def test_due_check_comes_first_and_needs_no_install(self, workflow: dict[str, Any]) -> None:
+        """Right after checkout, the runner's own Python runs publisher/due.py, isolated."""
+        (job,) = workflow["jobs"].values()
+        names = [s.get("uses", s.get("run", "")) for s in job["steps"]]
+        assert names[0].startswith("actions/checkout@")
+        check = job["steps"][1]
+        assert check["id"] == "due"
+        assert check["run"] == 'python3 -I publisher/due.py >> "$GITHUB_OUTPUT"'
+        assert "if" not in check
+
+    def test_install_and_publish_only_when_due_or_manual(self, workflow: dict[str, Any]) -> None:
+        """Every step after the check (but the commit) runs only when something is due or the
+        run is manual; the commit runs only after the publisher step ran."""
+        (job,) = workflow["jobs"].values()
+        condition = (
+            "${{ steps.due.outputs.due == 'true' || github.event_name == 'workflow_dispatch' }}"
+        )
+        for step in job["steps"][2:]:
+            if runs_publisher(step, commit_back=True):
+                assert "steps.publish.outcome != 'skipped'" in step["if"]
+            else:
+                assert step.get("if") == condition, step.get("name")
+
+    @pytest.mark.parametrize("name", ["publish.yml", "enqueue.yml"])
+    def test_install_is_pinned_and_hashed(self, name: str) -> None:
+        """Dependencies come from requirements.lock with --require-hashes; the package itself
+        is installed without dependencies and without an index."""
+        (job,) = load(named(WORKFLOW_DIR / name))["jobs"].values()
+        (install,) = [s for s in job["steps"] if "pip install" in s.get("run", "")]
+        commands = [line.strip() for line in install["run"].splitlines() if line.strip()]
+        assert commands == [
+            "python -m pip install --require-hashes --no-deps -r requirements.lock",
+            "python -m pip install --no-deps --no-build-isolation --no-index .",
+        ]
+        (setup,) = [s for s in job["steps"] if "setup-python" in s.get("uses", "")]
+        assert setup["with"]["cache-dependency-path"] == "requirements.lock"
 
     def test_manual_run_has_a_dry_run_switch(self, workflow: dict[str, Any]) -> None:
         """workflow_dispatch offers a boolean dry_run input."""
@@ -343,3 +387,30 @@ class TestCiWorkflow:
         assert job["permissions"] == {"contents": "read"}
         assert job["timeout-minutes"] == 60
         assert any(s.get("run") == "bash .ci/run" for s in job["steps"])
+
+    def test_local_pds_is_cached_by_lock_file_and_node_version(
+        self, workflow: dict[str, Any], tmp_path: Path
+    ) -> None:
+        """actions/cache keeps the installed PDS, keyed on its lock file and Node version."""
+        (job,) = workflow["jobs"].values()
+        names = [s.get("name") for s in job["steps"]]
+        (cache,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@")]
+        (version,) = [s for s in job["steps"] if s.get("id") == "pds-node"]
+        key = cache["with"]["key"]
+        assert cache["with"]["path"] == "~/.cache/local-pds"  # setup's default LOCAL_PDS_HOME
+        assert "hashFiles('tools/local-pds/package-lock.json')" in key
+        assert "steps.pds-node.outputs.version" in key
+        checks = next(s for s in job["steps"] if s.get("run") == "bash .ci/run")
+        order = [names.index(s["name"]) for s in (version, cache, checks)]
+        assert order == sorted(order)
+        # The version step really finds the Node version that tools/local-pds/setup installs.
+        output = tmp_path / "github_output"
+        subprocess.run(
+            ["bash", "-c", version["run"]],
+            cwd=ROOT,
+            env={"GITHUB_OUTPUT": str(output), "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
+        setup = (ROOT / "tools" / "local-pds" / "setup").read_text(encoding="utf-8")
+        found = re.fullmatch(r"version=(node@22\.\d+\.\d+)\n", output.read_text(encoding="utf-8"))
+        assert found is not None and f"{found[1]} " in setup

@@ -84,7 +84,7 @@ class TestOutOfCredit:
         tweets = _chain(x_server)
         assert [t["text"] for t in tweets] == POSTS  # each once, in one reply chain
         assert tweets[2]["in_reply_to_tweet_id"] == item.posted[1].id
-        done = read_item(queue.paths()[0]).item
+        done = read_item(queue.archived_paths()[0]).item  # posted in full: archived
         assert done.status == "posted" and done.reason is None
         assert [r.price_class for r in done.posted] == ["plain"] * 5
 
@@ -154,7 +154,7 @@ class TestMonthlyBudget:
             env=quiet_env(),
         )
         assert "monthly X budget of $0.05 reached ($0.045 spent this month" in dry.stdout
-        assert "2026-12-01T00:00:00+09:00" in dry.stdout  # next month in Seoul
+        assert "2026-12-01 00:00  paper-3.x" in dry.stdout  # next month, in Seoul (times shown)
         assert "x spend this month: $0.045 (3 posts, 0 with a URL) of $0.05" in dry.stdout
 
         later = _cli(tmp_path, x_server, config, now=NOW + dt.timedelta(hours=2))

@@ -94,7 +94,8 @@ def _assert_one_chain(server: FakeXServer, texts: list[str]) -> None:
 
 
 def _item(queue: FileQueue) -> QueueItem:
-    return read_item(queue.paths()[0]).item
+    """The queue's one thread: open, or archived once posted in full."""
+    return read_item((queue.paths() or queue.archived_paths())[0]).item
 
 
 class TestPosting:

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from publisher.config import FormatSettings, RetrySettings, bluesky_credentials, x_credentials
+from publisher.config import (
+    FormatSettings,
+    RetrySettings,
+    XSettings,
+    bluesky_credentials,
+    x_credentials,
+)
 from publisher.platforms.base import Adapter, PostRef, Rules
 from publisher.platforms.bluesky import BlueskyRules
 from publisher.platforms.x import XRules
@@ -15,9 +21,12 @@ from publisher.platforms.x import XRules
 __all__ = ["ADAPTERS", "Adapter", "PostRef", "Rules", "rules_for"]
 
 
-def rules_for(options: FormatSettings) -> dict[str, XRules | BlueskyRules]:
+def rules_for(
+    options: FormatSettings, x: XSettings | None = None
+) -> dict[str, XRules | BlueskyRules]:
     """The text rules of every platform, as configured."""
-    return {"x": XRules(options.x_hashtag_style), "bluesky": BlueskyRules()}
+    link = (x or XSettings()).link
+    return {"x": XRules(options.x_hashtag_style, link), "bluesky": BlueskyRules()}
 
 
 def _x_adapter(retry: RetrySettings) -> Adapter:

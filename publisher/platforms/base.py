@@ -57,6 +57,14 @@ class Rules(Protocol):
         """How a digest hashtag (without '#') is written in a post on this platform."""
         ...
 
+    def link(self, url: str) -> str | None:
+        """How the paper link is written in the header post; None leaves it out."""
+        ...
+
+    def inline_link(self, url: str) -> str:
+        """How a URL in the comments is written: as it is, or (X) by the link policy."""
+        ...
+
     def payload(self, text: str) -> dict[str, Any]:
         """The exact record sent for ``text``: ``text`` and, per platform, facets and langs."""
         ...

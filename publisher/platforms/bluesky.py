@@ -89,6 +89,13 @@ class BlueskyRules:
             found.append(f"{size} UTF-8 bytes, over Bluesky's limit of {MAX_BYTES}")
         return found
 
+    def link(self, url: str) -> str:
+        """The paper link, whole: a link facet makes it clickable, shortened for display."""
+        return url
+
+    def inline_link(self, url: str) -> str:
+        return url
+
     def payload(self, text: str) -> dict[str, Any]:
         shown, facets = self._render(text)
         payload: dict[str, Any] = {"text": shown}

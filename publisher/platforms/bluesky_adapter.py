@@ -94,6 +94,9 @@ class BlueskyAdapter:
         client, did = self._session()
         from atproto import models
 
+        if isinstance(payload.get("card"), dict):
+            record["embed"] = self._embed(payload["card"])
+
         problem: str | None = None
         try:
             data = models.ComAtprotoRepoCreateRecord.Data(
@@ -164,6 +167,35 @@ class BlueskyAdapter:
                 "partial run. Delete that post or give the item a new id."
             )
         return self._ref(rkey, str(response.uri), str(response.cid) if response.cid else None)
+
+    def _embed(self, card: dict[str, Any]) -> dict[str, Any]:
+        """The link card as ``app.bsky.embed.external``; its image fetched and uploaded now.
+
+        A blob is content-addressed, so uploading the same image again on a retry is harmless.
+        An image that cannot be fetched, read or uploaded (refused) gives a card without it.
+        """
+        from publisher.cards import fetch_thumbnail
+
+        external: dict[str, Any] = {
+            "uri": str(card.get("uri") or ""),
+            "title": str(card.get("title") or ""),
+            "description": str(card.get("description") or ""),
+        }
+        thumb = card.get("thumb")
+        image = fetch_thumbnail(thumb, self.timeout) if isinstance(thumb, str) and thumb else None
+        if image is not None:
+            client, _ = self._session()
+            data = image[0]
+            try:
+                response = self._call(
+                    "upload the card image", lambda: client.upload_blob(data), write=False
+                )
+            except PermanentError:
+                response = None  # e.g. refused as too large: the card goes without its image
+            if response is not None:
+                blob = response.blob.to_json_representation()
+                external["thumb"] = blob.model_dump(mode="json", by_alias=True)
+        return {"$type": "app.bsky.embed.external", "external": external}
 
     def _ref(self, rkey: str, uri: str, cid: str | None) -> PostRef:
         return PostRef(

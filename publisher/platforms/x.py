@@ -9,8 +9,10 @@ import re
 from typing import Any, Literal
 
 from publisher import text as textlib
+from publisher.models import arxiv_id
 
 HashtagStyle = Literal["underscore", "camel", "join"]
+LinkPolicy = Literal["id", "url", "none"]
 
 _NOT_HASHTAG_CHAR = re.compile(r"[^\w]+")
 
@@ -21,8 +23,26 @@ class XRules:
     name = "x"
     limit = 280
 
-    def __init__(self, hashtag_style: HashtagStyle = "underscore") -> None:
+    def __init__(self, hashtag_style: HashtagStyle = "underscore", link: LinkPolicy = "id") -> None:
         self.hashtag_style = hashtag_style
+        self.link_policy = link
+
+    def link(self, url: str) -> str | None:
+        """The paper link as the ``[x] link`` policy writes it (see ``XSettings``)."""
+        if self.link_policy == "url":
+            return url
+        found = arxiv_id(url)
+        if self.link_policy == "id" and found:
+            return f"arXiv:{found}"  # plain text to X: not linked, not billed as a URL
+        return None
+
+    def inline_link(self, url: str) -> str:
+        """A URL in the comments: under "id" and "none" an arXiv URL becomes ``arXiv:ID`` text
+        (not billed as a URL); any other URL is the author's text and stays as written."""
+        found = arxiv_id(url)
+        if self.link_policy != "url" and found:
+            return f"arXiv:{found}"
+        return url
 
     def length(self, text: str) -> int:
         return int(textlib.x_weighted_length(text))

@@ -1,5 +1,7 @@
 """Test helpers around the real local Bluesky PDS (``tools/local-pds``) and a fault-injecting proxy.
 
+* :func:`install_pds` runs ``tools/local-pds/setup`` when the PDS is not installed yet, and reports
+  when the install starts and ends (it takes minutes).
 * :func:`start_pds` runs ``tools/local-pds/start PORT`` (which installs nothing when
   ``tools/local-pds/setup`` already ran) and returns a :class:`PdsInfo`; :func:`stop_pds` stops
   the node process and every process in its group and waits until they are gone.
@@ -21,6 +23,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -78,6 +81,69 @@ def free_port(span: int = 10) -> int:
     raise RuntimeError("no free port pair found")
 
 
+INSTALL_NEEDS = "Node 22 and @atproto/dev-env from npm; needs npm, a C++ toolchain, ~700 MB"
+
+
+def pds_installed(tools_dir: Path, home: str | None = None) -> bool:
+    """Whether ``tools/local-pds/setup`` already installed the PDS (``setup --check``)."""
+    done = subprocess.run(
+        [str(Path(tools_dir) / "local-pds" / "setup"), "--check"],
+        env=_env(home),
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+def install_pds(
+    tools_dir: Path,
+    home: str | None = None,
+    *,
+    report: Callable[[str], None],
+    timeout: float = 1200.0,
+) -> float | None:
+    """Install the PDS if it is not installed yet, telling ``report`` when it starts and ends.
+
+    Returns the seconds the install took, or None when it was already installed. The install is
+    minutes of silence otherwise (npm, a native build), so the lines say what is happening.
+    Raises RuntimeError with the end of the script's output on failure.
+    """
+    if pds_installed(tools_dir, home):
+        return None
+    script = Path(tools_dir) / "local-pds" / "setup"
+    report(f"local PDS: installing ({INSTALL_NEEDS}); about 7 minutes the first time ...")
+    began = time.monotonic()
+    # own session, so that a timeout stops npm and node-gyp too, not only the script
+    proc = subprocess.Popen(
+        [str(script)],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
+        proc.communicate()
+        report(f"local PDS: the install did not finish in {timeout:.0f} s")
+        raise RuntimeError(f"{script} did not finish in {timeout:.0f} s") from None
+    took = time.monotonic() - began
+    if proc.returncode != 0:
+        report(f"local PDS: the install failed after {took:.0f} s")
+        raise RuntimeError(f"{script} failed (exit {proc.returncode}):\n{stderr[-4000:]}")
+    report(f"local PDS: installed in {took:.0f} s into {stdout.strip()}")
+    return took
+
+
+def _env(home: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if home:
+        env["LOCAL_PDS_HOME"] = home
+    return env
+
+
 def start_pds(
     tools_dir: Path,
     *,
@@ -96,9 +162,7 @@ def start_pds(
     if not script.is_file():
         raise RuntimeError(f"{script} not found")
     port = port or free_port()
-    env = dict(os.environ)
-    if home:
-        env["LOCAL_PDS_HOME"] = home
+    env = _env(home)
     if handle:
         env["PDS_HANDLE"] = handle
     if password:

@@ -1,0 +1,40 @@
+"""Threads that wait on a person: held or failed ones, each with why and what lets it go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from publisher.filequeue import QueueItem
+
+__all__ = ["Stuck", "stuck_threads"]
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """A held or failed thread: it is not posted until someone acts."""
+
+    key: str
+    status: str
+    reason: str  # as recorded in the queue file; "" when none was
+    action: str  # the command that lets it go
+
+    def __str__(self) -> str:
+        why = f": {self.reason}" if self.reason else " (no reason recorded)"
+        then = "to let it go" if self.status == "held" else "once the cause is fixed"
+        return f"{self.key}  {self.status}{why}; {then}: {self.action}"
+
+
+def stuck_threads(items: Iterable[QueueItem]) -> list[Stuck]:
+    """Every held or failed thread, held first, in key order."""
+    found = [
+        Stuck(
+            item.key,
+            item.status,
+            item.reason or "",
+            f"publisher {'release' if item.status == 'held' else 'retry'} {item.key}",
+        )
+        for item in items
+        if item.status in ("held", "failed")
+    ]
+    return sorted(found, key=lambda s: (s.status != "held", s.key))

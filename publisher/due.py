@@ -1,0 +1,200 @@
+"""Is there anything for a run to do? Standard library only, so the workflow asks before installing.
+
+``python3 publisher/due.py`` (from the repository root, with the runner's own Python and no
+third-party package) prints ``due=true`` or ``due=false`` (a line for ``$GITHUB_OUTPUT``) and, on
+stderr, why. A run has something to do when:
+
+- a queue file is open (pending or posting) for an enabled platform and its ``not_before`` has
+  passed (``is_due``: the very test ``runner.make_plan`` uses, so the two cannot disagree);
+- a queue file's head cannot be read here (the full run reports the problem);
+- a digest under ``digests/`` (``*.txt``, ``*.toml``) is not listed, with its current hash, in
+  ``queue/enqueued.txt`` (``sha256sum`` format; a missing file means every digest counts).
+
+This module is also imported by the package. It is the one module besides ``cli.py`` that prints
+and exits, because the workflow runs it as a script before the package (and its dependencies)
+are installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import sys
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+OPEN_STATUSES = ("pending", "posting")
+DEFAULT_PLATFORMS = ("x", "bluesky")
+ENQUEUED_NAME = "enqueued.txt"
+DIGEST_SUFFIXES = (".txt", ".toml")
+_HEAD_LIMIT = 64 * 1024  # the front matter is a few hundred bytes; a file's posts follow it
+
+
+def is_due(status: str, not_before: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a thread in this state may be posted at ``now`` (budgets and caps aside)."""
+    return status in OPEN_STATUSES and not_before <= now
+
+
+class Unreadable(ValueError):
+    """A queue file whose head this module cannot read without YAML: let the full run look."""
+
+
+def read_head(path: Path) -> tuple[str, str, dt.datetime]:
+    """``(status, platform, not_before)`` from a queue file's front matter, as ``render`` writes
+    it. Anything else raises ``Unreadable``: the caller treats the file as due."""
+    try:
+        with open(path, "rb") as handle:  # noqa: PTH123 - one call per file, 200+ files a run
+            data = handle.read(_HEAD_LIMIT)
+        text = data.decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise Unreadable(f"{path}: cannot read: {exc.strerror}") from None
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise Unreadable(f"{path}: no front matter")
+    fields: dict[str, str] = {}
+    for line in lines[1:]:
+        if line.strip() == "---":
+            break
+        key, colon, raw = line.partition(":")
+        if colon and key in ("status", "platform", "not_before"):
+            if key in fields:
+                raise Unreadable(f"{path}: {key} given twice")
+            fields[key] = _unquote(raw.strip())
+    else:
+        raise Unreadable(f"{path}: front matter not closed within {_HEAD_LIMIT} bytes")
+    status = fields.get("status", "pending")  # the model's default
+    try:
+        not_before = dt.datetime.fromisoformat(fields["not_before"])
+    except (KeyError, ValueError):
+        raise Unreadable(f"{path}: no readable not_before") from None
+    if not_before.tzinfo is None:
+        raise Unreadable(f"{path}: not_before has no time zone")
+    return status, fields.get("platform", ""), not_before
+
+
+def _unquote(raw: str) -> str:
+    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
+        return raw[1:-1].replace("''", "'")
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"' and "\\" not in raw:
+        return raw[1:-1]
+    if " #" in raw:
+        raw = raw.split(" #", 1)[0].rstrip()
+    return raw
+
+
+def queue_files(queue: Path) -> list[Path]:
+    """The open queue's files (the archive below it is never due)."""
+    try:
+        names = os.listdir(queue)
+    except FileNotFoundError:
+        return []
+    return sorted(
+        queue / n for n in names if n.endswith(".md") and n[0] != "." and n != "README.md"
+    )
+
+
+def due_files(queue: Path, platforms: Iterable[str], now: dt.datetime) -> list[tuple[Path, str]]:
+    """Each queue file a run at ``now`` must look at, with why."""
+    enabled = set(platforms)
+    found = []
+    for path in queue_files(queue):
+        try:
+            status, platform, not_before = read_head(path)
+        except Unreadable as exc:
+            found.append((path, f"unreadable here ({exc}): the run checks it"))
+            continue
+        if platform in enabled and is_due(status, not_before, now):
+            found.append((path, f"{status}, due {not_before.isoformat()}"))
+    return found
+
+
+def read_enqueued(path: Path) -> set[tuple[str, str]]:
+    """``(sha256, path)`` pairs of ``queue/enqueued.txt``; empty when there is none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return set()
+    pairs = set()
+    for line in text.splitlines():
+        digest, sep, name = line.partition("  ")
+        if sep and not line.startswith("#"):
+            pairs.add((digest.strip().lower(), name.strip()))
+    return pairs
+
+
+def new_digests(root: Path, digests: Path, enqueued: Path) -> list[Path]:
+    """Digest files whose current hash is not listed in ``enqueued`` (paths relative to root)."""
+    if not digests.is_dir():
+        return []
+    listed = read_enqueued(enqueued)
+    found = []
+    for path in sorted(digests.rglob("*")):
+        if path.suffix not in DIGEST_SUFFIXES or not path.is_file():
+            continue
+        relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        if (sha, relative) not in listed:
+            found.append(path)
+    return found
+
+
+def enabled_platforms(config: Path) -> list[str]:
+    """``platforms`` from the settings file (the package validates the rest of it)."""
+    try:
+        with config.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return list(DEFAULT_PLATFORMS)
+    platforms = data.get("platforms", list(DEFAULT_PLATFORMS))
+    if not isinstance(platforms, list) or not all(isinstance(p, str) for p in platforms):
+        return list(DEFAULT_PLATFORMS)  # a bad setting: the run that follows says so
+    return platforms
+
+
+def reasons(root: Path, now: dt.datetime) -> list[str]:
+    """Why a run at ``now`` over the checkout at ``root`` has work; empty when it has none."""
+    queue = root / "queue"
+    try:
+        platforms = enabled_platforms(root / "config" / "publisher.toml")
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        return [f"config/publisher.toml unreadable here ({exc}): the run reports it"]
+    why = [f"{path}: {what}" for path, what in due_files(queue, platforms, now)]
+    why += [
+        f"{path}: not enqueued yet"
+        for path in new_digests(root, root / "digests", queue / ENQUEUED_NAME)
+    ]
+    return why
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 publisher/due.py",
+        description="Print due=true when a publish run has something to do, else due=false.",
+    )
+    parser.add_argument("--root", type=Path, default=Path(), help="repository root (default .)")
+    parser.add_argument("--now", help="act as if it were this time (ISO 8601 with an offset)")
+    args = parser.parse_args(argv)
+    now = dt.datetime.now(dt.UTC)
+    if args.now:
+        try:
+            now = dt.datetime.fromisoformat(args.now)
+        except ValueError:
+            parser.error(f"--now {args.now!r} is not an ISO 8601 time")
+        if now.tzinfo is None:
+            parser.error(f"--now {args.now!r} needs an offset such as +09:00")
+    why = reasons(args.root, now)
+    for line in why[:20]:
+        print(f"due: {line}", file=sys.stderr)
+    if len(why) > 20:
+        print(f"due: … and {len(why) - 20} more", file=sys.stderr)
+    if not why:
+        print("due: nothing is due and every digest is enqueued", file=sys.stderr)
+    print(f"due={'true' if why else 'false'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

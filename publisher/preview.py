@@ -1,0 +1,278 @@
+"""What a preview shows: each thread per platform, post by post, as plain data.
+
+Built from digests (formatted and scheduled the way ``enqueue`` would) or from the queue (checked
+again the way the scheduled job does). Pure apart from reading the input files; the renderers
+(``preview_html``) turn this data into HTML and Markdown.
+
+The highlighted spans come from what is posted: Bluesky's link and tag facets (UTF-8 byte
+offsets into the payload's text), and on X the URL entities X itself extracts (twitter-text) and
+its hashtags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from publisher import text as textlib
+from publisher.config import Settings
+from publisher.digest import read_digest
+from publisher.errors import InputError, Problem
+from publisher.filequeue import LoadedItem, QueueItem
+from publisher.formatter import threads_for
+from publisher.platforms.base import Rules
+from publisher.schedule import assign_times
+
+# X links `#` + letters, digits and `_` (a `-` ends the tag), not inside a word, not all digits.
+_X_HASHTAG = re.compile(r"(?<![\w&#])[#＃](\w+)")
+
+# X's pay-per-use prices (platform-facts.md): per request, "with URL" when X links anything.
+X_PRICE_PLAIN = ("Post: Create", 0.015)
+X_PRICE_URL = ("Post: Create (with URL)", 0.200)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A highlighted piece of a post's shown text: code-point indices ``[start, end)``."""
+
+    start: int
+    end: int
+    kind: Literal["link", "tag"]
+    target: str  # the link's URI, or the tag without '#'
+
+
+@dataclass(frozen=True)
+class Price:
+    """What posting one post costs: its price class and the price per request in US dollars."""
+
+    label: str
+    usd: float
+
+
+@dataclass(frozen=True)
+class Card:
+    """A link card as the platform shows it under a post (Bluesky's ``embed.external``)."""
+
+    uri: str
+    title: str
+    description: str = ""
+    thumb: str | None = None  # where the thumbnail comes from (a URL, a file, or a data: URI)
+
+
+@dataclass
+class PostView:
+    number: str  # "N/M", from `numbering`
+    text: str  # exactly as posted (the payload's text)
+    spans: list[Span]
+    counts: tuple[int, ...]
+    limits: tuple[int, ...]
+    problems: list[Problem] = field(default_factory=list)
+    price: Price | None = None
+    posted_url: str | None = None  # already posted: where it is
+
+
+@dataclass
+class ThreadView:
+    title: str
+    entry_id: str
+    platform: str
+    source: str  # FILE:LINE of the digest entry or of the queue file
+    when: dt.datetime | None
+    status: str
+    posts: list[PostView]
+    card: Card | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    title: str
+    threads: list[ThreadView] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # files that could not be read at all
+    input_problems: bool = False  # a digest is invalid (exit 2) rather than a queue file (exit 1)
+
+    def all_problems(self) -> list[Problem]:
+        found = list(self.problems)
+        for thread in self.threads:
+            found.extend(thread.problems)
+            for post in thread.posts:
+                found.extend(post.problems)
+        return sorted(found, key=lambda p: (p.path, p.line or 0, p.message))
+
+
+def numbering(index: int, total: int) -> str:
+    """The ``N/M`` shown for the post at 0-based ``index``: where the dry run takes it from."""
+    return f"{index + 1}/{total}"
+
+
+def x_price(text: str) -> Price:
+    """X's price class of a post: "with URL" when X links something in it."""
+    label, usd = X_PRICE_URL if textlib.extract_urls(text) else X_PRICE_PLAIN
+    return Price(label, usd)
+
+
+def x_spans(text: str) -> list[Span]:
+    """The URL entities X extracts, and the hashtags it links."""
+    urls = textlib.extract_urls(text)
+    spans = [Span(u.start, u.end, "link", u.url) for u in urls]
+    for match in _X_HASHTAG.finditer(text):
+        tag = match.group(1)
+        if tag.isdigit() or any(u.start <= match.start() < u.end for u in urls):
+            continue
+        spans.append(Span(match.start(), match.end(), "tag", tag))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def facet_spans(text: str, facets: Sequence[Mapping[str, Any]]) -> list[Span]:
+    """Bluesky facets (UTF-8 byte offsets) as code-point spans of ``text``."""
+    index_of = {len(text[:i].encode()): i for i in range(len(text) + 1)}
+    spans = []
+    for facet in facets:
+        feature = facet["features"][0]
+        start = index_of[facet["index"]["byteStart"]]
+        end = index_of[facet["index"]["byteEnd"]]
+        if feature["$type"].endswith("#link"):
+            spans.append(Span(start, end, "link", feature["uri"]))
+        else:
+            spans.append(Span(start, end, "tag", feature["tag"]))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def post_view(rules: Rules, text: str, index: int, total: int, problems: list[Problem]) -> PostView:
+    """One post as the platform shows it: text, highlights, measures, price class."""
+    payload = rules.payload(text)
+    shown = payload["text"]
+    is_x = rules.name == "x"
+    spans = x_spans(shown) if is_x else facet_spans(shown, payload.get("facets", []))
+    return PostView(
+        number=numbering(index, total),
+        text=shown,
+        spans=spans,
+        counts=rules.measures(text),
+        limits=rules.limits,
+        problems=problems,
+        price=x_price(shown) if is_x else None,
+    )
+
+
+def _post_problems(
+    rules: Rules, text: str, index: int, path: str, line: int | None
+) -> list[Problem]:
+    return [Problem(path, line, f"post {index + 1}: {m}") for m in rules.problems(text)]
+
+
+def from_digests(
+    paths: Sequence[Path],
+    settings: Settings,
+    rules: Mapping[str, Rules],
+    queued: list[QueueItem],
+    now: dt.datetime,
+) -> Preview:
+    """Every digest's threads, scheduled after ``queued`` as ``enqueue`` would schedule them.
+
+    A digest that does not read or cannot be laid out is shown as its problems; the others
+    are previewed all the same.
+    """
+    preview = Preview(title="Preview of " + ", ".join(str(p) for p in paths))
+    items: list[QueueItem] = []
+    lines: dict[str, tuple[str, int | None]] = {}  # thread key -> (digest file, entry line)
+    for path in paths:
+        try:
+            digest = read_digest(path)
+            threads = threads_for([digest], settings.format, rules, list(settings.platforms))
+        except InputError as exc:
+            preview.problems.extend(exc.problems)
+            preview.input_problems = True
+            continue
+        for _, n, thread in threads:
+            line = digest.lines[n] if n < len(digest.lines) else None
+            item = QueueItem(
+                id=thread.entry_id,
+                platform=thread.platform,
+                title=digest.entries[n].title,
+                source=f"{digest.source}:{line}" if line else digest.source,
+                not_before=now,
+                created=now,
+                posts=thread.posts,
+            )
+            lines[item.key] = (digest.source, line)
+            items.append(item)
+    scheduled = {i.key: i for i in assign_times(items, queued, settings.schedule, now)}
+    for item in (scheduled[i.key] for i in items):  # in digest order
+        platform_rules = rules[item.platform]
+        source, line = lines[item.key]
+        total = len(item.posts)
+        posts = [
+            post_view(
+                platform_rules,
+                text,
+                i,
+                total,
+                _post_problems(platform_rules, text, i, source, line),
+            )
+            for i, text in enumerate(item.posts)
+        ]
+        preview.threads.append(
+            ThreadView(
+                title=item.title,
+                entry_id=item.id,
+                platform=item.platform,
+                source=item.source or "",
+                when=item.not_before,
+                status="not queued yet",
+                posts=posts,
+            )
+        )
+    return preview
+
+
+def from_queue(
+    root: Path, items: list[LoadedItem], problems: list[Problem], rules: Mapping[str, Rules]
+) -> Preview:
+    """Every queue file's thread, checked again as the scheduled job checks it."""
+    preview = Preview(title=f"Preview of the queue {root}", problems=list(problems))
+    place = {name: n for n, name in enumerate(rules)}  # an entry's platforms in the usual order
+    ordered = sorted(
+        items,
+        key=lambda li: (
+            li.item.not_before.timestamp(),
+            li.item.id,
+            place.get(li.item.platform, len(place)),
+            li.item.platform,
+        ),
+    )
+    for loaded in ordered:
+        preview.threads.append(_queued_thread(loaded, rules))
+    return preview
+
+
+def _queued_thread(loaded: LoadedItem, rules: Mapping[str, Rules]) -> ThreadView:
+    item = loaded.item
+    path = str(loaded.path)
+    view = ThreadView(
+        title=item.title,
+        entry_id=item.id,
+        platform=item.platform,
+        source=path,
+        when=item.not_before,
+        status=item.status,
+        posts=[],
+    )
+    platform_rules = rules.get(item.platform)
+    if platform_rules is None:
+        view.problems.append(Problem(path, 2, f"unknown platform {item.platform!r}"))
+        return view
+    total = len(item.posts)
+    for i, text in enumerate(item.posts):
+        line = loaded.post_lines[i] if i < len(loaded.post_lines) else None
+        posted = item.posted[i] if i < len(item.posted) else None
+        # Posts already made are shown as they are, not checked again: they cannot change.
+        found = [] if posted else _post_problems(platform_rules, text, i, path, line)
+        post = post_view(platform_rules, text, i, total, found)
+        post.posted_url = posted.url if posted else None
+        view.posts.append(post)
+    return view
