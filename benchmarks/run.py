@@ -1,7 +1,7 @@
 """Benchmarks of `publisher`: one command, `python benchmarks/run.py`, run from anywhere.
 
 Prints every figure as it goes and writes ``benchmarks/RESULTS.md`` (the machine, the figures,
-each goal met or not and, when not, what limits it). Five parts:
+each goal met or not and, when not, what limits it). Nine parts:
 
 1. cold start of ``publisher --dry-run examples/digest-2025-05-20.txt`` beside
    ``python -c "import pydantic"`` and ``python -c "import atproto"`` (fresh processes, medians);
@@ -15,7 +15,9 @@ each goal met or not and, when not, what limits it). Five parts:
    virtualenv (warm pip cache), and the billed minutes a month they imply;
 7. ``status`` and ``--dry-run`` over 200 open files with 20,000 archived (and 400 open, and no
    archive, to show what the time grows with);
-8. ``publisher enqueue`` of a digest of 10,000 entries (20,000 queue files).
+8. ``publisher enqueue`` of digests of 10,000 entries (20,000 queue files);
+9. hostile and large input (``hostile.py``): enqueue of 10,000 entries in digests under
+   the size limit, a 50 MB digest (refused) and a 5 MB one of blank lines.
 
 Needs only ``pip install -e '.[test]'``; the PDS installs itself on first start (Node 22, about
 5 minutes once). ``--skip-pds`` leaves the Bluesky part out; ``--quick`` runs smaller sizes (for
@@ -46,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from corpus import entry_chars, make_corpus
+from hostile import hostile
 from pydantic import SecretStr
 
 from publisher import runner
@@ -1273,15 +1276,20 @@ def enqueue_bench(rep: Report, count: int, scratch: Path) -> None:
     rep.heading("8. Enqueue")
     entries = [e.model_copy(update={"url": None, "title": f"{e.title} {n}"})
                for n, e in enumerate(make_corpus(count, seed=15))]  # fmt: skip
-    digest = scratch / "big-digest.toml"
-    digest.write_text(digest_toml(entries), encoding="utf-8")
+    # Digests are refused over 5 MB (publisher.digest.MAX_DIGEST_BYTES): 2,000 entries a file.
+    digests = []
+    for start in range(0, count, 2000):
+        digest = scratch / f"big-digest-{start // 2000:02d}.toml"
+        digest.write_text(digest_toml(entries[start : start + 2000]), encoding="utf-8")
+        digests.append(str(digest))
+    size = sum(Path(d).stat().st_size for d in digests)
     root = scratch / "enqueue-queue"
-    argv = [*publisher_command(), "enqueue", str(digest), "--queue", str(root), "--now", QUEUE_NOW]
+    argv = [*publisher_command(), "enqueue", *digests, "--queue", str(root), "--now", QUEUE_NOW]
     took = wall(argv)
     files = len(FileQueue(root).paths())
     rep.say(
-        f"`publisher enqueue` of one TOML digest of {count:,} synthetic entries "
-        f"({digest.stat().st_size / 1e6:.1f} MB) into an empty queue: {files:,} files, each "
+        f"`publisher enqueue` of {len(digests)} TOML digests of {count:,} synthetic entries "
+        f"({size / 1e6:.1f} MB) into an empty queue: {files:,} files, each "
         "through a temporary file, its fsync and `os.replace`, the folder synced once: "
         f"{took:.1f} s (one run: it writes {files:,} files)."
     )
@@ -1344,12 +1352,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         type=lambda text: {int(n) for n in text.split(",")},
-        default=set(range(1, 9)),
+        default=set(range(1, 10)),
         metavar="N,N",
-        help="run only these parts (1-8); implies --no-write",
+        help="run only these parts (1-9); implies --no-write",
     )
     args = parser.parse_args(argv)
-    if args.only != set(range(1, 9)):
+    if args.only != set(range(1, 10)):
         args.no_write = True
     part = args.only.__contains__
     began = time.perf_counter()
@@ -1377,6 +1385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             archive_scale(rep, threads, runs, scratch, 2000 if args.quick else 20_000)
         if part(8):
             enqueue_bench(rep, 1000 if args.quick else 10_000, scratch)
+        if part(9):
+            hostile(rep, publisher_command(), scratch, 1000 if args.quick else 10_000)
     took = time.perf_counter() - began
     print(f"\nDone in {took:.0f} s.")
     if not args.no_write:

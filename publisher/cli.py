@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TextIO
 
 from publisher import __version__
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
+from publisher.hygiene import one_line
 
 COMMANDS = (
     "check",
@@ -56,7 +57,29 @@ exit codes: 0 done, 1 a post failed (or the queue was busy), 2 bad input or usag
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {one_line(message)}\n")
+
+
+class _ActionsSafe:
+    """A text stream in which no line starts with ``::``.
+
+    The Actions runner runs such a line as a workflow command (``::add-mask::``, ``::warning::``);
+    the publisher never means one, so any that text brings in is indented by one space.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._at_start = True
+
+    def write(self, text: str) -> int:
+        if self._at_start and text.startswith(":"):
+            text = " " + text if text.startswith("::") or text == ":" else text
+        text = text.replace("\n::", "\n ::")
+        self._at_start = text.endswith("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _common(parser: argparse.ArgumentParser, *, queue: bool = True, now: bool = False) -> None:
@@ -230,31 +253,74 @@ def _split_command(argv: Sequence[str]) -> tuple[str, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command, rest = _split_command(argv)
-    args = build_parsers()[command].parse_args(rest)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ActionsSafe(out), _ActionsSafe(err)
     try:
+        command, rest = _split_command(argv)
+        args = build_parsers()[command].parse_args(rest)
+        return _guarded(command, args)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _say(text: object) -> None:
+    """An error line on stderr: credentials scrubbed, on one line."""
+    from publisher.scrub import scrub
+
+    print(one_line(scrub(str(text))), file=sys.stderr)
+
+
+def _scrubbed(text: str) -> str:
+    from publisher.scrub import scrub
+
+    return scrub(text)
+
+
+def _guarded(command: str, args: argparse.Namespace) -> int:
+    try:
+        _check_summary(args)
         return _dispatch(command, args)
     except InputError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            _say(problem)
         _write_summary(args, "publisher: bad input", problems=exc.problems)
         return EXIT_USAGE
     except ConfigError as exc:
-        print(f"publisher: {exc}", file=sys.stderr)
+        _say(f"publisher: {exc}")
         _write_summary(args, "publisher: configuration error", message=str(exc))
         return EXIT_USAGE
     except QueueBusy as exc:
-        print(f"publisher: {exc}", file=sys.stderr)
+        _say(f"publisher: {exc}")
         return EXIT_FAILED
     except PublisherError as exc:
-        print(f"publisher: {exc}", file=sys.stderr)
+        _say(f"publisher: {exc}")
         return EXIT_FAILED
     except BrokenPipeError:  # e.g. `publisher --dry-run | head`
         sys.stderr.close()
         return EXIT_OK
     except KeyboardInterrupt:
-        print("publisher: interrupted", file=sys.stderr)
+        _say("publisher: interrupted")
         return 130
+    except OSError as exc:  # the file system refused something no check foresaw: a run problem
+        where = f": {exc.filename}" if exc.filename else ""
+        _say(f"publisher: {exc.strerror or type(exc).__name__}{where}")
+        return EXIT_FAILED
+    except (OverflowError, RecursionError, MemoryError) as exc:
+        _say(f"publisher: input out of range ({type(exc).__name__}: {exc})")
+        return EXIT_USAGE
+
+
+def _check_summary(args: argparse.Namespace) -> None:
+    """``--summary`` must name a file in an existing folder, checked before anything runs."""
+    target = getattr(args, "summary", None)
+    if target is None:
+        return
+    odd = target.exists() and not target.is_file()  # a FIFO would block the run at its end
+    if odd or not target.parent.is_dir():
+        what = "is a folder" if target.is_dir() else "is not a regular file"
+        what = what if odd else f"its folder {target.parent} does not exist"
+        args.summary = None  # nothing can be written there, not even this error
+        raise InputError.one("--summary", None, f"{str(target)!r}: {what}")
 
 
 def _write_summary(
@@ -268,8 +334,10 @@ def _write_summary(
 
 
 def _append(path: Path, text: str) -> None:
+    from publisher.scrub import scrub
+
     with path.open("a", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.write(scrub(text))
 
 
 def _dispatch(command: str, args: argparse.Namespace) -> int:
@@ -313,6 +381,8 @@ def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
         raise InputError.one(
             "--now", None, f"{raw!r} is not an ISO 8601 time like 2025-05-20T09:00"
         ) from None
+    if not 1970 <= moment.year <= 9000:  # the schedule looks years ahead: keep it in range
+        raise InputError.one("--now", None, f"{raw!r}: the year must be between 1970 and 9000")
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone)
     try:
@@ -339,7 +409,7 @@ def _check(args: argparse.Namespace) -> int:
         except InputError as exc:
             problems.extend(exc.problems)
             count = len(exc.problems)
-            print(f"{path}: invalid, {count} problem{'' if count == 1 else 's'}")
+            print(one_line(f"{path}: invalid, {count} problem{'' if count == 1 else 's'}"))
         else:
             digests.append(digest)
             print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
@@ -364,7 +434,8 @@ def _resolve_links(digests: Any, settings: Any, *, lookup: bool, network: bool, 
         client = ArxivClient(arxiv_api_url(), settings.links.timeout_seconds)
     links = resolve(digests, settings.links, lookup=lookup, network=network, client=client)
     for note in links.notes:
-        print(f"warning: {note}" if note.warning else str(note), file=out)
+        text = f"warning: {note}" if note.warning else str(note)
+        print(one_line(_scrubbed(text)), file=out)  # notes quote the arXiv server's answers
     return links
 
 
@@ -401,7 +472,7 @@ def _preview(args: argparse.Namespace) -> int:
         _append(args.summary, render_markdown(preview))
     found = preview.all_problems()
     for problem in found:
-        print(problem, file=sys.stderr)
+        _say(problem)
     print(f"wrote {args.out}: {len(preview.threads)} threads, {len(found)} problems")
     if preview.input_problems:
         return EXIT_USAGE
@@ -544,10 +615,14 @@ def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
 
 def _print_card(card: dict[str, Any], out: TextIO | None = None) -> None:
     thumb = card.get("thumb") or "none"
-    print(f"   bluesky link card: {card['uri']}", file=out)
-    print(f"     title: {card['title']}", file=out)
-    print(f"     description: {card.get('description') or '(none)'}", file=out)
-    print(f"     thumb: {thumb}", file=out)
+    # A card's fields come from a web page: one line each, scrubbed like any server answer.
+    for label, value in (
+        ("   bluesky link card", card["uri"]),
+        ("     title", card["title"]),
+        ("     description", card.get("description") or "(none)"),
+        ("     thumb", thumb),
+    ):
+        print(one_line(_scrubbed(f"{label}: {value}")), file=out)
 
 
 def _print_thread(
@@ -651,7 +726,7 @@ def _print_plan(
                 print(f"  … and {len(plan.waiting) - 20} more")
         _print_stuck(plan.stuck)
     for problem in plan.problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
 
 
 def _print_stuck(stuck: Any) -> None:
@@ -659,7 +734,7 @@ def _print_stuck(stuck: Any) -> None:
     if stuck:
         print(f"Held or failed ({len(stuck)}), not posted until someone acts:")
         for thread in stuck:
-            print(f"  {thread}")
+            print(one_line(f"  {thread}"))
 
 
 def _print_run(report: Any, as_json: bool, times: Any) -> None:
@@ -682,16 +757,16 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
         if report.deferred:
             print(times.header())
         for key, until, why in report.deferred:
-            print(f"deferred {key} until {times(until)}: {why}")
+            print(one_line(f"deferred {key} until {times(until)}: {why}"))
         if not report.sent and not report.failed and not report.deferred:
             print("nothing was due")
         _print_stuck(report.plan.stuck)
     for key, why in report.failed:
-        print(f"failed {key}: {why}", file=sys.stderr)
+        _say(f"failed {key}: {why}")
     for platform, why in report.out_of_credit.items():
-        print(f"stopped {platform}, nothing failed: {why}", file=sys.stderr)
+        _say(f"stopped {platform}, nothing failed: {why}")
     for problem in report.plan.problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
 
 
 # ---- the queue commands -------------------------------------------------------------------
@@ -718,7 +793,7 @@ def _enqueue(args: argparse.Namespace) -> int:
         due = times(item.not_before)
         print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
     for key, why in report.skipped:
-        print(f"skipped {key}: {why}")
+        print(one_line(f"skipped {key}: {why}"))
     print(f"{len(report.added)} added, {len(report.skipped)} already queued")
     if args.summary:
         from publisher.summary import enqueue_summary, links_summary
@@ -779,7 +854,7 @@ def _status(args: argparse.Namespace) -> int:
         for i, due in zip(rows, dues, strict=True):
             print(
                 f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {due:<{due_width}}  "
-                f"{len(i.posted)}/{len(i.posts)}" + (f"  {i.reason}" if i.reason else "")
+                f"{len(i.posted)}/{len(i.posts)}" + (f"  {one_line(i.reason)}" if i.reason else "")
             )
         counts = Counter(i.status for i in rows)
         if spend:
@@ -791,7 +866,7 @@ def _status(args: argparse.Namespace) -> int:
         )
         _print_stuck(stuck)
     for problem in problems:
-        print(problem, file=sys.stderr)
+        _say(problem)
     return EXIT_FAILED if problems else EXIT_OK
 
 

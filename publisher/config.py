@@ -14,12 +14,22 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from publisher.config_problems import did_you_mean, problems_of
 from publisher.errors import ConfigError, InputError
 
 DEFAULT_CONFIG = Path("config/publisher.toml")
+MAX_ENV_BYTES = 1 << 20
+MAX_CONFIG_BYTES = 1 << 20
 PLATFORMS = ("x", "bluesky")
 
 
@@ -76,6 +86,12 @@ class ScheduleSettings(_Section):
             except ValueError:
                 raise ValueError(f"slot {slot!r} is not a time like '09:00'") from None
         return sorted(slots)
+
+    @model_validator(mode="after")
+    def _some_time(self) -> ScheduleSettings:
+        if not self.slots and not self.spacing_minutes:
+            raise ValueError("slots is empty: give at least one time like '09:00'")
+        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -176,9 +192,15 @@ def load_settings(path: Path | None = None) -> Settings:
             named = " (named by the environment variable PUBLISHER_CONFIG)" if from_env else ""
             raise InputError.one(path, None, f"config file not found{named}")
         return _validate({}, str(path))
+    if not path.is_file():  # a FIFO would hang the read, a device never end
+        raise InputError.one(path, None, "not a regular file")
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise InputError.one(path, None, f"larger than {MAX_CONFIG_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
+    except OSError as exc:
+        raise InputError.one(path, None, f"cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         found = re.search(r"at line (\d+)", str(exc))
         line = int(found.group(1)) if found else None
@@ -205,21 +227,53 @@ def load_env(dotenv_path: Path | None = None) -> None:
     path = dotenv_path or Path(".env")
     if not path.is_file():
         return
-    from dotenv import load_dotenv
+    from dotenv import dotenv_values
 
-    load_dotenv(path, override=False)
+    try:
+        if path.stat().st_size > MAX_ENV_BYTES:
+            raise InputError.one(path, None, f"larger than {MAX_ENV_BYTES} bytes: not a .env file")
+        with path.open(encoding="utf-8") as handle:
+            values = dotenv_values(stream=handle)
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise InputError.one(path, line, f"not UTF-8: invalid byte at offset {exc.start}") from None
+    except OSError as exc:
+        raise InputError.one(path, None, f"cannot read: {exc.strerror or exc}") from None
+    for name, value in values.items():
+        if value is not None and name not in os.environ:
+            if "\x00" in name or "\x00" in value or "=" in name or not name:
+                raise InputError.one(path, None, f"variable {name!r} cannot be set")
+            os.environ[name] = value
 
 
 def x_credentials() -> XCredentials:
     values = _require("x")
-    base = os.environ.get("X_API_BASE_URL") or "https://api.twitter.com"
-    return XCredentials(**values, base_url=base.rstrip("/"))
+    base = service_url("X_API_BASE_URL", "https://api.twitter.com")
+    return XCredentials(**values, base_url=base)
 
 
 def bluesky_credentials() -> BlueskyCredentials:
     values = _require("bluesky")
-    service = os.environ.get("BLUESKY_SERVICE") or "https://bsky.social"
-    return BlueskyCredentials(**values, service=service.rstrip("/"))
+    service = service_url("BLUESKY_SERVICE", "https://bsky.social")
+    return BlueskyCredentials(**values, service=service)
+
+
+SERVICE_URLS = {"x": "X_API_BASE_URL", "bluesky": "BLUESKY_SERVICE"}
+
+
+def service_url(name: str, default: str) -> str:
+    """``$name`` (or ``default``) without a trailing slash; ``ConfigError`` unless http(s)."""
+    from urllib.parse import urlsplit
+
+    value = os.environ.get(name) or default
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # e.g. a port that is not a number
+        ok = False
+    if not ok or any(c.isspace() or ord(c) < 0x20 for c in value):
+        raise ConfigError(f"{name} must be an http(s) URL like {default}, not {value!r}")
+    return value.rstrip("/")
 
 
 ARXIV_API_DEFAULT = "https://export.arxiv.org/api/query"
@@ -240,6 +294,18 @@ def check_credentials(platforms: list[str]) -> None:
     ]
     if missing:
         raise ConfigError("missing credentials: set " + ", ".join(missing) + " (see .env.example)")
+    defaults = {"x": "https://api.twitter.com", "bluesky": "https://bsky.social"}
+    for platform in platforms:
+        if platform in SERVICE_URLS:
+            service_url(SERVICE_URLS[platform], defaults[platform])
+    from publisher.scrub import remember
+
+    remember(
+        os.environ[name]
+        for platform in platforms
+        for field, name in ENV_NAMES.get(platform, {}).items()
+        if field != "handle"
+    )
 
 
 def _require(platform: str) -> dict[str, str]:

@@ -21,7 +21,9 @@ raised together as one :class:`InputError`; nothing else ever escapes from this 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from publisher.errors import InputError, Problem
+from publisher.hygiene import forbidden_in_lines, forbidden_in_text
 from publisher.models import Digest, DigestEntry
 
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 BOM = "\ufeff"
+MAX_DIGEST_BYTES = 5_000_000  # documented in the README
 HANGUL = re.compile(
     "[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff\uffa0-\uffdc]"
 )
@@ -150,17 +154,73 @@ def _result(digest: Digest | None, path: str, problems: list[Problem]) -> Digest
 
 def _read(path: Path, problems: list[Problem]) -> Digest | None:
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Problem(name, None, f"cannot read the file: {exc.strerror or exc}"))
+    raw = _read_bounded(path, name, problems)
+    if raw is None:
         return None
     text = _decode(raw, name, problems)
     if text is None:
         return None
+    found = forbidden_in_text(text.removeprefix(BOM), name)
+    if found:
+        problems.extend(found)
+        return None
     if path.suffix.lower() == ".toml":
-        return _parse_toml(text, name, problems)
-    return _parse_text(text, name, problems)
+        digest = _parse_toml(text, name, problems)
+    else:
+        digest = _parse_text(text, name, problems)
+    if digest is not None:  # TOML escapes (\u202e) reach the fields without being in the text
+        for n, entry in enumerate(digest.entries):
+            fields = [entry.title, entry.abstract, *entry.authors, *entry.comment_ko]
+            fields += [*entry.comment_en, *entry.hashtags, entry.url or ""]
+            line = digest.lines[n] if n < len(digest.lines) else 0
+            found = forbidden_in_lines(((line, field) for field in fields), name)
+            if found:
+                problems.extend(found[:1])
+                digest = None
+                break
+    return digest
+
+
+def _read_bounded(path: Path, name: str, problems: list[Problem]) -> bytes | None:
+    """The file's bytes, or None after a problem: too big, not a regular file, unreadable.
+
+    The size is checked before reading and the read itself is bounded, so a huge file, a FIFO or
+    /dev/zero never fills memory or hangs.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        problems.append(Problem(name, None, f"cannot read the file: {exc.strerror or exc}"))
+        return None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            problems.append(Problem(name, None, "is a folder, not a digest file"))
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(name, None, "not a regular file: not read"))
+            return None
+        if info.st_size > MAX_DIGEST_BYTES:
+            problems.append(Problem(name, None, _too_big(info.st_size)))
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_DIGEST_BYTES + 1)
+    except OSError as exc:
+        problems.append(Problem(name, None, f"cannot read the file: {exc.strerror or exc}"))
+        return None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_DIGEST_BYTES:  # it grew while we looked
+        problems.append(Problem(name, None, _too_big(len(raw))))
+        return None
+    return raw
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"{size:,} bytes is over the {MAX_DIGEST_BYTES:,}-byte limit for a digest "
+        "(a day's digest is a few KB): not read"
+    )
 
 
 def _decode(raw: bytes, path: str, problems: list[Problem]) -> str | None:
@@ -259,8 +319,12 @@ def _parse_text(text: str, path: str, problems: list[Problem]) -> Digest | None:
         problems.append(Problem(path, line, message))
 
     text = text.removeprefix(BOM)
-    lines = [_Line(no, raw.strip()) for no, raw in enumerate(LINE_BREAK.split(text), 1)]
-    lines = [line for line in lines if line.text]
+    # Blank lines are dropped as they are met: a file of millions of them costs no memory.
+    lines = [
+        _Line(no, stripped)
+        for no, raw in enumerate(LINE_BREAK.split(text), 1)
+        if (stripped := raw.strip())
+    ]
     if not lines:
         report(None, "file is empty")
         return None

@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import hashlib
 import os
+import stat
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -42,12 +43,23 @@ class Unreadable(ValueError):
     """A queue file whose head this module cannot read without YAML: let the full run look."""
 
 
+def _read_regular(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of a regular file. A FIFO would hang the read and a device never
+    end: they raise ``OSError`` unread (the full run reports them by name)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
 def read_head(path: Path) -> tuple[str, str, dt.datetime]:
     """``(status, platform, not_before)`` from a queue file's front matter, as ``render`` writes
     it. Anything else raises ``Unreadable``: the caller treats the file as due."""
     try:
-        with open(path, "rb") as handle:  # noqa: PTH123 - one call per file, 200+ files a run
-            data = handle.read(_HEAD_LIMIT)
+        data = _read_regular(path, _HEAD_LIMIT)
         text = data.decode("utf-8", errors="replace")
     except OSError as exc:
         raise Unreadable(f"{path}: cannot read: {exc.strerror}") from None
@@ -114,9 +126,11 @@ def due_files(queue: Path, platforms: Iterable[str], now: dt.datetime) -> list[t
 def read_enqueued(path: Path) -> set[tuple[str, str]]:
     """``(sha256, path)`` pairs of ``queue/enqueued.txt``; empty when there is none."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_regular(path, 64 << 20).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return set()
+    except OSError:
+        return set()  # every digest counts as new: the run that follows reports the file
     pairs = set()
     for line in text.splitlines():
         digest, sep, name = line.partition("  ")
@@ -135,7 +149,8 @@ def new_digests(root: Path, digests: Path, enqueued: Path) -> list[Path]:
         if path.suffix not in DIGEST_SUFFIXES or not path.is_file():
             continue
         relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        with path.open("rb") as handle:  # in chunks: a huge file costs no memory here
+            sha = hashlib.file_digest(handle, "sha256").hexdigest()
         if (sha, relative) not in listed:
             found.append(path)
     return found
@@ -169,6 +184,13 @@ def reasons(root: Path, now: dt.datetime) -> list[str]:
     return why
 
 
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped (``\\n``), so that a
+    file name cannot start a line of its own (an Actions workflow command such as ``::warning::``).
+    The package's ``publisher.hygiene.one_line`` does the same; this module imports nothing."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 publisher/due.py",
@@ -187,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--now {args.now!r} needs an offset such as +09:00")
     why = reasons(args.root, now)
     for line in why[:20]:
-        print(f"due: {line}", file=sys.stderr)
+        print(f"due: {_one_line(line)}", file=sys.stderr)
     if len(why) > 20:
         print(f"due: … and {len(why) - 20} more", file=sys.stderr)
     if not why:

@@ -52,6 +52,10 @@ class FormatError(PublisherError):
         super().__init__(f"{entry_id} ({platform}): {message}")
 
 
+class QueueError(PublisherError):
+    """The queue folder cannot be used as it is (its lock is not a plain file, say)."""
+
+
 class QueueBusy(PublisherError):
     """Another publisher run holds the queue lock."""
 

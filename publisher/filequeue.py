@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,7 +44,8 @@ import yaml
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from publisher.cards import Card
-from publisher.errors import InputError, Problem, QueueBusy
+from publisher.errors import InputError, Problem, QueueBusy, QueueError
+from publisher.hygiene import forbidden_in_lines, forbidden_in_text
 
 Status = Literal["pending", "posting", "posted", "failed", "held"]
 SUFFIX = ".md"
@@ -55,6 +57,7 @@ LEDGER_HEADER = (
     "# queues these again, even once their files are deleted; remove a line to allow it.\n"
 )
 TMP_PREFIX = ".tmp-"
+MAX_FILE_BYTES = 1 << 20  # a queue file is a few KB; anything near this is not one
 _SEPARATOR_START = "---- post "
 _SEPARATOR_LINE = re.compile(r"---- post (\d+) ----[ \t]*$", re.MULTILINE)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -186,6 +189,7 @@ def parse(text: str, path: Path) -> LoadedItem:
     if not isinstance(fields, dict):
         raise InputError.one(path, 2, "front matter must be a mapping of fields")
     posts, post_lines, problems = _posts(lines, end + 1, path)
+    problems += forbidden_in_text(text, str(path))
     if problems:
         raise InputError(problems)
     try:
@@ -197,6 +201,13 @@ def parse(text: str, path: Path) -> LoadedItem:
                 for e in exc.errors()
             ]
         ) from None
+    # YAML escapes ("\u202e", "\n") reach the fields without being in the text scanned above.
+    title_line = _field_line(lines, end, ("title",))
+    if "\n" in item.title or "\r" in item.title:
+        raise InputError.one(path, title_line, "title: must be one line")
+    found = forbidden_in_lines([(title_line, item.title)], str(path))
+    if found:
+        raise InputError(found)
     return LoadedItem(item=item, path=path, post_lines=post_lines)
 
 
@@ -351,12 +362,71 @@ def _posts(lines: list[str], start: int, path: Path) -> tuple[list[str], list[in
     return posts, starts, problems
 
 
-def read_item(path: Path) -> LoadedItem:
+def odd_entry(path: Path) -> str | None:
+    """Why ``path`` in the queue folder must not be opened for reading, or None if it is fine.
+
+    FIFOs would hang a read, devices (a symlink to /dev/zero) never end, and a symlink that
+    leaves the folder would read (or overwrite) a file that is not the queue's.
+    """
     try:
-        with open(path, "rb") as handle:  # noqa: PTH123 - measurably faster than Path.read_bytes
-            data = handle.read()
+        info = os.lstat(path)
     except OSError as exc:
-        raise InputError.one(path, None, f"cannot read: {exc.strerror}") from None
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(info.st_mode):  # the common case, first: a run reads thousands of these
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "a broken or looping symlink"
+        if target.parent != path.parent.resolve():
+            return "a symlink that leaves the queue folder: not read"
+        info = target.stat()
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else kind
+        kind = "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else kind
+        return f"{kind}: not read"
+    return None
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; ``InputError`` otherwise.
+
+    Opened non-blocking and checked with ``fstat``, so a FIFO or device swapped in after a
+    check is never read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise InputError.one(path, None, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError.one(path, None, "not a regular file: not read")
+        chunks = []
+        left = min(info.st_size, limit) + 1  # +1: a file that grew past the limit is noticed
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise InputError.one(path, None, f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InputError.one(path, None, f"larger than {limit} bytes: not a queue file")
+    return data
+
+
+def read_item(path: Path) -> LoadedItem:
+    why = odd_entry(path)
+    if why:
+        raise InputError.one(path, None, why)
+    data = read_bounded(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -456,9 +526,25 @@ class FileQueue:
         names = sorted(name for name in os.listdir(self.root) if _is_item_name(name))
         return [self.root / name for name in names]
 
+    def odd_entries(self) -> list[Problem]:
+        """Everything in the folder that is not a queue file, a folder or its lock, by name."""
+        if not self.root.is_dir():
+            return []
+        problems = []
+        for name in sorted(os.listdir(self.root)):
+            if _is_item_name(name):
+                continue  # read_item reports these
+            path = self.root / name
+            why = odd_entry(path)
+            if why and not why.startswith("a folder"):
+                problems.append(Problem(str(path), None, why))
+        return problems
+
     def load(self) -> tuple[list[LoadedItem], list[Problem]]:
-        """Every open item that reads cleanly, and the problems of the files that do not."""
-        return self._load(self.paths())
+        """Every open item that reads cleanly, and the problems of the files that do not (and of
+        anything in the folder that is not a regular file)."""
+        items, problems = self._load(self.paths())
+        return items, self.odd_entries() + problems
 
     @staticmethod
     def _load(paths: list[Path]) -> tuple[list[LoadedItem], list[Problem]]:
@@ -541,10 +627,18 @@ class FileQueue:
 
     def posted_keys(self) -> set[str]:
         """Threads posted in full, from the ledger (it outlives their queue files)."""
-        try:
-            text = (self.root / LEDGER_NAME).read_text(encoding="utf-8")
-        except FileNotFoundError:
+        path = self.root / LEDGER_NAME
+        if not path.exists() and not path.is_symlink():
             return set()
+        why = odd_entry(path)
+        if why:
+            raise InputError.one(path, None, why)
+        data = read_bounded(path, 64 * MAX_FILE_BYTES)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError.one(path, line, "not UTF-8") from None
         return {line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"}
 
     def record_posted(self, key: str) -> None:
@@ -586,8 +680,19 @@ class FileQueue:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the queue for this process; ``QueueBusy`` if another run holds it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.root.exists() and not self.root.is_dir():
+            raise InputError.one(self.root, None, "the queue must be a folder, not a file")
+        lock = self.root / LOCK_NAME
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            # Never follow a symlink: a `.lock` link would create or truncate a file elsewhere.
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        except OSError as exc:
+            what = "a symlink" if lock.is_symlink() else exc.strerror or str(exc)
+            raise QueueError(f"{lock}: cannot take the queue lock ({what}): remove it") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise QueueError(f"{lock}: the lock is not a regular file: remove it")
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -261,6 +261,9 @@ def _queued_thread(loaded: LoadedItem, rules: Mapping[str, Rules]) -> ThreadView
         when=item.not_before,
         status=item.status,
         posts=[],
+        card=Card(item.card.uri, item.card.title, item.card.description, item.card.thumb)
+        if item.card
+        else None,
     )
     platform_rules = rules.get(item.platform)
     if platform_rules is None:

@@ -35,6 +35,7 @@ from publisher.filequeue import (
 )
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
+from publisher.scrub import scrub
 
 RETRY_LATER = dt.timedelta(minutes=15)
 
@@ -285,13 +286,13 @@ def _post_thread(
             return "stop"
         except DeferUntil as exc:
             at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
-            _pause(queue, item, maybe_sent, index, at, exc.reason)
-            report.deferred.append((item.key, at, exc.reason))
+            _pause(queue, item, maybe_sent, index, at, scrub(exc.reason))
+            report.deferred.append((item.key, at, scrub(exc.reason)))
             return "stop"
         except TransientError as exc:
             at = now + RETRY_LATER
-            _pause(queue, item, maybe_sent, index, at, f"gave up for this run: {exc}")
-            report.deferred.append((item.key, at, str(exc)))
+            _pause(queue, item, maybe_sent, index, at, scrub(f"gave up for this run: {exc}"))
+            report.deferred.append((item.key, at, scrub(str(exc))))
             return "stop"
         except PlatformError as exc:  # permanent: 400/401/403/404/413, a duplicate not found
             item.status = "failed"
@@ -356,6 +357,10 @@ def recent_archive(queue: FileQueue, now: dt.datetime, settings: Settings) -> li
 
 
 def _reason(exc: PlatformError, index: int, item: QueueItem) -> str:
+    return scrub(_explain(exc, index, item))
+
+
+def _explain(exc: PlatformError, index: int, item: QueueItem) -> str:
     where = f"post {index + 1} of {len(item.posts)}"
     if isinstance(exc, DuplicatePost):
         return (

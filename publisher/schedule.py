@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from publisher.config import ScheduleSettings
+from publisher.errors import InputError
 from publisher.filequeue import QueueItem
 
 
@@ -65,57 +66,102 @@ def _assign_platform(
     settings: ScheduleSettings,
     now: dt.datetime,
 ) -> list[QueueItem]:
-    budget = settings.daily_posts.get(platform)
-    per_day = planned_posts(existing, platform, settings)
-    taken: Counter[dt.datetime] = Counter(
-        i.not_before for i in existing if i.status not in ("posted", "failed")
-    )
-    latest = max((i.not_before for i in existing if i.status != "posted"), default=None)
+    slots = _Slots(existing, platform, settings, now)
     out = []
     for item in new:
-        size = len(item.posts)
-        moment = _next_time(now, latest, taken, per_day, size, budget, settings)
-        taken[moment] += 1
-        per_day[local_day(moment, settings)] += size
-        latest = moment if latest is None or moment > latest else latest
+        moment = slots.place(len(item.posts))
         out.append(item.model_copy(update={"not_before": moment}))
     return out
 
 
-def _next_time(
-    now: dt.datetime,
-    latest: dt.datetime | None,
-    taken: Counter[dt.datetime],
-    per_day: Counter[dt.date],
-    size: int,
-    budget: int | None,
-    settings: ScheduleSettings,
-) -> dt.datetime:
-    def fits(moment: dt.datetime) -> bool:
-        day = local_day(moment, settings)
-        # A thread bigger than a whole day's budget still goes out, alone on its day.
-        return budget is None or per_day[day] + size <= budget or per_day[day] == 0
+class _Slots:
+    """The free times of one platform, handed out in order.
 
-    if settings.spacing_minutes:
+    Linear in the number of threads: a cursor skips, once and for all, slots that can take no
+    more (slot full, or the day's budget spent), and a cursor per thread size skips those too
+    full for that size; none moves back, since slots and days only fill up.
+    """
+
+    def __init__(
+        self,
+        existing: list[QueueItem],
+        platform: str,
+        settings: ScheduleSettings,
+        now: dt.datetime,
+    ) -> None:
+        self.settings = settings
+        self.now = now
+        self.budget = settings.daily_posts.get(platform)
+        self.per_day = planned_posts(existing, platform, settings)
+        self.taken: Counter[dt.datetime] = Counter(
+            i.not_before for i in existing if i.status not in ("posted", "failed")
+        )
+        self.latest = max((i.not_before for i in existing if i.status != "posted"), default=None)
+        self.day = local_day(now, settings)
+        self.times = settings.slot_times()
+        self.index = 0  # the cursor: self.times[self.index] on self.day
+        self.cursors: dict[int, tuple[dt.date, int]] = {}  # per thread size, where it last fit
+
+    def place(self, size: int) -> dt.datetime:
+        try:
+            moment = self._spaced(size) if self.settings.spacing_minutes else self._slot(size)
+        except OverflowError:
+            raise InputError.one(
+                "schedule", None, "no free time before the year 9999: the queue is full"
+            ) from None
+        self.taken[moment] += 1
+        self.per_day[local_day(moment, self.settings)] += size
+        self.latest = moment if self.latest is None or moment > self.latest else self.latest
+        return moment
+
+    def _fits(self, day: dt.date, size: int) -> bool:
+        # A thread bigger than a whole day's budget still goes out, alone on its day.
+        used = self.per_day[day]
+        return self.budget is None or used + size <= self.budget or used == 0
+
+    def _spaced(self, size: int) -> dt.datetime:
+        settings = self.settings
         moment = (
-            now
-            if latest is None
-            else max(now, latest + dt.timedelta(minutes=settings.spacing_minutes))
+            self.now
+            if self.latest is None
+            else max(self.now, self.latest + dt.timedelta(minutes=settings.spacing_minutes))
         )
         moment = moment.astimezone(settings.zone).replace(microsecond=0)
-        while not fits(moment):
+        while not self._fits(local_day(moment, settings), size):
             next_day = local_day(moment, settings) + dt.timedelta(days=1)
             moment = dt.datetime.combine(next_day, dt.time(0), tzinfo=settings.zone)
         return moment
-    day = local_day(now, settings)
-    for _ in range(3660):  # ten years of days: a bound, not a plan
-        for slot in _day_slots(day, settings):
-            if slot < now:
-                continue
-            if taken[slot] < settings.threads_per_slot and fits(slot):
+
+    def _at(self, day: dt.date, index: int) -> dt.datetime:
+        return dt.datetime.combine(day, self.times[index], tzinfo=self.settings.zone)
+
+    def _dead(self, slot: dt.datetime, day: dt.date) -> bool:
+        """A slot that can never take another thread: past, full, or its day's budget spent."""
+        full = self.taken[slot] >= self.settings.threads_per_slot
+        spent = self.budget is not None and self.per_day[day] >= max(self.budget, 1)
+        return slot < self.now or full or spent
+
+    def _slot(self, size: int) -> dt.datetime:
+        if not self.times:  # the config refuses this; a guard, not a plan
+            raise InputError.one("schedule", None, "no slots: set schedule.slots")
+        while self._dead(self._at(self.day, self.index), self.day):
+            self._advance()
+        # A slot that cannot take a thread of this size never will (slots and days only fill
+        # up), so each size resumes where its last search ended: linear over many threads.
+        day, index = max((self.day, self.index), self.cursors.get(size, (self.day, self.index)))
+        while True:
+            slot = self._at(day, index)
+            if not self._dead(slot, day) and self._fits(day, size):
+                self.cursors[size] = (day, index)
                 return slot
-        day += dt.timedelta(days=1)
-    raise RuntimeError("no free slot within ten years")  # unreachable with a positive budget
+            index += 1
+            if index == len(self.times):
+                day, index = day + dt.timedelta(days=1), 0
+
+    def _advance(self) -> None:
+        self.index += 1
+        if self.index == len(self.times):
+            self.day, self.index = self.day + dt.timedelta(days=1), 0
 
 
 def posts_today(

@@ -123,7 +123,8 @@ class TestCardsOnThePds:
         queue.save_all([i.model_copy(update={"id": f"{i.id}-{run_id}"}) for i in added])
         report = _post_all(queue, pds, settings)
         assert report.failed == []
-        items, _ = queue.load()
+        assert queue.paths() == []  # every thread posted in full, so archived
+        items, _ = queue.load_archive()
         assert len(items) == 9
         for loaded in items:
             item = loaded.item
@@ -171,7 +172,8 @@ class TestCardsOnThePds:
         )
         report = _post_all(queue, pds, _settings())
         assert report.failed == []
-        item = queue.load()[0][0].item
+        assert queue.paths() == []  # posted in full, so archived
+        item = queue.load_archive()[0][0].item
         assert item.status == "posted"
         external = _record(pds, item.posted[0].uri or "")["embed"]["external"]
         assert (external["uri"], external["title"], external["description"]) == (
@@ -219,7 +221,8 @@ class TestCardsOnThePds:
         assert report.failed == []
         assert len(fault_proxy.faults) == 2
         assert fault_proxy.count("com.atproto.repo.uploadBlob") >= 2
-        item = queue.load()[0][0].item
+        assert queue.paths() == []  # posted in full, so archived
+        item = queue.load_archive()[0][0].item
         assert item.status == "posted"
         assert len(item.posted) == 2
         first = _record(pds, item.posted[0].uri or "")

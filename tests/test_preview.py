@@ -217,6 +217,22 @@ class TestCommand:
         assert page.count('<article class="post bad"') == 1
         assert page.count('<section class="thread') == 18
 
+    def test_queued_link_card_is_shown(self, tmp_path: Path) -> None:
+        """A Bluesky queue file's card is drawn in its thread's first post."""
+        from publisher.cards import Card as QueuedCard
+        from publisher.filequeue import read_item, render
+
+        queue = enqueued(tmp_path)
+        path = next(queue.glob("*.bluesky.md"))
+        item = read_item(path).item.model_copy(
+            update={"card": QueuedCard(uri="https://arxiv.org/abs/2505.13447", title="<Mean>")}
+        )
+        path.write_text(render(item), encoding="utf-8")
+        code, page, _, err = preview(tmp_path, "--queue", str(queue))
+        assert code == 0, err
+        assert page.count('<div class="card" data-uri="https://arxiv.org/abs/2505.13447">') == 1
+        assert '<div class="title">&lt;Mean&gt;</div>' in page
+
     def test_unreadable_queue_file_is_listed(self, tmp_path: Path) -> None:
         """A queue file that does not parse is named at the top of the page; exit 1."""
         queue = enqueued(tmp_path)

@@ -17,6 +17,16 @@ NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 TEXT = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
 )
+# A title is one line without the characters that are never posted (publisher.hygiene): the
+# queue re-check refuses those (tests/test_hostile.py), so they cannot round-trip.
+NEVER_POSTED = "".join(
+    chr(c)
+    for c in [*range(0x20), 0x7F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF]
+    if chr(c) != "\t"
+)
+TITLE = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters=NEVER_POSTED), max_size=40
+)
 
 
 def _front(text: str) -> tuple[list[str], int]:
@@ -28,7 +38,7 @@ class TestFastFrontMatter:
     """Every file `render` writes is read without YAML, to the same values YAML reads."""
 
     @given(
-        title=TEXT,
+        title=TITLE,
         reason=st.none() | TEXT,
         ids=st.lists(st.from_regex(r"[0-9a-z:/._-]{1,30}", fullmatch=True), max_size=4),
         status=st.sampled_from(["pending", "posting", "posted", "failed", "held"]),

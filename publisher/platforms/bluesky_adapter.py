@@ -38,6 +38,7 @@ from publisher.errors import (
 )
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.tid import tid_for
+from publisher.scrub import scrub
 
 T = TypeVar("T")
 
@@ -273,7 +274,7 @@ class BlueskyAdapter:
             if secret:
                 message = message.replace(secret, "[redacted]")
         message = _JWT_RE.sub("[redacted-jwt]", message)
-        return _BEARER_RE.sub(r"\1 [redacted]", message)
+        return scrub(_BEARER_RE.sub(r"\1 [redacted]", message))
 
     def _call(self, what: str, fn: Callable[[], T], *, write: bool) -> T:
         """Run one SDK call; any failure becomes a ``PlatformError`` with no chained exception."""

@@ -28,6 +28,7 @@ from publisher.errors import (
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.x import public_url
 from publisher.platforms.x_transport import point_client_at
+from publisher.scrub import scrub
 from publisher.text import extract_urls
 
 RECENT_POSTS = 50  # how far back to look for a post whose outcome was unknown
@@ -134,7 +135,7 @@ def _reset_at(headers: Any) -> float | None:
 def _describe(exc: tweepy.errors.HTTPException) -> str:
     status = exc.response.status_code
     messages = "; ".join(str(m) for m in exc.api_messages) or exc.response.reason or ""
-    return f"x: {status} {messages}".strip()
+    return scrub(f"x: {status} {messages}".strip())
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
