@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from publisher.config import FormatSettings
 from publisher.errors import FormatError
-from publisher.formatter import format_thread
+from publisher.formatter import _inline_links, format_thread
 from publisher.models import DigestEntry, Thread
 from publisher.platforms.bluesky import MAX_TAG_GRAPHEMES, URL_DISPLAY_MAX, BlueskyRules, short_url
 from publisher.platforms.x import XRules
@@ -379,7 +379,8 @@ class TestCompactProperties:
                 (_suffix(i, total, options) for i in (1, total)),
                 key=lambda s: rules.measures(s),
             )
-            paragraphs = [" ".join(_nfc(p).split()) for p in (*entry.comment_ko, *entry.comment_en)]
+            shown = _inline_links(entry, rules)  # paragraphs with links as the platform writes them
+            paragraphs = [" ".join(_nfc(p).split()) for p in (*shown.comment_ko, *shown.comment_en)]
             for paragraph in paragraphs:
                 fits = not rules.problems(paragraph + widest)
                 if fits:  # never cut: whole, as written, inside one post
