@@ -19,7 +19,15 @@ from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 from publisher.hygiene import one_line
 
 COMMANDS = (
-    "check", "preview", "enqueue", "status", "hold", "release", "retry", "schedule", "commit-back"
+    "check",
+    "preview",
+    "enqueue",
+    "status",
+    "hold",
+    "release",
+    "retry",
+    "schedule",
+    "commit-back",
 )
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -529,7 +537,7 @@ def _run(args: argparse.Namespace) -> int:
         items, problems = queue.load()
         archived = runner.recent_archive(queue, now, settings)
         report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
-        _print_plan(report, rules, now, args.json, _times(settings, now))
+        _print_plan(report, rules, now, args.json, _times(settings, now), settings)
     else:
         from publisher.config import check_credentials
         from publisher.platforms import ADAPTERS
@@ -547,6 +555,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
+    from publisher import cost
     from publisher.digest import read_digests
     from publisher.formatter import threads_for
 
@@ -569,7 +578,10 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
             {
                 "entry_id": thread.entry_id,
                 "platform": thread.platform,
-                "posts": [rules[thread.platform].payload(text) for text in thread.posts],
+                "posts": [
+                    {**rules[thread.platform].payload(text), **_price_fields(cls, settings)}
+                    for text, cls in zip(thread.posts, _classes(thread), strict=True)
+                ],
                 **_link_fields(thread, links, settings),
             }
             for _, _, thread, _ in shown
@@ -579,6 +591,7 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     if "x" in settings.platforms:
         print(f"x link policy: {_X_LINK[settings.x.link]}\n")
     current = None
+    totals: dict[str, cost.Cost] = {}
     for digest, n, thread, earlier in shown:
         entry = digest.entries[n]
         if entry.id != current:
@@ -594,8 +607,25 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
             [rules[thread.platform].payload(t)["text"] for t in thread.posts],
             [rules[thread.platform].length(t) for t in thread.posts],
             rules[thread.platform].limit,
+            labels=[cost.post_label(thread.platform, t, settings.x) for t in thread.posts],
         )
+        spent = cost.texts_cost(thread.platform, thread.posts, settings.x)
+        totals[thread.platform] = totals.get(thread.platform, cost.Cost()) + spent
+    for platform, total in totals.items():
+        print(total.line(platform))
     return EXIT_OK
+
+
+def _classes(thread: Any) -> list[str | None]:
+    classes: list[str] | None = thread.price_classes
+    return list(classes) if classes is not None else [None] * len(thread.posts)
+
+
+def _price_fields(cls: str | None, settings: Any) -> dict[str, Any]:
+    """X's price class and price of a post, for --json; nothing for unbilled platforms."""
+    if cls is None:
+        return {}
+    return {"price_class": cls, "price_usd": settings.x.price(cls == "url")}
 
 
 _X_LINK = {
@@ -632,10 +662,13 @@ def _print_thread(
     first: int = 1,
     total: int | None = None,
     out: TextIO | None = None,
+    labels: list[str] | None = None,
 ) -> None:
     total = total or len(texts)
+    labels = labels or [""] * len(texts)
     for k, (text, count) in enumerate(zip(texts, counts, strict=True)):
-        print(f"\n── {platform} {first + k}/{total}  {count}/{limit}", file=out)
+        label = f"  {labels[k]}" if labels[k] else ""
+        print(f"\n── {platform} {first + k}/{total}  {count}/{limit}{label}", file=out)
         print(text, file=out)
     print(file=out)
 
@@ -644,7 +677,11 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, times: Any) -> None:
+def _print_plan(
+    report: Any, rules: Any, now: dt.datetime, as_json: bool, times: Any, settings: Any
+) -> None:
+    from publisher import cost
+
     plan = report.plan
     if as_json:
         _print_json(
@@ -661,6 +698,12 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, times:
                                 **payload,
                                 "count": count,
                                 "limit": rules[p.loaded.item.platform].limit,
+                                **_price_fields(
+                                    cost.price_class(payload["text"])
+                                    if p.loaded.item.platform == cost.PRICED
+                                    else None,
+                                    settings,
+                                ),
                             }
                             for payload, count in zip(p.payloads, p.counts, strict=True)
                         ],
@@ -678,10 +721,13 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, times:
                 ],
                 "held_or_failed": [vars(s) for s in plan.stuck],
                 "problems": [str(p) for p in plan.problems],
+                "spend": plan.spend,
             }
         )
     else:
         print(f"Dry run at {times(now)} ({times.header()}): nothing is sent, nothing is written.")
+        if plan.spend:
+            print(plan.spend)
         if not plan.due:
             print("Nothing is due now.")
         for planned in plan.due:
@@ -697,6 +743,9 @@ def _print_plan(report: Any, rules: Any, now: dt.datetime, as_json: bool, times:
                 rules[item.platform].limit,
                 first=item.next_index + 1,
                 total=len(item.posts),
+                labels=[
+                    cost.post_label(item.platform, p["text"], settings.x) for p in planned.payloads
+                ],
             )
         if plan.waiting:
             print("Next:")
@@ -729,6 +778,7 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
                 "held_or_failed": [vars(s) for s in report.plan.stuck],
                 "problems": [str(p) for p in report.plan.problems],
                 "stopped": [{"platform": p, "reason": r} for p, r in report.halted],
+                "out_of_credit": report.out_of_credit,
             }
         )
     else:
@@ -745,6 +795,8 @@ def _print_run(report: Any, as_json: bool, times: Any) -> None:
         _say(f"failed {key}: {why}")
     for platform, why in report.halted:
         _say(f"stopped {platform}: {why}; its threads stay pending")
+    for platform, why in report.out_of_credit.items():
+        _say(f"stopped {platform}, nothing failed: {why}")
     for problem in report.plan.problems:
         _say(problem)
 
@@ -808,13 +860,19 @@ def _enqueue(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     from collections import Counter
 
+    from publisher import cost, runner
     from publisher.attention import stuck_threads
     from publisher.filequeue import FileQueue
 
     settings = _settings(args)
-    times = _times(settings, _now(args, settings))
+    now = _now(args, settings)
+    times = _times(settings, now)
     queue = FileQueue(_existing_queue(args))
     items, problems = queue.load()
+    spend = ""
+    if cost.PRICED in settings.platforms:  # this month's posts: the open queue + its archive
+        month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
+        spend = cost.spend_line(month, now, settings.schedule, settings.x)
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems
@@ -839,6 +897,7 @@ def _status(args: argparse.Namespace) -> int:
                 ],
                 "held_or_failed": [vars(s) for s in stuck],
                 "problems": [str(p) for p in problems],
+                "spend": spend,
             }
         )
     else:
@@ -853,6 +912,8 @@ def _status(args: argparse.Namespace) -> int:
                 f"{len(i.posted)}/{len(i.posts)}" + (f"  {one_line(i.reason)}" if i.reason else "")
             )
         counts = Counter(i.status for i in rows)
+        if spend:
+            print(spend)
         print(
             f"{len(rows)} threads"
             + "".join(f", {n} {s}" for s, n in sorted(counts.items()))

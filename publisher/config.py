@@ -40,11 +40,21 @@ class _Section(BaseModel):
 class FormatSettings(_Section):
     """How a digest entry becomes a thread (see config/README.md)."""
 
-    layout: Literal["sections", "paired"] = "sections"
+    layout: Literal["sections", "paired", "compact"] = "sections"
     numbering: Literal["fraction", "marker", "none"] = "fraction"
     marker: str = "🧵"
     include_abstract: bool = False
     x_hashtag_style: Literal["underscore", "camel", "join"] = "underscore"
+    # The header lists the first max_authors names, then "et al."; 0 lists them all.
+    max_authors: int = Field(default=6, ge=0)
+    # X's own layout, since each X post is paid for; None: the same as ``layout``.
+    x_layout: Literal["sections", "paired", "compact"] | None = None
+
+    def layout_for(self, platform: str) -> str:
+        """The layout of ``platform``'s threads."""
+        if platform == "x" and self.x_layout is not None:
+            return self.x_layout
+        return self.layout
 
 
 class ScheduleSettings(_Section):
@@ -102,7 +112,7 @@ class RetrySettings(_Section):
 
 
 class XSettings(_Section):
-    """X-only settings.
+    """X's own settings: how paper links are written, what a post costs, a monthly cap in USD.
 
     ``link``: how the paper link is written on X. A post in which X links something is billed at
     the URL price (13 times a plain post), so: "id" writes ``arXiv:2505.13447`` as text (X neither
@@ -111,6 +121,12 @@ class XSettings(_Section):
     """
 
     link: Literal["id", "url", "none"] = "id"
+    price_per_post: float = Field(default=0.015, ge=0)
+    price_per_post_with_url: float = Field(default=0.20, ge=0)
+    monthly_budget_usd: float = Field(default=0, ge=0)  # 0: no cap
+
+    def price(self, with_url: bool) -> float:
+        return self.price_per_post_with_url if with_url else self.price_per_post
 
 
 class LinksSettings(_Section):

@@ -78,6 +78,7 @@ def enqueue(
             id=thread_id,
             platform=thread.platform,
             title=entry.title,
+            authors=", ".join(entry.authors),
             source=where,
             not_before=now,
             created=now,

@@ -115,6 +115,14 @@ class AccountRefused(PermanentError):
     """
 
 
+class OutOfCredit(AccountRefused):
+    """The platform refuses to post until the account's prepaid credits are topped up (X's 402).
+
+    Neither transient (retrying in this run cannot help) nor permanent for the thread: the thread
+    waits, and the platform is stopped for the rest of the run.
+    """
+
+
 class DuplicatePost(PermanentError):
     """The platform says this exact post already exists (X's 403 duplicate).
 

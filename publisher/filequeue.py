@@ -80,6 +80,8 @@ class PostRecord(BaseModel):
     cid: str | None = None
     at: AwareDatetime
     sha: str = ""  # of the text as sent, to notice edits made after posting
+    # X's price class of the post as sent ("plain" or "url"), for the month's spend; None off X.
+    price_class: Literal["plain", "url"] | None = None
 
 
 class QueueItem(BaseModel):
@@ -99,6 +101,9 @@ class QueueItem(BaseModel):
     # When the `sending` mark was first set, by the real clock (not --now): a post found later
     # that was created before it (less a small allowance) belongs to someone else.
     sending_at: AwareDatetime | None = None
+    # Every author, comma-separated, for reference: the header may show only the first
+    # format.max_authors. One line, so the fast front-matter reader still takes the file.
+    authors: str = ""
     card: Card | None = None  # Bluesky: the link card of the first post (its image fetched later)
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
@@ -168,12 +173,18 @@ class LoadedItem:
 def render(item: QueueItem) -> str:
     """The file text of ``item``."""
     fields = item.model_dump(mode="json", exclude={"posts", "posted"})
+    # Optional keys are written only when set, so files stay as earlier versions wrote them.
+    if not fields.get("authors"):
+        fields.pop("authors", None)
     if fields.get("card") is None:
         fields.pop("card", None)  # only threads with a card carry the key
     # One line per value (no folding), so the fast reader below takes every file we write.
     head = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 20)
     # Each record on one line as a JSON object, which is also a YAML flow mapping.
-    records = [json.dumps(r.model_dump(mode="json")) for r in item.posted]
+    records = [
+        json.dumps(r.model_dump(mode="json", exclude=None if r.price_class else {"price_class"}))
+        for r in item.posted
+    ]
     head += "posted:" + "".join(f"\n- {r}" for r in records) + "\n" if records else "posted: []\n"
     body = "".join(
         f"\n---- post {i} ----\n{text.rstrip()}\n" for i, text in enumerate(item.posts, 1)

@@ -6,6 +6,11 @@ paragraph followed by its English translation). A section is cut into atoms — 
 graphemes of a word too long for a post — each with the kind of break that precedes it. The packer
 finds the fewest posts a section needs and then, among layouts with that many posts, prefers
 breaks at paragraph ends, then sentence ends, then between words, and posts of even length.
+
+The compact layout makes the whole thread one section instead: header, Korean and English share
+posts where they fit. Every paragraph (and the header) that fits in one post is glued — no post may
+start inside it — so it is never cut; only a paragraph longer than a post is cut, and it starts
+right after the text before it. The packer then uses the fewest posts those rules allow.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class Atom(NamedTuple):
     brk: int  # the kind of break before this atom
     sep: str  # what separates it from the atom before, when both are in one post
     unbreakable: bool = False  # a URL or hashtag that must stay whole
+    glued: bool = False  # no post may start with this atom (compact: inside a paragraph that fits)
 
 
 def format_thread(
@@ -103,14 +109,21 @@ def _format(
     note: str | None = None,
 ) -> Thread:
     measure = _Measurer(rules)
+    layout = options.layout_for(rules.name)
+    if (layout == "paired") != (options.layout == "paired"):  # the body was cut for another
+        body = _body_sections(_inline_links(entry, rules), options, layout)
     posts: list[str] = []
     for digits in (1, 2, 3):
         if len(posts) >= 10**digits:
             continue  # the last pass already showed more posts than this many digits can number
         reserve = _suffix_reserve(rules, options, digits)
         posts = []
-        for section in [_header(entry, rules, reserve, note), *body]:
-            posts.extend(_pack(section, rules, measure, reserve, entry.id))
+        sections = [_header(entry, rules, reserve, options.max_authors, note), *body]
+        if layout == "compact":
+            sections = [_glue(sections, rules, reserve)]
+        slack = 0 if layout == "compact" else 1
+        for section in sections:
+            posts.extend(_pack(section, rules, measure, reserve, entry.id, slack))
         if len(posts) < 10**digits:
             break
     sent = [_number(p, i, len(posts), options) for i, p in enumerate(posts, 1)]
@@ -211,26 +224,51 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
-def _body_sections(entry: DigestEntry, options: FormatSettings) -> list[list[Atom]]:
+def _body_sections(
+    entry: DigestEntry, options: FormatSettings, layout: str | None = None
+) -> list[list[Atom]]:
     """The sections after the header: abstract if configured, then the comments."""
     sections = []
     if options.include_abstract:
         sections.append(_paragraphs([entry.abstract]))
     ko = [_nfc(p) for p in entry.comment_ko]
     en = [_nfc(p) for p in entry.comment_en]
-    if options.layout == "paired":
+    if (layout or options.layout) == "paired":
         sections.extend(_paragraphs([k, e]) for k, e in zip(ko, en, strict=True))
     else:
         sections.extend([_paragraphs(ko), _paragraphs(en)])
     return sections
 
 
+def _glue(sections: list[list[Atom]], rules: Rules, reserve: tuple[int, ...]) -> list[Atom]:
+    """The sections as one, each paragraph that fits in a post glued together (compact layout)."""
+    caps = [lim - r for lim, r in zip(rules.limits, reserve, strict=True)]
+    paragraphs: list[list[Atom]] = []
+    for section in sections:
+        for atom in section:
+            if atom.brk == PARA or not paragraphs:
+                paragraphs.append([])
+            paragraphs[-1].append(atom)
+    out: list[Atom] = []
+    for paragraph in paragraphs:
+        measured = rules.measures(_join(paragraph))
+        fits = all(m <= c for m, c in zip(measured, caps, strict=True))
+        out.append(paragraph[0])
+        out.extend(a._replace(glued=True) if fits else a for a in paragraph[1:])
+    return out
+
+
 def _header(
-    entry: DigestEntry, rules: Rules, reserve: tuple[int, ...], note: str | None = None
+    entry: DigestEntry,
+    rules: Rules,
+    reserve: tuple[int, ...],
+    max_authors: int = 0,
+    note: str | None = None,
 ) -> list[Atom]:
     """Title, authors, link and hashtags; authors shortened to "et al." if that keeps one post.
 
-    A ``note`` goes on its own line above the title.
+    With ``max_authors`` > 0, at most that many names are shown, then "et al.". A ``note`` goes
+    on its own line above the title.
     """
     title = _words(_nfc(entry.title), first_brk=PARA)
     if note:
@@ -244,15 +282,16 @@ def _header(
     for i, tag in enumerate(tags):
         tail.append(Atom(tag, LINE if i == 0 else WORD, "\n" if i == 0 else " ", unbreakable=True))
     names = [_nfc(a) for a in entry.authors]
+    most = min(len(names), max_authors) if max_authors else len(names)
     limits = [lim - r for lim, r in zip(rules.limits, reserve, strict=True)]
 
     def fits(keep: int) -> bool:
         text = _join(title + _authors(names, keep) + tail)
         return all(m <= lim for m, lim in zip(rules.measures(text), limits, strict=True))
 
-    if fits(len(names)):
-        return title + _authors(names, len(names)) + tail
-    low, high = 0, len(names) - 1  # the most names that fit with "et al.", by bisection
+    if fits(most):
+        return title + _authors(names, most) + tail
+    low, high = 0, most - 1  # the most names that fit with "et al.", by bisection
     while low < high:
         mid = (low + high + 1) // 2
         if fits(mid):
@@ -261,7 +300,7 @@ def _header(
             high = mid - 1
     if low:
         return title + _authors(names, low) + tail
-    return title + _authors(names, len(names)) + tail
+    return title + _authors(names, most) + tail
 
 
 def _authors(names: Sequence[str], keep: int) -> list[Atom]:
@@ -390,7 +429,13 @@ def _pack(
     measure: _Measurer,
     reserve: tuple[int, ...],
     entry_id: str,
+    slack: int = 1,
 ) -> list[str]:
+    """Cut ``atoms`` into the fewest posts, with the best breaks among layouts that many posts.
+
+    ``slack``: how many posts more than the fewest a layout that breaks only at sentence and
+    paragraph ends may take. No post starts with a glued atom.
+    """
     caps = tuple(lim - r for lim, r in zip(rules.limits, reserve, strict=True))
     measured = [measure(a.text) for a in atoms]
     if any(max(ms[d] for ms in measured) > cap for d, cap in enumerate(caps)):
@@ -438,7 +483,13 @@ def _pack(
                 reach[i] = end
         prefixes.append(prefix)
         alones.append(alone)
+    last_free = list(range(n + 1))  # the last position at or before k where a post may start
+    for k in range(1, n):
+        if atoms[k].glued:
+            last_free[k] = last_free[k - 1]
     for i in range(n):
+        if reach[i] < n:
+            reach[i] = last_free[reach[i]]
         if reach[i] <= i:
             reach[i] = i + 1
     prefix0, alone0 = prefixes[0], alones[0]
@@ -452,7 +503,7 @@ def _pack(
     nice_breaks = [False] * (n + 1)
     nice_breaks[n] = True
     for k in range(1, n):
-        nice_breaks[k] = atoms[k].brk <= SENT
+        nice_breaks[k] = atoms[k].brk <= SENT and not atoms[k].glued
     last_nice = [0] * (n + 1)  # the last nice break at or before k
     for k in range(1, n + 1):
         last_nice[k] = k if nice_breaks[k] else last_nice[k - 1]
@@ -463,7 +514,7 @@ def _pack(
 
     fine = _fewest(n, reach.__getitem__)
     coarse = _fewest(n, coarse_step)
-    if coarse[0] <= fine[0] + 1:
+    if coarse[0] <= fine[0] + slack:
         need = coarse
 
         def ok(i: int, j: int) -> bool:
@@ -487,7 +538,7 @@ def _pack(
             for j in range(j_max, i, -1):
                 if need[j] > left - 1:
                     break  # breaking earlier only leaves more for the rest
-                if not ok(i, j):
+                if atoms[j].glued or not ok(i, j):
                     continue
                 fill = span(i, j)
                 cost = _PENALTY[atoms[j].brk] + _EVENNESS * abs(fill - target) / caps[0]
@@ -499,6 +550,8 @@ def _pack(
         # into a long word may become a URL once the word is cut. Trust the real count.
         while j > i + 1 and any(m > c for m, c in zip(rules.measures(text), caps, strict=True)):
             j -= 1
+            while j > i + 1 and atoms[j].glued:
+                j -= 1
             text = _join(atoms[i:j])
         posts.append(text)
         i = j

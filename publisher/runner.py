@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publisher import retry
+from publisher import cost, retry
 from publisher.attention import Stuck, stuck_threads
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
@@ -22,6 +22,7 @@ from publisher.errors import (
     AccountRefused,
     DeferUntil,
     DuplicatePost,
+    OutOfCredit,
     PlatformError,
     Problem,
     TransientError,
@@ -86,6 +87,7 @@ class Plan:
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
+    spend: str = ""  # X's spend this month and the forecast for what is queued, at plan time
 
 
 @dataclass
@@ -97,10 +99,14 @@ class RunReport:
     # Platforms this run could not use at all (unreachable, account refused), and why. Their
     # threads stay pending; the run fails so that the workflow goes red and its owner is told.
     halted: list[tuple[str, str]] = field(default_factory=list)
+    # Platforms that refused to post for lack of prepaid credit, with what to do about it.
+    out_of_credit: dict[str, str] = field(default_factory=dict)
+    spent: cost.Cost = field(default_factory=cost.Cost)  # what this run's X posts cost
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed or self.plan.problems or self.halted else 0
+        failed = self.failed or self.plan.problems or self.halted or self.out_of_credit
+        return 1 if failed else 0
 
 
 def check_item(
@@ -170,6 +176,10 @@ def make_plan(
     }
     taken = dict.fromkeys(settings.platforms, 0)
     blocked: dict[str, str] = {}
+    if cost.PRICED in settings.platforms:
+        plan.spend = cost.spend_line(everything, now, settings.schedule, settings.x)
+    cap = settings.x.monthly_budget_usd
+    spent = cost.spent_this_month(everything, now, settings.schedule, settings.x).usd
     for loaded in open_items:
         item = loaded.item
         if item.platform not in settings.platforms:
@@ -198,8 +208,21 @@ def make_plan(
             blocked[item.platform] = why
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
             continue
-        platform_rules = rules[item.platform]
         texts = number_posts(item.posts, settings.format)[item.next_index :]
+        price = cost.texts_cost(item.platform, texts, settings.x).usd
+        # The monthly cap is hard (money, not pace), except that a thread already begun is
+        # finished, as with the daily budget. 1e-9: sums of float prices.
+        if item.platform == cost.PRICED and cap and not started and spent + price > cap + 1e-9:
+            why = (
+                f"monthly X budget of {cost.usd(cap)} reached ({cost.usd(spent)} spent this month, "
+                f"this thread costs {cost.usd(price)})"
+            )
+            blocked[item.platform] = why
+            plan.waiting.append(Waiting(item, cost.next_month_start(now, settings.schedule), why))
+            continue
+        if item.platform == cost.PRICED:
+            spent += price
+        platform_rules = rules[item.platform]
         payloads = [platform_rules.payload(t) for t in texts]
         if item.card is not None and item.next_index == 0:
             # the adapter turns it into the first post's embed (Bluesky link card)
@@ -248,6 +271,8 @@ def run(
     finally:
         for adapter in adapters.values():
             adapter.close()
+        sent_x = [s.text for s in report.sent if s.platform == cost.PRICED]
+        report.spent = cost.texts_cost(cost.PRICED, sent_x, settings.x)
     return report
 
 
@@ -302,6 +327,13 @@ def _post_thread(
 
         try:
             ref = retry.call(attempt, budget)
+        except OutOfCredit as exc:
+            # Not the thread's fault: it stays as it is (pending, or posting with the posts made
+            # so far recorded), due again at once, and the next run with credits goes on from it.
+            _pause(queue, item, maybe_sent, index, item.not_before, f"out of credit: {exc}")
+            report.deferred.append((item.key, item.not_before, str(exc)))
+            report.out_of_credit[item.platform] = str(exc)
+            return "stop"
         except DeferUntil as exc:
             at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
             _pause(queue, item, maybe_sent, index, at, scrub(exc.reason))
@@ -337,6 +369,7 @@ def _post_thread(
                 cid=ref.cid,
                 at=now,
                 sha=text_sha(text),
+                price_class=cost.price_class(text) if item.platform == cost.PRICED else None,
             )
         )
         item.sending = None

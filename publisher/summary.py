@@ -64,6 +64,12 @@ def run_summary(
                 )
         else:
             lines.append("Nothing was posted.")
+        if report.spent.posts:
+            lines += ["", f"This run's spend: {report.spent.line('x')}"]
+    if report.out_of_credit:
+        lines += ["", "### Out of credit", ""] + [
+            f"- {platform}: {_cell(why, 300)}" for platform, why in report.out_of_credit.items()
+        ]
     if report.failed:
         lines += ["", "### Failed", ""] + [
             f"- `{key}`: {_cell(why, 300)}" for key, why in report.failed
@@ -78,6 +84,8 @@ def run_summary(
             for key, when, why in report.deferred
         ]
     lines += problems_section(plan.problems)
+    if plan.spend:
+        lines += ["", plan.spend]
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:

@@ -619,3 +619,12 @@ def byte_offset(text: str, cp_index: int) -> int:
     if not 0 <= cp_index <= len(text):
         raise IndexError(f"code-point index {cp_index} out of range 0..{len(text)}")
     return len(text[:cp_index].encode("utf-8"))
+
+
+def price_class(text: str) -> str:
+    """X's price class of a post: ``"url"`` when X links something in it, else ``"plain"``.
+
+    X's pay-per-use API bills a post "with URL" at a higher rate; what X links is exactly what
+    twitter-text's URL extraction finds (``arxiv.org/abs/…`` counts, ``arXiv:2505.13447`` not).
+    """
+    return "url" if extract_urls(unicodedata.normalize("NFC", text)) else "plain"

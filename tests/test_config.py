@@ -179,7 +179,7 @@ class TestConfigErrorsPointAtTheirSource:
         text = 'platforms = ["x"]\nschedule.timezone = "Asia/Seol"\nformat = {layout = "pared"}\n'
         assert self.problems(tmp_path, text) == [
             "2: schedule.timezone: unknown time zone 'Asia/Seol'; did you mean 'Asia/Seoul'?",
-            "3: format.layout: 'pared' is not one of 'sections' or 'paired'; "
+            "3: format.layout: 'pared' is not one of 'sections', 'paired' or 'compact'; "
             "did you mean 'paired'?",
         ]
 

@@ -52,6 +52,16 @@ class TestExampleSnapshots:
         assert done.stdout == (SNAPSHOTS / "example-dry-run.txt").read_text(encoding="utf-8")
         assert list(tmp_path.iterdir()) == []
 
+    def test_compact_dry_run_text(self, example_digest: Path, tmp_path: Path) -> None:
+        """The compact layout of the example digest, read and judged: 27 X posts, 22 Bluesky."""
+        config = tmp_path / "publisher.toml"
+        config.write_text('[format]\nlayout = "compact"\n', encoding="utf-8")
+        done = _run("--config", str(config), "--dry-run", str(example_digest), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        expected = (SNAPSHOTS / "example-compact-dry-run.txt").read_text(encoding="utf-8")
+        assert done.stdout == expected
+        assert done.stdout.endswith("x: 27 posts (0 with a URL), $0.405\nbluesky: 22 posts\n")
+
     def test_json_payloads(self, example_digest: Path, tmp_path: Path) -> None:
         """`--json` gives the exact payloads: entry id, platform, posts with facets and langs."""
         done = _run("--dry-run", "--json", str(example_digest), cwd=tmp_path)

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from publisher.config import FormatSettings
 from publisher.errors import FormatError
-from publisher.formatter import format_thread
+from publisher.formatter import _inline_links, format_thread
 from publisher.models import DigestEntry, Thread
 from publisher.platforms.bluesky import MAX_TAG_GRAPHEMES, URL_DISPLAY_MAX, BlueskyRules, short_url
 from publisher.platforms.x import XRules
@@ -165,7 +165,7 @@ def entries(draw: st.DrawFn) -> DigestEntry:
 
 options = st.builds(
     FormatSettings,
-    layout=st.sampled_from(["sections", "paired"]),
+    layout=st.sampled_from(["sections", "paired", "compact"]),
     numbering=st.sampled_from(["fraction", "marker", "none"]),
     include_abstract=st.booleans(),
 )
@@ -344,6 +344,54 @@ class TestThreadProperties:
         """Limits, non-empty posts, words in order, clean cuts, facets, determinism."""
         _check_thread(entry, x, options)
         _check_thread(entry, BlueskyRules(), options)
+
+
+compact_options = st.builds(
+    FormatSettings,
+    layout=st.just("compact"),
+    numbering=st.sampled_from(["fraction", "marker", "none"]),
+    max_authors=st.sampled_from([0, 1, 6]),
+)
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+class TestCompactProperties:
+    """Compact: paragraphs that fit are never cut, all of them in order, within the limits."""
+
+    @NO_DEADLINE
+    @given(entry=entries(), x=x_rules, options=compact_options)
+    def test_paragraphs_whole_in_order_within_limits(
+        self, entry: DigestEntry, x: XRules, options: FormatSettings
+    ) -> None:
+        """Checked on X and Bluesky for each generated entry."""
+        for rules in (x, BlueskyRules()):
+            thread = format_thread(entry, rules, options)
+            # Every post is within its platform's limit.
+            for post in thread.posts:
+                assert rules.problems(post) == [], post
+            total = len(thread.posts)
+            bodies = _bodies(thread, options)
+            # "Fits in a post": with the widest numbering the thread's posts carry.
+            widest = max(
+                (_suffix(i, total, options) for i in (1, total)),
+                key=lambda s: rules.measures(s),
+            )
+            shown = _inline_links(entry, rules)  # paragraphs with links as the platform writes them
+            paragraphs = [" ".join(_nfc(p).split()) for p in (*shown.comment_ko, *shown.comment_en)]
+            for paragraph in paragraphs:
+                fits = not rules.problems(paragraph + widest)
+                if fits:  # never cut: whole, as written, inside one post
+                    assert any(paragraph in body for body in bodies), (paragraph, bodies)
+            # The posts, concatenated, hold every paragraph in order (cuts drop only spaces).
+            joined = _squash("".join(bodies))
+            cursor = 0
+            for paragraph in paragraphs:
+                found = joined.find(_squash(paragraph), cursor)
+                assert found >= 0, (paragraph, bodies)
+                cursor = found + len(_squash(paragraph))
 
 
 class TestMarkerReserve:

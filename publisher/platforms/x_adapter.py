@@ -20,6 +20,7 @@ from publisher.config import XCredentials
 from publisher.errors import (
     AccountRefused,
     DuplicatePost,
+    OutOfCredit,
     PermanentError,
     PlatformError,
     RateLimited,
@@ -34,6 +35,7 @@ from publisher.text import extract_urls
 
 RECENT_POSTS = 50  # how far back to look for a post whose outcome was unknown
 _DUPLICATE = re.compile(r"duplicate content", re.I)
+_CREDITS = re.compile(r"CreditsDepleted|/problems/credits", re.I)
 
 
 class XAdapter:
@@ -186,6 +188,14 @@ def convert(exc: Exception) -> PlatformError:
     if isinstance(exc, tweepy.errors.TwitterServerError):
         status = exc.response.status_code
         return TransientError(_describe(exc), status=status, outcome_unknown=True)
+    if isinstance(exc, tweepy.errors.HTTPException) and (
+        exc.response.status_code == 402 or _CREDITS.search(exc.response.text or "")
+    ):
+        return OutOfCredit(
+            "x: out of credits (402 CreditsDepleted): add credits in X's developer console "
+            "(console.x.com), then run again",
+            status=exc.response.status_code,
+        )
     if isinstance(exc, tweepy.errors.Forbidden):
         text = " ".join(str(m) for m in exc.api_messages) + " " + (exc.response.text or "")
         if _DUPLICATE.search(text):

@@ -48,7 +48,8 @@ before any other check (they stand for the layer in front of the API):
 * ``"slow"`` (``delay=5``, ``commit=True``): waits ``delay`` s, then processes normally. With
   ``commit=False`` nothing is stored and a 503 is answered after the delay.
 * ``"drop"`` (``after_commit=False``): closes the connection without a response.
-* ``"402"``: the account is out of credit, answered as X does (``CreditsDepleted`` problem).
+* ``"402"``: X's answer when the account's prepaid credits are used up -- 402 with
+  ``{"title": "CreditsDepleted", "detail": ..., "type": ".../problems/credits"}``; nothing stored.
 
 ``requests`` records every request (``method``, ``path``, ``query``, ``headers`` as sent, with
 ``Authorization``, ``body`` as text, and ``status`` answered, None when dropped). ``wait_idle``
@@ -86,6 +87,7 @@ MAX_WEIGHTED_LENGTH = 280
 INVALID_REQUEST_TYPE = "https://api.twitter.com/2/problems/invalid-request"
 NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
+CREDITS_DETAIL = "Your enrolled account does not have any credits to fulfill this request."
 REPLY_TARGET_DETAIL = "You attempted to reply to a Tweet that is deleted or not visible to you."
 TOO_LONG_MESSAGE = (
     "Your Tweet text is too long. For more information on how Twitter determines text length "
@@ -610,6 +612,15 @@ class FakeXServer:
                     }
                 )
             return reply
+        if fault.kind == "402":
+            return _Reply(
+                402,
+                {
+                    "title": "CreditsDepleted",
+                    "detail": CREDITS_DETAIL,
+                    "type": "https://api.twitter.com/2/problems/credits",
+                },
+            )
         if fault.kind in ("500", "503"):
             status = int(fault.kind)
             if opts.get("after_commit"):
@@ -621,16 +632,6 @@ class FakeXServer:
             if opts.get("commit", True):
                 return self._create(path, params, headers, body)
             return _Reply(503, _problem(503, _STATUS_TEXT[503]))
-        if fault.kind == "402":
-            return _Reply(
-                402,
-                {
-                    "title": "CreditsDepleted",
-                    "detail": "Your enrolled account does not have any credits to fulfill "
-                    "this request.",
-                    "type": "https://api.twitter.com/2/problems/credits",
-                },
-            )
         # "drop"
         if opts.get("after_commit"):
             self._create(path, params, headers, body)
