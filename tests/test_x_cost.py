@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from publisher import cost, runner
-from publisher.config import ScheduleSettings, Settings, XSettings
+from publisher.config import FormatSettings, ScheduleSettings, Settings, XSettings
 from publisher.errors import OutOfCredit
 from publisher.filequeue import FileQueue, LoadedItem, QueueItem, read_item
+from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import CREDITS_DETAIL, FakeXServer
@@ -26,6 +27,7 @@ from tests.publisher_cli import job_args, quiet_env, run_publisher
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 POSTS = [f"Post {i} of a five-post thread about mean flows. 평균 속도 {i}" for i in range(1, 6)]
 CONFIG = 'platforms = ["x"]\n[retry]\nbudget_seconds = 5\ninitial_wait = 0\nmax_wait = 0\n'
+SENT = number_posts(POSTS, FormatSettings())  # as sent: numbered from the thread
 
 
 def _item(key: str, posts: list[str], platform: str = "x", when: dt.datetime = NOW) -> QueueItem:
@@ -77,12 +79,12 @@ class TestOutOfCredit:
         assert item.status == "posting" and item.sending is None
         assert [r.post for r in item.posted] == [1, 2]
         assert "out of credit" in (item.reason or "")
-        assert [t["text"] for t in x_server.tweets] == POSTS[:2]
+        assert [t["text"] for t in x_server.tweets] == SENT[:2]
 
         second = _cli(tmp_path, x_server, now=NOW + dt.timedelta(minutes=30))
         assert second.returncode == 0, second.stderr
         tweets = _chain(x_server)
-        assert [t["text"] for t in tweets] == POSTS  # each once, in one reply chain
+        assert [t["text"] for t in tweets] == SENT  # each once, in one reply chain
         assert tweets[2]["in_reply_to_tweet_id"] == item.posted[1].id
         done = read_item(queue.archived_paths()[0]).item  # posted in full: archived
         assert done.status == "posted" and done.reason is None
@@ -171,8 +173,8 @@ class TestMonthlyBudget:
         config.write_text(CONFIG, encoding="utf-8")
         args = ["--dry-run", *job_args(queue.root, config, NOW.isoformat())]
         text = run_publisher(*args, env=quiet_env())
-        assert "── x 1/2  11/280  plain $0.015" in text.stdout
-        assert "── x 2/2  27/280  url $0.200" in text.stdout
+        assert "── x 1/2  15/280  plain $0.015" in text.stdout  # counted with its N/M
+        assert "── x 2/2  31/280  url $0.200" in text.stdout
         assert "queued: $0.215 (2 posts, 1 with a URL)" in text.stdout
         data = json.loads(run_publisher(*args, "--json", env=quiet_env()).stdout)
         posts = data["due"][0]["posts"]
