@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher import text as textlib
-from publisher.config import FormatSettings, Settings
+from publisher.config import FormatSettings, Settings, XSettings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
@@ -30,9 +30,10 @@ from publisher.schedule import assign_times
 # X links `#` + letters, digits and `_` (a `-` ends the tag), not inside a word, not all digits.
 _X_HASHTAG = re.compile(r"(?<![\w&#])[#＃](\w+)")
 
-# X's pay-per-use prices (platform-facts.md): per request, "with URL" when X links anything.
-X_PRICE_PLAIN = ("Post: Create", 0.015)
-X_PRICE_URL = ("Post: Create (with URL)", 0.200)
+# X's pay-per-use prices, from the [x] settings' defaults (one source): per request, "with URL"
+# when X links anything.
+X_PRICE_PLAIN = ("Post: Create", XSettings().price(with_url=False))
+X_PRICE_URL = ("Post: Create (with URL)", XSettings().price(with_url=True))
 
 
 @dataclass(frozen=True)
