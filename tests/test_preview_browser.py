@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import pytest
 
 from publisher import text as textlib
 from publisher.testing.browser import dump_dom, find_chromium, screenshot
+from tests.fixtures_pds import to_terminal
 from tests.publisher_cli import run_publisher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,10 +33,23 @@ IMG_COMMENT = "<img src=x onerror=\"document.body.dataset.pwned='img'\"> 1/few-s
 
 
 @pytest.fixture(scope="module", autouse=True)
-def chromium() -> str:
+def chromium(request: pytest.FixtureRequest) -> str:
+    """Debian's Chromium, installed by tools/browser/setup the first time (as .ci/run does)."""
     found = find_chromium()
-    if found is None:  # a failure, not a skip: .ci/run installs Debian's chromium
-        pytest.fail("Chromium is not installed: apt-get install chromium (.ci/run does)")
+    if found is None:
+        to_terminal(request.config, "Chromium: installing (tools/browser/setup, apt-get) ...")
+        started = time.monotonic()
+        done = subprocess.run(
+            ["bash", str(ROOT / "tools" / "browser" / "setup")], capture_output=True, text=True
+        )
+        found = find_chromium()
+        took = time.monotonic() - started
+        to_terminal(request.config, f"Chromium: setup ended in {took:.0f} s, found: {found}")
+        if found is None:  # a failure, not a skip
+            pytest.fail(
+                "Chromium is not installed and tools/browser/setup could not install it "
+                f"(apt-get install chromium, as root): {done.stderr.strip()[-300:]}"
+            )
     return found
 
 
