@@ -478,7 +478,7 @@ def _preview(args: argparse.Namespace) -> int:
         if not queue.root.is_dir():
             raise InputError.one(queue.root, None, "no such queue folder")
         shown = [li for li in items if li.item.platform in settings.platforms]
-        parts.append(from_queue(queue.root, shown, problems, rules, settings.format))
+        parts.append(from_queue(queue.root, shown, problems, rules, settings))
     preview = parts[0]
     for part in parts[1:]:
         preview.title += " and " + part.title.removeprefix("Preview of ")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher import text as textlib
-from publisher.config import FormatSettings, Settings, XSettings
+from publisher.config import Settings, XSettings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
@@ -110,10 +110,11 @@ def numbering(index: int, total: int) -> str:
     return f"{index + 1}/{total}"
 
 
-def x_price(text: str) -> Price:
-    """X's price class of a post: "with URL" when X links something in it."""
-    label, usd = X_PRICE_URL if textlib.extract_urls(text) else X_PRICE_PLAIN
-    return Price(label, usd)
+def x_price(text: str, prices: XSettings | None = None) -> Price:
+    """X's price class of a post (the one ``text.price_class``), at the ``[x]`` prices."""
+    with_url = textlib.price_class(text) == "url"
+    label = (X_PRICE_URL if with_url else X_PRICE_PLAIN)[0]
+    return Price(label, (prices or XSettings()).price(with_url))
 
 
 def x_spans(text: str) -> list[Span]:
@@ -143,7 +144,14 @@ def facet_spans(text: str, facets: Sequence[Mapping[str, Any]]) -> list[Span]:
     return sorted(spans, key=lambda s: s.start)
 
 
-def post_view(rules: Rules, text: str, index: int, total: int, problems: list[Problem]) -> PostView:
+def post_view(
+    rules: Rules,
+    text: str,
+    index: int,
+    total: int,
+    problems: list[Problem],
+    prices: XSettings | None = None,
+) -> PostView:
     """One post as the platform shows it: text, highlights, measures, price class."""
     payload = rules.payload(text)
     shown = payload["text"]
@@ -156,7 +164,7 @@ def post_view(rules: Rules, text: str, index: int, total: int, problems: list[Pr
         counts=rules.measures(text),
         limits=rules.limits,
         problems=problems,
-        price=x_price(shown) if is_x else None,
+        price=x_price(shown, prices) if is_x else None,
     )
 
 
@@ -214,6 +222,7 @@ def from_digests(
                 i,
                 total,
                 _post_problems(platform_rules, text, i, source, line),
+                settings.x,
             )
             for i, text in enumerate(item.posts)
         ]
@@ -236,7 +245,7 @@ def from_queue(
     items: list[LoadedItem],
     problems: list[Problem],
     rules: Mapping[str, Rules],
-    options: FormatSettings,
+    settings: Settings,
 ) -> Preview:
     """Every queue file's thread, checked again as the scheduled job checks it: numbered as sent."""
     preview = Preview(title=f"Preview of the queue {root}", problems=list(problems))
@@ -251,12 +260,12 @@ def from_queue(
         ),
     )
     for loaded in ordered:
-        preview.threads.append(_queued_thread(loaded, rules, options))
+        preview.threads.append(_queued_thread(loaded, rules, settings))
     return preview
 
 
 def _queued_thread(
-    loaded: LoadedItem, rules: Mapping[str, Rules], options: FormatSettings
+    loaded: LoadedItem, rules: Mapping[str, Rules], settings: Settings
 ) -> ThreadView:
     item = loaded.item
     path = str(loaded.path)
@@ -277,12 +286,12 @@ def _queued_thread(
         view.problems.append(Problem(path, 2, f"unknown platform {item.platform!r}"))
         return view
     total = len(item.posts)
-    for i, text in enumerate(number_posts(item.posts, options)):  # N/M is added when sent
+    for i, text in enumerate(number_posts(item.posts, settings.format)):  # N/M is added when sent
         line = loaded.post_lines[i] if i < len(loaded.post_lines) else None
         posted = item.posted[i] if i < len(item.posted) else None
         # Posts already made are shown as they are, not checked again: they cannot change.
         found = [] if posted else _post_problems(platform_rules, text, i, path, line)
-        post = post_view(platform_rules, text, i, total, found)
+        post = post_view(platform_rules, text, i, total, found, settings.x)
         post.posted_url = posted.url if posted else None
         view.posts.append(post)
     return view

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.config import FormatSettings
+from publisher.config import FormatSettings, XSettings
 from publisher.errors import Problem
 from publisher.platforms import rules_for
 from publisher.preview import (
@@ -106,6 +106,12 @@ class TestPostView:
     def test_x_price_class(self, text: str, price: tuple[str, float]) -> None:
         """X bills a post that links anything as "with URL"."""
         assert (x_price(text).label, x_price(text).usd) == price
+
+    def test_x_price_follows_the_x_settings(self) -> None:
+        """A price changed in [x] is the price the preview shows."""
+        prices = XSettings(price_per_post=0.02, price_per_post_with_url=0.3)
+        assert x_price("a plain post", prices).usd == 0.02
+        assert x_price("see arxiv.org/abs/2505.13447", prices).usd == 0.3
 
     def test_bluesky_post_has_two_measures_and_no_price(self) -> None:
         """Bluesky counts graphemes and bytes; it has no price class."""
