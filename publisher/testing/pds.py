@@ -113,10 +113,27 @@ def install_pds(
     script = Path(tools_dir) / "local-pds" / "setup"
     report(f"local PDS: installing ({INSTALL_NEEDS}); about 7 minutes the first time ...")
     began = time.monotonic()
-    # own session, so that a timeout stops npm and node-gyp too, not only the script
+    try:  # in its own session, so that a timeout stops npm and node-gyp too
+        proc, stdout, stderr = _run_in_own_group([str(script)], _env(home), timeout)
+    except subprocess.TimeoutExpired:
+        report(f"local PDS: the install did not finish in {timeout:.0f} s")
+        raise RuntimeError(f"{script} did not finish in {timeout:.0f} s") from None
+    took = time.monotonic() - began
+    if proc.returncode != 0:
+        report(f"local PDS: the install failed after {took:.0f} s")
+        raise RuntimeError(f"{script} failed (exit {proc.returncode}):\n{stderr[-4000:]}")
+    report(f"local PDS: installed in {took:.0f} s into {stdout.strip()}")
+    return took
+
+
+def _run_in_own_group(
+    argv: list[str], env: dict[str, str], timeout: float
+) -> tuple[subprocess.Popen[str], str, str]:
+    """Run ``argv`` in a new session, its output captured; on a timeout its whole process group
+    is killed and ``TimeoutExpired`` raised. The group stays ``proc.pid`` for the caller."""
     proc = subprocess.Popen(
-        [str(script)],
-        env=_env(home),
+        argv,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -127,14 +144,8 @@ def install_pds(
     except subprocess.TimeoutExpired:
         _kill_group(proc.pid)
         proc.communicate()
-        report(f"local PDS: the install did not finish in {timeout:.0f} s")
-        raise RuntimeError(f"{script} did not finish in {timeout:.0f} s") from None
-    took = time.monotonic() - began
-    if proc.returncode != 0:
-        report(f"local PDS: the install failed after {took:.0f} s")
-        raise RuntimeError(f"{script} failed (exit {proc.returncode}):\n{stderr[-4000:]}")
-    report(f"local PDS: installed in {took:.0f} s into {stdout.strip()}")
-    return took
+        raise
+    return proc, stdout, stderr
 
 
 def _env(home: str | None) -> dict[str, str]:
@@ -169,19 +180,9 @@ def start_pds(
         env["PDS_PASSWORD"] = password
     began = time.monotonic()
     # own session: node (and, on a first run, setup's npm/node-gyp) live in group ``proc.pid``
-    proc = subprocess.Popen(
-        [str(script), str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
+        proc, stdout, stderr = _run_in_own_group([str(script), str(port)], env, timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
-        proc.communicate()
         raise RuntimeError(f"{script} {port} did not finish in {timeout} s") from None
     if proc.returncode != 0:
         _kill_group(proc.pid)
