@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from publisher.config import FormatSettings
 from publisher.formatter import format_thread
-from publisher.models import DigestEntry
-from publisher.platforms.bluesky import BlueskyRules
-from publisher.platforms.x import XRules
+from tests.test_formatter import RULES, _entry
 
-RULES = {"x": XRules(), "bluesky": BlueskyRules()}
 COMPACT = FormatSettings(layout="compact")
-
-
-def _entry(**changes: object) -> DigestEntry:
-    base: dict[str, object] = {
-        "date": dt.date(2025, 5, 20),
-        "title": "A Short Title",
-        "authors": ["Ada Lovelace", "Alan Turing"],
-        "abstract": "An abstract.",
-        "comment_ko": ["짧은 한국어 코멘트입니다."],
-        "comment_en": ["A short English comment."],
-        "hashtags": ["rl"],
-    }
-    base.update(changes)
-    return DigestEntry.model_validate(base)
 
 
 class TestMaxAuthors:
