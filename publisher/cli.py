@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -18,40 +18,19 @@ from publisher import __version__
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 from publisher.hygiene import one_line
 
-COMMANDS = (
-    "check",
-    "preview",
-    "enqueue",
-    "status",
-    "hold",
-    "release",
-    "retry",
-    "schedule",
-    "commit-back",
-)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT = "run"  # the command run when none is named: the scheduled job (or its dry run)
 
-MAIN_HELP = """\
+MAIN_INTRO = """\
 Post a daily digest of ML paper notes to X and Bluesky as bilingual (Korean + English) threads.
 
 With no command, run the scheduled job: post every queued thread that is due now.
   publisher --dry-run                 show what this run would post now, and what comes next
   publisher --dry-run DIGEST...       show the threads of a digest exactly as they would be posted
   publisher                           post what is due (needs credentials; see .env.example)
+"""
 
-commands:
-  check FILE...       validate digests, one summary line per file
-  preview DIGEST...   write an HTML page showing each thread as the platforms will show it
-  preview --queue DIR the same for the queue (both: digests and queue on one page)
-  enqueue PATH...     validate, format and write one queue file per thread; a folder
-                      means every digest under it (`publisher enqueue digests/`)
-  status              a table of the open queue (--all: and the archive): id, platform, status, due
-  hold ID             keep a thread from being posted
-  release ID          let a held thread go out again
-  retry ID            make a failed thread due again now
-  schedule --cron     the publish workflow's cron lines for the configured slots
-  commit-back         commit the queue folder and push it (used by the workflow)
-
+EXIT_HELP = """\
 exit codes: 0 done (a 429/5xx deferred to a later run included), 1 a post failed, a platform
 was unreachable or refused the account (threads stay pending), or the queue was busy,
 2 bad input, usage or configuration
@@ -86,178 +65,139 @@ class _ActionsSafe:
         return getattr(self._stream, name)
 
 
-def _common(parser: argparse.ArgumentParser, *, queue: bool = True, now: bool = False) -> None:
-    parser.add_argument("--config", type=Path, help="settings file (default config/publisher.toml)")
-    if queue:
-        parser.add_argument(
-            "--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)"
-        )
-    if now:
-        parser.add_argument(
-            "--now", help="act as if it were this time (ISO 8601; naive = config time zone)"
-        )
+# ---- the command registry ---------------------------------------------------------------------
 
 
-def build_parsers() -> dict[str, _Parser]:
-    fmt = argparse.RawDescriptionHelpFormatter
-    main = _Parser(prog="publisher", description=MAIN_HELP, formatter_class=fmt)
-    main.add_argument("--version", action="version", version=f"publisher {__version__}")
-    main.add_argument(
-        "--dry-run", action="store_true", help="show what would be posted; write and send nothing"
-    )
-    main.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    main.add_argument(
-        "--platform",
-        action="append",
-        choices=["x", "bluesky"],
-        help="only this platform (repeatable)",
-    )
-    main.add_argument(
-        "--summary", type=Path, help="append a Markdown summary to this file ($GITHUB_STEP_SUMMARY)"
-    )
-    main.add_argument(
-        "--lookup",
-        action="store_true",
-        help="with --dry-run DIGEST: look links up on arXiv and fetch link pages, as enqueue "
-        "does when [links] allows it (needs the network)",
-    )
-    _common(main, now=True)
-    main.add_argument(
-        "digests", nargs="*", type=Path, metavar="DIGEST", help="with --dry-run: digests to format"
-    )
+@dataclass(frozen=True)
+class Command:
+    """One ``publisher`` command: declared once, its parser and help derived from this."""
 
-    parsers = {"": main}
-    check = _Parser(
-        prog="publisher check",
-        description="Validate digest files. Prints one line per file, good (date, entries) "
-        "or bad (how many problems), then every problem as FILE:LINE: message. "
-        "Exit 2 if any is invalid.",
-    )
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    check.add_argument(
-        "--lookup",
-        action="store_true",
-        help="also look every entry without a link up on arXiv and report found, not found "
-        "or ambiguous (needs the network; $ARXIV_API_URL names the API)",
-    )
-    _common(check, queue=False)
-    parsers["check"] = check
+    name: str
+    handler: Callable[[argparse.Namespace], int]
+    description: str
+    # (usage, what it does) lines for the command list in `publisher --help`
+    synopsis: tuple[tuple[str, str], ...] = ()
+    shared: tuple[str, ...] = ()  # option groups it takes from ``_shared_options``
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None  # its own options
 
-    preview = _Parser(
-        prog="publisher preview",
-        description="Write one self-contained HTML page (no script, no external request) that "
-        "shows every thread per platform as it will be posted: posts stacked as replies, links "
-        "and tags highlighted from what is posted, N/M, the count against the limit, the "
-        "scheduled time and X's price class. Problems are shown in place, in red, with "
-        "FILE:LINE, and on stderr. DIGEST... previews digests (scheduled after the queue, as "
-        "enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a digest is "
-        "invalid, 1 if a queue file has a problem.",
-    )
-    preview.add_argument("files", nargs="*", type=Path, metavar="DIGEST")
-    preview.add_argument(
-        "--out", type=Path, default=Path("preview.html"), help="HTML file (default preview.html)"
-    )
-    preview.add_argument(
-        "--queue", type=Path, help="preview this queue folder (default queue/ when no DIGEST)"
-    )
-    preview.add_argument(
-        "--summary", type=Path, help="append the preview as Markdown ($GITHUB_STEP_SUMMARY)"
-    )
-    preview.add_argument(
-        "--platform", action="append", choices=["x", "bluesky"], help="only this platform"
-    )
-    _common(preview, queue=False, now=True)
-    parsers["preview"] = preview
 
-    enqueue = _Parser(
-        prog="publisher enqueue",
-        description="Validate digests, format every entry for every enabled platform and "
-        "write one queue file per thread, scheduled by config/publisher.toml. A folder means "
-        "every digest (.txt, .toml) under it. Each file is all or nothing on its own: an invalid "
-        "one is reported (FILE:LINE, exit 2) and the valid ones are queued all the same. Threads "
-        "already queued or posted are skipped; files fully handled are listed in "
-        "QUEUE/enqueued.txt (sha256sum format); a digest found in a folder and listed there "
-        "with its current hash is not read again, so a queue file deleted by hand stays deleted. "
-        "With [links] arxiv_lookup = true, entries without a link are looked up on arXiv first "
-        "(a failure only warns).",
-    )
-    enqueue.add_argument("files", nargs="+", type=Path, metavar="DIGEST_OR_FOLDER")
-    enqueue.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
-    _common(enqueue, now=True)
-    parsers["enqueue"] = enqueue
+def _shared_options() -> dict[str, _Parser]:
+    """Options several commands take, each group a parent parser, so each is written once."""
 
-    status = _Parser(
-        prog="publisher status",
-        description="Show the open queue (pending, posting, failed, held): id, platform, status, "
-        "due time, posts made, with totals. --all adds the archive (threads posted in full).",
-    )
-    status.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    status.add_argument(
-        "--all", action="store_true", help="include the archive (queue/archive/YYYY-MM/)"
-    )
-    _common(status, now=True)
-    parsers["status"] = status
+    def group(*flags: str, **how: Any) -> _Parser:
+        parent = _Parser(add_help=False)
+        parent.add_argument(*flags, **how)
+        return parent
 
-    for name, text in (
-        (
-            "hold",
-            "Hold a thread: it is not posted until released. ID is a file name without .md "
-            "(entry id + platform) or an entry id (all its platforms).",
+    return {
+        "config": group(
+            "--config", type=Path, help="settings file (default config/publisher.toml)"
         ),
-        ("release", "Release a held thread: it goes out at its time (or now, if that has passed)."),
-        ("retry", "Make a failed (or deferred) thread due again now; posts already made are kept."),
-    ):
-        sub = _Parser(prog=f"publisher {name}", description=text)
-        sub.add_argument("ids", nargs="+", metavar="ID")
-        _common(sub, now=True)
-        parsers[name] = sub
-
-    schedule = _Parser(
-        prog="publisher schedule",
-        description="With --cron: print the cron lines publish.yml needs for the schedule in "
-        "config/publisher.toml (runs just after each slot in UTC, plus catch-up runs), and "
-        "what they cost in runs a day and billed minutes a month.",
-    )
-    schedule.add_argument(
-        "--cron", action="store_true", required=True, help="print the workflow's cron lines"
-    )
-    _common(schedule, queue=False)
-    parsers["schedule"] = schedule
-
-    commit = _Parser(
-        prog="publisher commit-back",
-        description="Commit the queue folder (only it) and push, rebasing on concurrent pushes "
-        "with a bounded retry. A real conflict fails, losing nothing.",
-    )
-    commit.add_argument(
-        "--path", action="append", dest="paths", help="path to commit (default: the queue folder)"
-    )
-    commit.add_argument(
-        "--message", default="queue: update publishing state", help="commit message"
-    )
-    commit.add_argument(
-        "--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)"
-    )
-    parsers["commit-back"] = commit
-    return parsers
+        "queue": group(
+            "--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)"
+        ),
+        "now": group(
+            "--now", help="act as if it were this time (ISO 8601; naive = config time zone)"
+        ),
+        "platform": group(
+            "--platform",
+            action="append",
+            choices=["x", "bluesky"],
+            help="only this platform (repeatable)",
+        ),
+        "json": group("--json", action="store_true", help="print machine-readable JSON"),
+    }
 
 
-def _split_command(argv: Sequence[str]) -> tuple[str, list[str]]:
-    takes_value = {"--now", "--queue", "--config", "--platform", "--summary", "--out"}
+def _main_help(commands: Sequence[Command]) -> str:
+    """The default command's help: what the run does, then every other command, one line each."""
+    listing = [
+        f"  {usage:<19} {what}".replace("\n", "\n" + " " * 22)
+        for command in commands
+        for usage, what in command.synopsis
+    ]
+    return MAIN_INTRO + "\ncommands:\n" + "\n".join(listing) + "\n\n" + EXIT_HELP
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``publisher``: one subparser per command; the default one is named ``DEFAULT``."""
+    top = _Parser(prog="publisher", add_help=False)
+    subparsers = top.add_subparsers(dest="command", parser_class=_Parser)
+    shared = _shared_options()
+    for command in COMMAND_TABLE:
+        is_default = command.name == DEFAULT
+        sub = subparsers.add_parser(
+            command.name,
+            prog="publisher" if is_default else f"publisher {command.name}",
+            description=_main_help(COMMAND_TABLE) if is_default else command.description,
+            formatter_class=argparse.RawDescriptionHelpFormatter
+            if is_default
+            else argparse.HelpFormatter,
+            parents=[shared[name] for name in command.shared],
+        )
+        if command.arguments is not None:
+            command.arguments(sub)
+        sub.set_defaults(handler=command.handler)
+    return top
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parser's commands, from its own subparsers (argparse has no public way to ask)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def build_parsers() -> dict[str, argparse.ArgumentParser]:
+    """Each command's parser by name; ``""`` is the default command's (``publisher --help``)."""
+    return {
+        ("" if name == DEFAULT else name): sub for name, sub in _commands(build_parser()).items()
+    }
+
+
+def route(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
+    """``argv`` with its command first, the way the parser expects it.
+
+    The command is the first argument that is neither an option nor an option's value, so
+    options may come before it (``publisher --config c.toml status``). When that argument is not
+    one of the parser's commands (``publisher --dry-run DIGEST``) or there is none, the command
+    is the default one. Which options take a value is read from the parsers themselves.
+    """
+    commands = _commands(parser)
+    takes_value = _option_arity(commands.values())
     skip = False
     for i, arg in enumerate(argv):
         if skip:
             skip = False
             continue
-        if arg in takes_value:
-            skip = True
-            continue
+        if arg == "--":  # what follows is positional: digests of the default command
+            break
         if arg.startswith("-"):
+            skip = "=" not in arg and _takes_value(arg, takes_value)
             continue
-        if arg in COMMANDS:
-            return arg, [*argv[:i], *argv[i + 1 :]]
+        if arg in commands and arg != DEFAULT:
+            return [arg, *argv[:i], *argv[i + 1 :]]
         break
-    return "", list(argv)
+    return [DEFAULT, *argv]
+
+
+def _option_arity(parsers: Iterable[argparse.ArgumentParser]) -> dict[str, bool]:
+    """Every option string of these parsers, and whether it takes a value."""
+    return {
+        option: action.nargs != 0
+        for parser in parsers
+        for action in parser._actions
+        for option in action.option_strings
+    }
+
+
+def _takes_value(arg: str, takes_value: dict[str, bool]) -> bool:
+    if arg in takes_value:
+        return takes_value[arg]
+    # argparse accepts an unambiguous prefix (--conf for --config): so does the router
+    matches = [value for option, value in takes_value.items() if option.startswith(arg)]
+    return arg.startswith("--") and bool(matches) and all(matches)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -265,9 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ActionsSafe(out), _ActionsSafe(err)
     try:
-        command, rest = _split_command(argv)
-        args = build_parsers()[command].parse_args(rest)
-        return _guarded(command, args)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(route(parser, argv))
+        if extra:  # reported by the command's own parser, with its usage, as argparse would
+            _commands(parser)[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        return _guarded(args)
     finally:
         sys.stdout, sys.stderr = out, err
 
@@ -285,10 +227,11 @@ def _scrubbed(text: str) -> str:
     return scrub(text)
 
 
-def _guarded(command: str, args: argparse.Namespace) -> int:
+def _guarded(args: argparse.Namespace) -> int:
     try:
         _check_summary(args)
-        return _dispatch(command, args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except InputError as exc:
         for problem in exc.problems:
             _say(problem)
@@ -349,24 +292,6 @@ def _append(path: Path, text: str) -> None:
         handle.write(scrub(text))
 
 
-def _dispatch(command: str, args: argparse.Namespace) -> int:
-    if command == "check":
-        return _check(args)
-    if command == "preview":
-        return _preview(args)
-    if command == "enqueue":
-        return _enqueue(args)
-    if command == "status":
-        return _status(args)
-    if command in ("hold", "release", "retry"):
-        return _set_status(command, args)
-    if command == "schedule":
-        return _schedule(args)
-    if command == "commit-back":
-        return _commit_back(args)
-    return _run(args)
-
-
 def _settings(args: argparse.Namespace) -> Any:
     from publisher.config import load_env, load_settings
 
@@ -417,10 +342,25 @@ def _times(settings: Any, now: dt.datetime) -> Any:
     return LocalTimes(settings.schedule.zone, now)
 
 
+def _show(report: Any, *, as_json: bool = False) -> None:
+    """Print a report: text (or JSON) on stdout, then its problems on stderr."""
+    from publisher import render_json, render_text
+
+    if as_json:
+        print(render_json.dumps(report))
+    else:
+        for line in render_text.lines(report):
+            print(line)
+    for problem in render_text.problems(report):
+        _say(problem)
+
+
 def _check(args: argparse.Namespace) -> int:
     """One line per file, good or bad, on stdout; then every problem, on stderr."""
     from publisher.digest import read_digest
+    from publisher.reports import CheckedFile, CheckReport
 
+    report = CheckReport()
     problems = []
     digests = []
     for path in args.files:
@@ -428,22 +368,22 @@ def _check(args: argparse.Namespace) -> int:
             digest = read_digest(path)
         except InputError as exc:
             problems.extend(exc.problems)
-            count = len(exc.problems)
-            print(one_line(f"{path}: invalid, {count} problem{'' if count == 1 else 's'}"))
+            report.files.append(CheckedFile(str(path), problems=len(exc.problems)))
         else:
             digests.append(digest)
-            print(f"{digest.source}: {digest.date.isoformat()}, {len(digest.entries)} entries")
+            report.files.append(CheckedFile(digest.source, digest.date, len(digest.entries)))
+    if args.lookup and not problems:
+        settings = _settings(args)
+        report.notes = _resolve_links(digests, settings, lookup=True, network=True).notes
+    _show(report)
     if problems:
         sys.stdout.flush()  # the summary lines come before the problems on a terminal too
         raise InputError(problems)
-    if args.lookup:
-        settings = _settings(args)
-        _resolve_links(digests, settings, lookup=True, network=True, out=sys.stdout)
     return EXIT_OK
 
 
-def _resolve_links(digests: Any, settings: Any, *, lookup: bool, network: bool, out: TextIO) -> Any:
-    """Links and cards of the digests' entries, with one line per look-up outcome or warning."""
+def _resolve_links(digests: Any, settings: Any, *, lookup: bool, network: bool) -> Any:
+    """Links and cards of the digests' entries, with a note per look-up outcome or warning."""
     from publisher.links import resolve
 
     client = None
@@ -452,11 +392,7 @@ def _resolve_links(digests: Any, settings: Any, *, lookup: bool, network: bool, 
         from publisher.config import arxiv_api_url
 
         client = ArxivClient(arxiv_api_url(), settings.links.timeout_seconds)
-    links = resolve(digests, settings.links, lookup=lookup, network=network, client=client)
-    for note in links.notes:
-        text = f"warning: {note}" if note.warning else str(note)
-        print(one_line(_scrubbed(text)), file=out)  # notes quote the arXiv server's answers
-    return links
+    return resolve(digests, settings.links, lookup=lookup, network=network, client=client)
 
 
 def _preview(args: argparse.Namespace) -> int:
@@ -529,6 +465,7 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError.one("--lookup", None, "only with --dry-run DIGEST (or check --lookup)")
     from publisher import runner
     from publisher.filequeue import FileQueue
+    from publisher.reports import RunOutcome
 
     rules = _rules(settings)
     now = _now(args, settings)
@@ -537,7 +474,6 @@ def _run(args: argparse.Namespace) -> int:
         items, problems = queue.load()
         archived = runner.recent_archive(queue, now, settings)
         report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
-        _print_plan(report, rules, now, args.json, _times(settings, now), settings)
     else:
         from publisher.config import check_credentials
         from publisher.platforms import ADAPTERS
@@ -545,27 +481,47 @@ def _run(args: argparse.Namespace) -> int:
         check_credentials(list(settings.platforms))
         with queue.lock():
             report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)
-        _print_run(report, args.json, _times(settings, now))
+    due = [_due_posts(planned, rules, settings) for planned in report.plan.due]
+    outcome = RunOutcome(report, args.dry_run, _times(settings, now), now, due)
+    _show(outcome, as_json=args.json)
     if args.summary:
-        from publisher.summary import run_summary
+        from publisher.summary import markdown
 
-        times = _times(settings, now)
-        _append(args.summary, run_summary(report, rules, dry_run=args.dry_run, times=times))
-    return report.exit_code
+        _append(args.summary, markdown(outcome))
+    return outcome.exit_code
+
+
+def _due_posts(planned: Any, rules: Any, settings: Any) -> list[Any]:
+    """The posts a due thread has still to send, as shown: count, limit and price."""
+    from publisher import cost
+    from publisher.reports import ShownPost
+
+    platform = planned.loaded.item.platform
+    return [
+        ShownPost(
+            payload,
+            count,
+            rules[platform].limit,
+            cost.post_label(platform, payload["text"], settings.x),
+            _price_fields(
+                cost.price_class(payload["text"]) if platform == cost.PRICED else None, settings
+            ),
+        )
+        for payload, count in zip(planned.payloads, planned.counts, strict=True)
+    ]
 
 
 def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     from publisher import cost
     from publisher.digest import read_digests
     from publisher.formatter import threads_for
+    from publisher.reports import DigestDryRun, DryRunEntry, DryRunThread, ShownPost
 
     rules = _rules(settings)
     digests = read_digests(args.digests)
     # No network unless asked: the README's first command must work offline.
-    notes_to = sys.stderr if args.json else sys.stdout
-    links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup, out=notes_to)
-    digests = links.digests
-    threads = threads_for(digests, settings.format, rules, list(settings.platforms))
+    links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup)
+    threads = threads_for(links.digests, settings.format, rules, list(settings.platforms))
     if args.queue.is_dir():  # a paper the queue already has shows as the revisit it would be
         from publisher.enqueue import with_revisits
         from publisher.filequeue import FileQueue
@@ -573,46 +529,40 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         shown = with_revisits(FileQueue(args.queue), threads, settings, rules)
     else:
         shown = [(digest, n, thread, None) for digest, n, thread in threads]
-    if args.json:
-        out = [
-            {
-                "entry_id": thread.entry_id,
-                "platform": thread.platform,
-                "posts": [
-                    {**rules[thread.platform].payload(text), **_price_fields(cls, settings)}
-                    for text, cls in zip(thread.posts, _classes(thread), strict=True)
-                ],
-                **_link_fields(thread, links, settings),
-            }
-            for _, _, thread, _ in shown
-        ]
-        _print_json(out)
-        return EXIT_OK
+    report = DigestDryRun(notes=links.notes)
     if "x" in settings.platforms:
-        print(f"x link policy: {_X_LINK[settings.x.link]}\n")
-    current = None
+        report.link_policy = f"x link policy: {_X_LINK[settings.x.link]}"
     totals: dict[str, cost.Cost] = {}
     for digest, n, thread, earlier in shown:
-        entry = digest.entries[n]
-        if entry.id != current:
-            current = entry.id
-            print(f"━━ {entry.title}\n   id {entry.id}")
+        entry, platform = digest.entries[n], thread.platform
+        if not report.entries or report.entries[-1].id != entry.id:
             card = links.cards.get(entry.id)
-            if card is not None and "bluesky" in settings.platforms:
-                _print_card(card.model_dump())
-        if earlier is not None:
-            print(f"   {thread.platform}: seen before, {earlier.describe()}: a revisit")
-        _print_thread(
-            thread.platform,
-            [rules[thread.platform].payload(t)["text"] for t in thread.posts],
-            [rules[thread.platform].length(t) for t in thread.posts],
-            rules[thread.platform].limit,
-            labels=[cost.post_label(thread.platform, t, settings.x) for t in thread.posts],
+            shown_card = card.model_dump() if card and "bluesky" in settings.platforms else None
+            report.entries.append(DryRunEntry(entry.id, entry.title, shown_card, []))
+        posts = [
+            ShownPost(
+                rules[platform].payload(text),
+                rules[platform].length(text),
+                rules[platform].limit,
+                cost.post_label(platform, text, settings.x),
+                _price_fields(cls, settings),
+            )
+            for text, cls in zip(thread.posts, _classes(thread), strict=True)
+        ]
+        revisit = f"seen before, {earlier.describe()}: a revisit" if earlier is not None else ""
+        link = _link_fields(thread, links, settings)
+        report.entries[-1].threads.append(
+            DryRunThread(thread.entry_id, platform, posts, revisit, link)
         )
-        spent = cost.texts_cost(thread.platform, thread.posts, settings.x)
-        totals[thread.platform] = totals.get(thread.platform, cost.Cost()) + spent
-    for platform, total in totals.items():
-        print(total.line(platform))
+        spent = cost.texts_cost(platform, thread.posts, settings.x)
+        totals[platform] = totals.get(platform, cost.Cost()) + spent
+    report.totals = [total.line(platform) for platform, total in totals.items()]
+    if args.json:
+        from publisher.render_text import note_lines
+
+        for line in note_lines(report.notes):  # stdout is for the JSON alone
+            print(line, file=sys.stderr)
+    _show(report, as_json=args.json)
     return EXIT_OK
 
 
@@ -642,172 +592,12 @@ def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
     return {"card": card.model_dump() if card is not None else None}
 
 
-def _print_card(card: dict[str, Any], out: TextIO | None = None) -> None:
-    thumb = card.get("thumb") or "none"
-    # A card's fields come from a web page: one line each, scrubbed like any server answer.
-    for label, value in (
-        ("   bluesky link card", card["uri"]),
-        ("     title", card["title"]),
-        ("     description", card.get("description") or "(none)"),
-        ("     thumb", thumb),
-    ):
-        print(one_line(_scrubbed(f"{label}: {value}")), file=out)
-
-
-def _print_thread(
-    platform: str,
-    texts: list[str],
-    counts: list[int],
-    limit: int,
-    first: int = 1,
-    total: int | None = None,
-    out: TextIO | None = None,
-    labels: list[str] | None = None,
-) -> None:
-    total = total or len(texts)
-    labels = labels or [""] * len(texts)
-    for k, (text, count) in enumerate(zip(texts, counts, strict=True)):
-        label = f"  {labels[k]}" if labels[k] else ""
-        print(f"\n── {platform} {first + k}/{total}  {count}/{limit}{label}", file=out)
-        print(text, file=out)
-    print(file=out)
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _print_plan(
-    report: Any, rules: Any, now: dt.datetime, as_json: bool, times: Any, settings: Any
-) -> None:
-    from publisher import cost
-
-    plan = report.plan
-    if as_json:
-        _print_json(
-            {
-                "now": times.iso(now),
-                "due": [
-                    {
-                        "id": p.loaded.item.id,
-                        "platform": p.loaded.item.platform,
-                        "file": str(p.loaded.path),
-                        "first_post": p.loaded.item.next_index + 1,
-                        "posts": [
-                            {
-                                **payload,
-                                "count": count,
-                                "limit": rules[p.loaded.item.platform].limit,
-                                **_price_fields(
-                                    cost.price_class(payload["text"])
-                                    if p.loaded.item.platform == cost.PRICED
-                                    else None,
-                                    settings,
-                                ),
-                            }
-                            for payload, count in zip(p.payloads, p.counts, strict=True)
-                        ],
-                    }
-                    for p in plan.due
-                ],
-                "next": [
-                    {
-                        "id": w.item.id,
-                        "platform": w.item.platform,
-                        "when": times.iso(w.when),
-                        "why": w.why,
-                    }
-                    for w in plan.waiting
-                ],
-                "held_or_failed": [vars(s) for s in plan.stuck],
-                "problems": [str(p) for p in plan.problems],
-                "spend": plan.spend,
-            }
-        )
-    else:
-        print(f"Dry run at {times(now)} ({times.header()}): nothing is sent, nothing is written.")
-        if plan.spend:
-            print(plan.spend)
-        if not plan.due:
-            print("Nothing is due now.")
-        for planned in plan.due:
-            item = planned.loaded.item
-            due = times(item.not_before)
-            print(f"\n━━ due {due}  {item.key}  ({planned.loaded.path})\n   {item.title}")
-            if planned.payloads and "card" in planned.payloads[0]:
-                _print_card(planned.payloads[0]["card"])
-            _print_thread(
-                item.platform,
-                [p["text"] for p in planned.payloads],
-                planned.counts,
-                rules[item.platform].limit,
-                first=item.next_index + 1,
-                total=len(item.posts),
-                labels=[
-                    cost.post_label(item.platform, p["text"], settings.x) for p in planned.payloads
-                ],
-            )
-        if plan.waiting:
-            print("Next:")
-            for waiting in plan.waiting[:20]:
-                print(f"  {times(waiting.when)}  {waiting.item.key}  ({waiting.why})")
-            if len(plan.waiting) > 20:
-                print(f"  … and {len(plan.waiting) - 20} more")
-        _print_stuck(plan.stuck)
-    for problem in plan.problems:
-        _say(problem)
-
-
-def _print_stuck(stuck: Any) -> None:
-    """The held and failed threads, last, so that none waits unseen."""
-    if stuck:
-        print(f"Held or failed ({len(stuck)}), not posted until someone acts:")
-        for thread in stuck:
-            print(one_line(f"  {thread}"))
-
-
-def _print_run(report: Any, as_json: bool, times: Any) -> None:
-    if as_json:
-        _print_json(
-            {
-                "posted": [vars(s) for s in report.sent],
-                "failed": [{"id": k, "reason": r} for k, r in report.failed],
-                "deferred": [
-                    {"id": k, "until": times.iso(w), "reason": r} for k, w, r in report.deferred
-                ],
-                "held_or_failed": [vars(s) for s in report.plan.stuck],
-                "problems": [str(p) for p in report.plan.problems],
-                "stopped": [{"platform": p, "reason": r} for p, r in report.halted],
-                "out_of_credit": report.out_of_credit,
-            }
-        )
-    else:
-        for sent in report.sent:
-            print(f"posted {sent.key} {sent.number}/{sent.total}  {sent.url}")
-        if report.deferred:
-            print(times.header())
-        for key, until, why in report.deferred:
-            print(one_line(f"deferred {key} until {times(until)}: {why}"))
-        if not report.sent and not report.failed and not report.deferred:
-            print("nothing was due")
-        _print_stuck(report.plan.stuck)
-    for key, why in report.failed:
-        _say(f"failed {key}: {why}")
-    for platform, why in report.halted:
-        _say(f"stopped {platform}: {why}; its threads stay pending")
-    for platform, why in report.out_of_credit.items():
-        _say(f"stopped {platform}, nothing failed: {why}")
-    for problem in report.plan.problems:
-        _say(problem)
-
-
 # ---- the queue commands -------------------------------------------------------------------
 
 
 def _enqueue(args: argparse.Namespace) -> int:
-    from publisher.enqueue import EnqueueReport
     from publisher.filequeue import FileQueue
-    from publisher.summary import enqueue_summary, links_summary, problems_section
+    from publisher.reports import EnqueueOutcome, QueuedThread
     from publisher.sweep import ENQUEUED_NAME, sweep
 
     settings = _settings(args)
@@ -816,170 +606,327 @@ def _enqueue(args: argparse.Namespace) -> int:
     missing = [p for p in args.files if not p.exists()]
     if missing:
         raise InputError.one(missing[0], None, "no such file or folder")
-    lookup = settings.links.arxiv_lookup
-    notes: list[Any] = []
+    outcome = EnqueueOutcome(_times(settings, now), ledger=str(queue.root / ENQUEUED_NAME))
 
     def prepare(digests: Any) -> Any:  # the arXiv look-up, for each file that is read
-        links = _resolve_links(digests, settings, lookup=lookup, network=True, out=sys.stdout)
-        notes.extend(links.notes)
+        links = _resolve_links(digests, settings, lookup=settings.links.arxiv_lookup, network=True)
+        outcome.link_notes.extend(links.notes)
         return links.digests, links.cards
 
     with queue.lock():
         swept = sweep(queue, args.files, settings, _rules(settings), now, prepare)
-    report = EnqueueReport()
     for one in swept.reports:
-        report.added.extend(one.added)
-        report.skipped.extend(one.skipped)
-        report.notes.extend(one.notes)
-    times = _times(settings, now)
-    if report.added:
-        print(times.header())
-    for item in report.added:
-        due = times(item.not_before)
-        print(f"queued {queue.path_of(item)}  {len(item.posts)} posts  not before {due}")
-    for key, why in report.skipped:
-        print(one_line(f"skipped {key}: {why}"))
-    for note in report.notes:
-        print(one_line(f"note: {note}"))
-    print(
-        f"{len(report.added)} added, {len(report.skipped)} already queued; "
-        f"{len(swept.handled)} digest file(s) recorded in {queue.root / ENQUEUED_NAME}"
-        + (f" ({len(swept.unchanged)} unchanged, not read again)" if swept.unchanged else "")
-        + (f", {len({p.path for p in swept.problems})} invalid" if swept.problems else "")
-    )
-    for problem in swept.problems:
-        _say(problem)
+        outcome.added += [
+            QueuedThread(i.key, str(queue.path_of(i)), len(i.posts), i.not_before)
+            for i in one.added
+        ]
+        outcome.skipped.extend(one.skipped)
+        outcome.notes.extend(one.notes)
+    outcome.handled, outcome.unchanged = len(swept.handled), len(swept.unchanged)
+    outcome.invalid = len({p.path for p in swept.problems})
+    outcome.problems = list(swept.problems)
+    _show(outcome)
     if args.summary:
-        text = enqueue_summary(report, times) + links_summary(notes)
-        if swept.problems:
-            text += "\n".join(problems_section(swept.problems)) + "\n"
-        _append(args.summary, text)
+        from publisher.summary import markdown
+
+        _append(args.summary, markdown(outcome))
     return EXIT_USAGE if swept.problems else EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:
-    from collections import Counter
-
     from publisher import cost, runner
     from publisher.attention import stuck_threads
     from publisher.filequeue import FileQueue
+    from publisher.reports import StatusReport, StatusRow
 
     settings = _settings(args)
     now = _now(args, settings)
-    times = _times(settings, now)
     queue = FileQueue(_existing_queue(args))
     items, problems = queue.load()
-    spend = ""
+    report = StatusReport(_times(settings, now))
     if cost.PRICED in settings.platforms:  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
-        spend = cost.spend_line(month, now, settings.schedule, settings.x)
+        report.spend = cost.spend_line(month, now, settings.schedule, settings.x)
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems
     rows = sorted(
         (li.item for li in items), key=lambda i: (i.not_before.timestamp(), i.id, i.platform)
     )
-    stuck = stuck_threads(rows)
-    if args.json:
-        _print_json(
-            {
-                "items": [
-                    {
-                        "id": i.id,
-                        "platform": i.platform,
-                        "status": i.status,
-                        "due": times.iso(i.not_before),
-                        "posts": len(i.posts),
-                        "posted": len(i.posted),
-                        "reason": i.reason,
-                    }
-                    for i in rows
-                ],
-                "held_or_failed": [vars(s) for s in stuck],
-                "problems": [str(p) for p in problems],
-                "spend": spend,
-            }
-        )
-    else:
-        width = max([len(i.id) for i in rows] + [2])
-        dues = [times(i.not_before) for i in rows]
-        due_width = max([len(d) for d in dues] + [16])
-        print(times.header())
-        print(f"{'ID':<{width}}  {'PLATFORM':<8}  {'STATUS':<8}  {'DUE':<{due_width}}  POSTS")
-        for i, due in zip(rows, dues, strict=True):
-            print(
-                f"{i.id:<{width}}  {i.platform:<8}  {i.status:<8}  {due:<{due_width}}  "
-                f"{len(i.posted)}/{len(i.posts)}" + (f"  {one_line(i.reason)}" if i.reason else "")
-            )
-        counts = Counter(i.status for i in rows)
-        if spend:
-            print(spend)
-        print(
-            f"{len(rows)} threads"
-            + "".join(f", {n} {s}" for s, n in sorted(counts.items()))
-            + (f"; {len(problems)} unreadable" if problems else "")
-        )
-        _print_stuck(stuck)
-    for problem in problems:
-        _say(problem)
+    report.rows = [
+        StatusRow(i.id, i.platform, i.status, i.not_before, len(i.posts), len(i.posted), i.reason)
+        for i in rows
+    ]
+    report.stuck, report.problems = stuck_threads(rows), problems
+    _show(report, as_json=args.json)
     return EXIT_FAILED if problems else EXIT_OK
 
 
-def _set_status(command: str, args: argparse.Namespace) -> int:
-    from publisher.filequeue import FileQueue, change_status, read_item
+def _set_status(args: argparse.Namespace) -> int:
+    """``hold``, ``release`` or ``retry`` (``args.command``) each ID; print what changed."""
+    from publisher.filequeue import FileQueue
 
     settings = _settings(args)
     now = _now(args, settings)
     queue = FileQueue(_existing_queue(args))
-    with queue.lock():
-        paths = queue.paths()
-        for wanted in args.ids:
-            matches = [
-                p
-                for p in paths
-                if p.name.removesuffix(".md") == wanted
-                or p.name.removesuffix(".md").rsplit(".", 1)[0] == wanted
-            ]
-            if not matches:
-                archived = queue.find_archived(wanted)
-                if archived is not None:
-                    why = f"{wanted} was posted in full and archived: nothing to {command}"
-                    raise InputError.one(archived, None, why)
-                raise InputError.one(args.queue, None, f"no queue item {wanted!r}")
-            for path in matches:
-                item = read_item(path).item
-                before = item.status
-                try:
-                    note = change_status(item, command, now)
-                except ValueError as exc:
-                    lines = path.read_text(encoding="utf-8").splitlines()
-                    line = next(
-                        (n for n, t in enumerate(lines, 1) if t.startswith("status:")), None
-                    )
-                    raise InputError.one(path, line, str(exc)) from None
-                if note:
-                    print(f"{path}: {before}, unchanged: {note}")
-                    continue
-                queue.save(item)
-                print(f"{path}: {before} -> {item.status}")
+    from publisher.reports import StatusChanges
+
+    report = StatusChanges()
+    try:
+        with queue.lock():
+            for wanted in args.ids:
+                _change(queue, wanted, args, now, report)
+    finally:  # the files changed before a bad ID stay changed: say so
+        _show(report)
     return EXIT_OK
+
+
+def _change(
+    queue: Any, wanted: str, args: argparse.Namespace, now: dt.datetime, report: Any
+) -> None:
+    from publisher.filequeue import change_status, read_item
+    from publisher.reports import StatusChange
+
+    command = args.command
+    paths = queue.paths()
+    matches = [
+        p
+        for p in paths
+        if p.name.removesuffix(".md") == wanted
+        or p.name.removesuffix(".md").rsplit(".", 1)[0] == wanted
+    ]
+    if not matches:
+        archived = queue.find_archived(wanted)
+        if archived is not None:
+            why = f"{wanted} was posted in full and archived: nothing to {command}"
+            raise InputError.one(archived, None, why)
+        raise InputError.one(args.queue, None, f"no queue item {wanted!r}")
+    for path in matches:
+        item = read_item(path).item
+        before = item.status
+        try:
+            note = change_status(item, command, now)
+        except ValueError as exc:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            line = next((n for n, t in enumerate(lines, 1) if t.startswith("status:")), None)
+            raise InputError.one(path, line, str(exc)) from None
+        if not note:
+            queue.save(item)
+        report.changes.append(StatusChange(str(path), before, item.status, note or ""))
 
 
 def _schedule(args: argparse.Namespace) -> int:
     from publisher.cron import cron_plan
+    from publisher.reports import ScheduleReport
 
-    plan = cron_plan(_settings(args).schedule)
-    print(f"# {plan.runs_per_day} runs a day: {plan.why}")
-    print(f"# at most {plan.billed_minutes_per_month} billed minutes a month (1 per run)")
-    for line in plan.lines:
-        print(line)
+    _show(ScheduleReport(cron_plan(_settings(args).schedule)))
     return EXIT_OK
 
 
 def _commit_back(args: argparse.Namespace) -> int:
     from publisher.gitsync import commit_back
+    from publisher.reports import CommitReport
 
     _existing_queue(args)
     result = commit_back(Path.cwd(), args.paths or [str(args.queue)], args.message)
-    print(f"commit-back: {result.message}")
+    _show(CommitReport(result.message))
     return EXIT_OK
+
+
+# ---- the command table: every command, declared once ------------------------------------------
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"publisher {__version__}")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be posted; write and send nothing"
+    )
+    parser.add_argument(
+        "--summary", type=Path, help="append a Markdown summary to this file ($GITHUB_STEP_SUMMARY)"
+    )
+    parser.add_argument(
+        "--lookup",
+        action="store_true",
+        help="with --dry-run DIGEST: look links up on arXiv and fetch link pages, as enqueue "
+        "does when [links] allows it (needs the network)",
+    )
+    parser.add_argument(
+        "digests", nargs="*", type=Path, metavar="DIGEST", help="with --dry-run: digests to format"
+    )
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--lookup",
+        action="store_true",
+        help="also look every entry without a link up on arXiv and report found, not found "
+        "or ambiguous (needs the network; $ARXIV_API_URL names the API)",
+    )
+
+
+def _preview_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", type=Path, metavar="DIGEST")
+    parser.add_argument(
+        "--out", type=Path, default=Path("preview.html"), help="HTML file (default preview.html)"
+    )
+    parser.add_argument(
+        "--queue", type=Path, help="preview this queue folder (default queue/ when no DIGEST)"
+    )
+    parser.add_argument(
+        "--summary", type=Path, help="append the preview as Markdown ($GITHUB_STEP_SUMMARY)"
+    )
+
+
+def _enqueue_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, metavar="DIGEST_OR_FOLDER")
+    parser.add_argument("--summary", type=Path, help="append a Markdown summary to this file")
+
+
+def _status_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--all", action="store_true", help="include the archive (queue/archive/YYYY-MM/)"
+    )
+
+
+def _ids_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ids", nargs="+", metavar="ID")
+
+
+def _schedule_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cron", action="store_true", required=True, help="print the workflow's cron lines"
+    )
+
+
+def _commit_back_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--path", action="append", dest="paths", help="path to commit (default: the queue folder)"
+    )
+    parser.add_argument(
+        "--message", default="queue: update publishing state", help="commit message"
+    )
+
+
+COMMAND_TABLE = (
+    Command(
+        DEFAULT,
+        _run,
+        "The scheduled job: post every queued thread that is due now.",
+        shared=("json", "platform", "config", "queue", "now"),
+        arguments=_run_arguments,
+    ),
+    Command(
+        "check",
+        _check,
+        "Validate digest files. Prints one line per file, good (date, entries) "
+        "or bad (how many problems), then every problem as FILE:LINE: message. "
+        "Exit 2 if any is invalid.",
+        synopsis=(("check FILE...", "validate digests, one summary line per file"),),
+        shared=("config",),
+        arguments=_check_arguments,
+    ),
+    Command(
+        "preview",
+        _preview,
+        "Write one self-contained HTML page (no script, no external request) that "
+        "shows every thread per platform as it will be posted: posts stacked as replies, links "
+        "and tags highlighted from what is posted, N/M, the count against the limit, the "
+        "scheduled time and X's price class. Problems are shown in place, in red, with "
+        "FILE:LINE, and on stderr. DIGEST... previews digests (scheduled after the queue, as "
+        "enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a digest is "
+        "invalid, 1 if a queue file has a problem.",
+        synopsis=(
+            (
+                "preview DIGEST...",
+                "write an HTML page showing each thread as the platforms will show it",
+            ),
+            ("preview --queue DIR", "the same for the queue (both: digests and queue on one page)"),
+        ),
+        shared=("platform", "config", "now"),
+        arguments=_preview_arguments,
+    ),
+    Command(
+        "enqueue",
+        _enqueue,
+        "Validate digests, format every entry for every enabled platform and "
+        "write one queue file per thread, scheduled by config/publisher.toml. A folder means "
+        "every digest (.txt, .toml) under it. Each file is all or nothing on its own: an invalid "
+        "one is reported (FILE:LINE, exit 2) and the valid ones are queued all the same. Threads "
+        "already queued or posted are skipped; files fully handled are listed in "
+        "QUEUE/enqueued.txt (sha256sum format); a digest found in a folder and listed there "
+        "with its current hash is not read again, so a queue file deleted by hand stays deleted. "
+        "With [links] arxiv_lookup = true, entries without a link are looked up on arXiv first "
+        "(a failure only warns).",
+        synopsis=(
+            (
+                "enqueue PATH...",
+                "validate, format and write one queue file per thread; a folder\n"
+                "means every digest under it (`publisher enqueue digests/`)",
+            ),
+        ),
+        shared=("config", "queue", "now"),
+        arguments=_enqueue_arguments,
+    ),
+    Command(
+        "status",
+        _status,
+        "Show the open queue (pending, posting, failed, held): id, platform, status, "
+        "due time, posts made, with totals. --all adds the archive (threads posted in full).",
+        synopsis=(
+            (
+                "status",
+                "a table of the open queue (--all: and the archive): id, platform, status, due",
+            ),
+        ),
+        shared=("json", "config", "queue", "now"),
+        arguments=_status_arguments,
+    ),
+    Command(
+        "hold",
+        _set_status,
+        "Hold a thread: it is not posted until released. ID is a file name without .md "
+        "(entry id + platform) or an entry id (all its platforms).",
+        synopsis=(("hold ID", "keep a thread from being posted"),),
+        shared=("config", "queue", "now"),
+        arguments=_ids_arguments,
+    ),
+    Command(
+        "release",
+        _set_status,
+        "Release a held thread: it goes out at its time (or now, if that has passed).",
+        synopsis=(("release ID", "let a held thread go out again"),),
+        shared=("config", "queue", "now"),
+        arguments=_ids_arguments,
+    ),
+    Command(
+        "retry",
+        _set_status,
+        "Make a failed (or deferred) thread due again now; posts already made are kept.",
+        synopsis=(("retry ID", "make a failed thread due again now"),),
+        shared=("config", "queue", "now"),
+        arguments=_ids_arguments,
+    ),
+    Command(
+        "schedule",
+        _schedule,
+        "With --cron: print the cron lines publish.yml needs for the schedule in "
+        "config/publisher.toml (runs just after each slot in UTC, plus catch-up runs), and "
+        "what they cost in runs a day and billed minutes a month.",
+        synopsis=(
+            ("schedule --cron", "the publish workflow's cron lines for the configured slots"),
+        ),
+        shared=("config",),
+        arguments=_schedule_arguments,
+    ),
+    Command(
+        "commit-back",
+        _commit_back,
+        "Commit the queue folder (only it) and push, rebasing on concurrent pushes "
+        "with a bounded retry. A real conflict fails, losing nothing.",
+        synopsis=(("commit-back", "commit the queue folder and push it (used by the workflow)"),),
+        shared=("queue",),
+        arguments=_commit_back_arguments,
+    ),
+)
+COMMANDS = tuple(c.name for c in COMMAND_TABLE if c.name != DEFAULT)  # the named commands

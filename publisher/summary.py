@@ -1,16 +1,20 @@
-"""Markdown summaries of a run, for ``$GITHUB_STEP_SUMMARY``. Pure string building."""
+"""The Markdown renderer: reports as summaries for ``$GITHUB_STEP_SUMMARY``. Pure string building.
+
+``markdown(report)`` reads the same report objects as the text and JSON renderers
+(``publisher.reports``).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from functools import singledispatch
 from typing import Any
 
-from publisher.enqueue import EnqueueReport
 from publisher.errors import Problem
-from publisher.platforms.base import Rules
-from publisher.runner import RunReport
+from publisher.reports import EnqueueOutcome, RunOutcome
 from publisher.timefmt import LocalTimes
+
+__all__ = ["error_summary", "links_summary", "markdown", "problems_section"]
 
 
 def _cell(text: str, width: int = 80) -> str:
@@ -18,24 +22,23 @@ def _cell(text: str, width: int = 80) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _when(times: LocalTimes | None, moment: dt.datetime) -> str:
-    return times(moment) if times is not None else moment.isoformat()
+def _times_line(times: LocalTimes) -> list[str]:
+    return [f"All {times.header()}.", ""]
 
 
-def _times_line(times: LocalTimes | None) -> list[str]:
-    return [f"All {times.header()}.", ""] if times is not None else []
+@singledispatch
+def markdown(report: Any) -> str:
+    """The report as Markdown for the job summary."""
+    raise TypeError(f"no Markdown renderer for {type(report).__name__}")
 
 
-def run_summary(
-    report: RunReport,
-    rules: Mapping[str, Rules],
-    dry_run: bool,
-    times: LocalTimes | None = None,
-) -> str:
-    """The run's summary; with ``times``, every time in the configured zone under one header."""
+@markdown.register
+def _run(outcome: RunOutcome) -> str:
+    """The run's summary; every time in the configured zone under one header."""
+    report, times = outcome.run, outcome.times
     plan = report.plan
-    lines = ["## publisher: " + ("dry run" if dry_run else "run"), "", *_times_line(times)]
-    if dry_run:
+    lines = ["## publisher: " + ("dry run" if outcome.dry_run else "run"), "", *_times_line(times)]
+    if outcome.dry_run:
         if plan.due:
             lines += [
                 "### Would post now",
@@ -43,16 +46,15 @@ def run_summary(
                 "| thread | post | count | text |",
                 "|---|---|---|---|",
             ]
-            for planned in plan.due:
+            for planned, posts in zip(plan.due, outcome.due_posts, strict=True):
                 item = planned.loaded.item
                 first = item.next_index
-                limit = rules[item.platform].limit
-                for k, (payload, count) in enumerate(
-                    zip(planned.payloads, planned.counts, strict=True)
-                ):
+                for k, post in enumerate(posts):
                     number = f"{first + k + 1}/{len(item.posts)}"
-                    text = _cell(payload["text"])
-                    lines.append(f"| `{item.key}` | {number} | {count}/{limit} | {text} |")
+                    text = _cell(post.text)
+                    lines.append(
+                        f"| `{item.key}` | {number} | {post.count}/{post.limit} | {text} |"
+                    )
         else:
             lines.append("Nothing is due now.")
     else:
@@ -80,7 +82,7 @@ def run_summary(
         ]
     if report.deferred:
         lines += ["", "### Deferred", ""] + [
-            f"- `{key}` until {_when(times, when)}: {_cell(why, 200)}"
+            f"- `{key}` until {times(when)}: {_cell(why, 200)}"
             for key, when, why in report.deferred
         ]
     lines += problems_section(plan.problems)
@@ -89,7 +91,7 @@ def run_summary(
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:
-            when = _when(times, waiting.when)
+            when = times(waiting.when)
             lines.append(f"| {when} | `{waiting.item.key}` | {waiting.why} |")
     if plan.stuck:
         lines += ["", "### Held or failed", "", "| thread | status | reason | to let it go |"]
@@ -106,25 +108,29 @@ def problems_section(problems: list[Problem]) -> list[str]:
     return ["", "### Problems", "", "```"] + [str(p) for p in problems] + ["```"]
 
 
-def enqueue_summary(report: EnqueueReport, times: LocalTimes | None = None) -> str:
+@markdown.register
+def _enqueue(outcome: EnqueueOutcome) -> str:
+    """What was queued, the link look-up's notes, then the problems."""
+    times = outcome.times
     lines = ["## publisher enqueue", ""]
-    if report.added:
+    if outcome.added:
         lines += _times_line(times)
         lines += ["| thread | posts | not before |", "|---|---|---|"]
-        lines += [
-            f"| `{i.key}` | {len(i.posts)} | {_when(times, i.not_before)} |" for i in report.added
-        ]
+        lines += [f"| `{t.key}` | {t.posts} | {times(t.not_before)} |" for t in outcome.added]
     else:
         lines.append("Nothing new to queue.")
-    if report.notes:
-        lines += ["", "### Seen before", ""] + [f"- {_cell(note, 300)}" for note in report.notes]
-    if report.skipped:
+    if outcome.notes:
+        lines += ["", "### Seen before", ""] + [f"- {_cell(note, 300)}" for note in outcome.notes]
+    if outcome.skipped:
         lines += [
             "",
-            f"Skipped {len(report.skipped)} already queued: "
-            + ", ".join(f"`{k}`" for k, _ in report.skipped),
+            f"Skipped {len(outcome.skipped)} already queued: "
+            + ", ".join(f"`{k}`" for k, _ in outcome.skipped),
         ]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n" + links_summary(outcome.link_notes)
+    if outcome.problems:
+        text += "\n".join(problems_section(outcome.problems)) + "\n"
+    return text
 
 
 def links_summary(notes: Sequence[Any]) -> str:

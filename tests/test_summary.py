@@ -5,19 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from publisher import runner
 from publisher.config import Settings
 from publisher.filequeue import FileQueue, QueueItem
 from publisher.platforms import rules_for
+from publisher.reports import RunOutcome
 from publisher.retry import FakeClock
-from publisher.summary import run_summary
+from publisher.summary import markdown
 from publisher.testing.fake import FakeAdapter
+from publisher.timefmt import LocalTimes
 from tests.publisher_cli import run_publisher
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+UTC = ZoneInfo("UTC")
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -64,7 +68,7 @@ class TestSummaries:
         rules = rules_for(settings.format)
         fake = FakeAdapter("x")
         report = runner.run(queue, settings, rules, lambda p: fake, NOW, FakeClock())
-        text = run_summary(report, rules, dry_run=False)
+        text = markdown(RunOutcome(report, dry_run=False, times=LocalTimes(UTC, NOW), now=NOW))
         assert "### Posted" in text
         assert "[https://example.invalid/x/1](https://example.invalid/x/1)" in text
         assert "| `a.x` | 2/2 |" in text

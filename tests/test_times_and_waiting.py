@@ -22,8 +22,9 @@ from publisher.digest import read_digests
 from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue
 from publisher.platforms import rules_for
+from publisher.reports import RunOutcome
 from publisher.retry import FakeClock
-from publisher.summary import run_summary
+from publisher.summary import markdown
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import FakeXServer
 from publisher.timefmt import LocalTimes
@@ -240,7 +241,7 @@ class TestHeldAndFailedListed:
             (f"{MEAN}.x", "held"),
             (f"{MERGE}.bluesky", "failed"),
         ]
-        summary = run_summary(report, rules, dry_run=False, times=LocalTimes(SEOUL, now))
+        summary = markdown(RunOutcome(report, dry_run=False, times=LocalTimes(SEOUL, now), now=now))
         assert f"| `{MERGE}.bluesky` | failed | {FAILURE} |" in summary
 
     def test_at_the_end_of_a_real_run(self, work: Path, x_server: FakeXServer) -> None:

@@ -1,0 +1,244 @@
+"""The text renderer: a report as the lines a person reads on a terminal. Pure; ``cli`` prints.
+
+``lines(report)`` is what goes to stdout, ``problems(report)`` what goes to stderr (failures,
+unreadable files), whatever the output format: ``--json`` replaces the first, never the second.
+Text that came from outside (a web page's card, a server's answer) is scrubbed and kept on one
+line here, so that no renderer caller can forget it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from functools import singledispatch
+from typing import Any
+
+from publisher.attention import Stuck
+from publisher.hygiene import one_line
+from publisher.reports import (
+    CheckReport,
+    CommitReport,
+    DigestDryRun,
+    EnqueueOutcome,
+    RunOutcome,
+    ScheduleReport,
+    ShownPost,
+    StatusChanges,
+    StatusReport,
+)
+from publisher.scrub import scrub
+
+__all__ = ["card_lines", "lines", "note_lines", "problems", "thread_lines"]
+
+
+@singledispatch
+def lines(report: Any) -> list[str]:
+    """The report for stdout, one ``print`` per item (an item may hold line breaks)."""
+    raise TypeError(f"no text renderer for {type(report).__name__}")
+
+
+@singledispatch
+def problems(report: Any) -> list[str]:
+    """What went wrong, for stderr (the caller scrubs and flattens each)."""
+    return []
+
+
+def note_lines(notes: Sequence[Any]) -> list[str]:
+    """The link look-up's notes (they quote the arXiv server's answers: scrubbed)."""
+    return [one_line(scrub(f"warning: {n}" if n.warning else str(n))) for n in notes]
+
+
+def card_lines(card: Any) -> list[str]:
+    thumb = card.get("thumb") or "none"
+    # A card's fields come from a web page: one line each, scrubbed like any server answer.
+    return [
+        one_line(scrub(f"{label}: {value}"))
+        for label, value in (
+            ("   bluesky link card", card["uri"]),
+            ("     title", card["title"]),
+            ("     description", card.get("description") or "(none)"),
+            ("     thumb", thumb),
+        )
+    ]
+
+
+def thread_lines(
+    platform: str, posts: Sequence[ShownPost], first: int = 1, total: int | None = None
+) -> list[str]:
+    """``── x 1/3  212/280  plain $0.015`` and the post's text, for each post."""
+    total = total or len(posts)
+    out = []
+    for k, post in enumerate(posts):
+        label = f"  {post.label}" if post.label else ""
+        out += [f"\n── {platform} {first + k}/{total}  {post.count}/{post.limit}{label}", post.text]
+    return [*out, ""]
+
+
+def stuck_lines(stuck: Sequence[Stuck]) -> list[str]:
+    """The held and failed threads, last, so that none waits unseen."""
+    if not stuck:
+        return []
+    head = f"Held or failed ({len(stuck)}), not posted until someone acts:"
+    return [head] + [one_line(f"  {thread}") for thread in stuck]
+
+
+@lines.register
+def _check(report: CheckReport) -> list[str]:
+    out = []
+    for checked in report.files:
+        if checked.date is None:
+            s = "" if checked.problems == 1 else "s"
+            out.append(one_line(f"{checked.path}: invalid, {checked.problems} problem{s}"))
+        else:
+            out.append(f"{checked.path}: {checked.date.isoformat()}, {checked.entries} entries")
+    return out + note_lines(report.notes)
+
+
+@lines.register
+def _digests(report: DigestDryRun) -> list[str]:
+    out = note_lines(report.notes)
+    if report.link_policy:
+        out.append(report.link_policy + "\n")
+    for entry in report.entries:
+        out.append(f"━━ {entry.title}\n   id {entry.id}")
+        if entry.card is not None:
+            out += card_lines(entry.card)
+        for thread in entry.threads:
+            if thread.revisit:
+                out.append(f"   {thread.platform}: {thread.revisit}")
+            out += thread_lines(thread.platform, thread.posts)
+    return out + report.totals
+
+
+@lines.register
+def _run(report: RunOutcome) -> list[str]:
+    return _plan_lines(report) if report.dry_run else _sent_lines(report)
+
+
+def _plan_lines(report: RunOutcome) -> list[str]:
+    plan, times = report.run.plan, report.times
+    out = [
+        f"Dry run at {times(report.now)} ({times.header()}): nothing is sent, nothing is written."
+    ]
+    if plan.spend:
+        out.append(plan.spend)
+    if not plan.due:
+        out.append("Nothing is due now.")
+    for planned, posts in zip(plan.due, report.due_posts, strict=True):
+        item = planned.loaded.item
+        out.append(
+            f"\n━━ due {times(item.not_before)}  {item.key}  ({planned.loaded.path})\n"
+            f"   {item.title}"
+        )
+        if planned.payloads and "card" in planned.payloads[0]:
+            out += card_lines(planned.payloads[0]["card"])
+        out += thread_lines(item.platform, posts, item.next_index + 1, len(item.posts))
+    if plan.waiting:
+        out.append("Next:")
+        out += [f"  {times(w.when)}  {w.item.key}  ({w.why})" for w in plan.waiting[:20]]
+        if len(plan.waiting) > 20:
+            out.append(f"  … and {len(plan.waiting) - 20} more")
+    return out + stuck_lines(plan.stuck)
+
+
+def _sent_lines(report: RunOutcome) -> list[str]:
+    run, times = report.run, report.times
+    out = [f"posted {s.key} {s.number}/{s.total}  {s.url}" for s in run.sent]
+    if run.deferred:
+        out.append(times.header())
+    out += [one_line(f"deferred {key} until {times(w)}: {why}") for key, w, why in run.deferred]
+    if not run.sent and not run.failed and not run.deferred:
+        out.append("nothing was due")
+    return out + stuck_lines(run.plan.stuck)
+
+
+@problems.register
+def _run_problems(report: RunOutcome) -> list[str]:
+    run = report.run
+    return [
+        *(f"failed {key}: {why}" for key, why in run.failed),
+        *(f"stopped {p}: {why}; its threads stay pending" for p, why in run.halted),
+        *(f"stopped {p}, nothing failed: {why}" for p, why in run.out_of_credit.items()),
+        *(str(p) for p in run.plan.problems),
+    ]
+
+
+@lines.register
+def _enqueue(report: EnqueueOutcome) -> list[str]:
+    out = note_lines(report.link_notes)
+    if report.added:
+        out.append(report.times.header())
+    out += [
+        f"queued {t.file}  {t.posts} posts  not before {report.times(t.not_before)}"
+        for t in report.added
+    ]
+    out += [one_line(f"skipped {key}: {why}") for key, why in report.skipped]
+    out += [one_line(f"note: {note}") for note in report.notes]
+    out.append(
+        f"{len(report.added)} added, {len(report.skipped)} already queued; "
+        f"{report.handled} digest file(s) recorded in {report.ledger}"
+        + (f" ({report.unchanged} unchanged, not read again)" if report.unchanged else "")
+        + (f", {report.invalid} invalid" if report.invalid else "")
+    )
+    return out
+
+
+@problems.register
+def _enqueue_problems(report: EnqueueOutcome) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+@lines.register
+def _status(report: StatusReport) -> list[str]:
+    times, rows = report.times, report.rows
+    width = max([len(r.id) for r in rows] + [2])
+    dues = [times(r.due) for r in rows]
+    due_width = max([len(d) for d in dues] + [16])
+    out = [
+        times.header(),
+        f"{'ID':<{width}}  {'PLATFORM':<8}  {'STATUS':<8}  {'DUE':<{due_width}}  POSTS",
+    ]
+    for r, due in zip(rows, dues, strict=True):
+        out.append(
+            f"{r.id:<{width}}  {r.platform:<8}  {r.status:<8}  {due:<{due_width}}  "
+            f"{r.posted}/{r.posts}" + (f"  {one_line(r.reason)}" if r.reason else "")
+        )
+    if report.spend:
+        out.append(report.spend)
+    counts = Counter(r.status for r in rows)
+    out.append(
+        f"{len(rows)} threads"
+        + "".join(f", {n} {s}" for s, n in sorted(counts.items()))
+        + (f"; {len(report.problems)} unreadable" if report.problems else "")
+    )
+    return out + stuck_lines(report.stuck)
+
+
+@problems.register
+def _status_problems(report: StatusReport) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+@lines.register
+def _changes(report: StatusChanges) -> list[str]:
+    return [
+        f"{c.file}: {c.before}, unchanged: {c.note}"
+        if c.note
+        else f"{c.file}: {c.before} -> {c.after}"
+        for c in report.changes
+    ]
+
+
+@lines.register
+def _schedule(report: ScheduleReport) -> list[str]:
+    plan = report.plan
+    return [
+        f"# {plan.runs_per_day} runs a day: {plan.why}",
+        f"# at most {plan.billed_minutes_per_month} billed minutes a month (1 per run)",
+        *plan.lines,
+    ]
+
+
+@lines.register
+def _commit(report: CommitReport) -> list[str]:
+    return [f"commit-back: {report.message}"]
