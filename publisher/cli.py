@@ -296,7 +296,10 @@ def _settings(args: argparse.Namespace) -> Any:
     from publisher.config import load_env, load_settings
 
     load_env()
-    return load_settings(args.config)
+    settings = load_settings(args.config)
+    for note in settings.deprecations:
+        print(f"note: {note}", file=sys.stderr)
+    return settings
 
 
 def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
@@ -441,7 +444,7 @@ def _preview(args: argparse.Namespace) -> int:
 def _rules(settings: Any) -> Any:
     from publisher.platforms import rules_for
 
-    return rules_for(settings.format, settings.x)
+    return rules_for(settings)
 
 
 def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
@@ -475,12 +478,17 @@ def _run(args: argparse.Namespace) -> int:
         archived = runner.recent_archive(queue, now, settings)
         report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
     else:
-        from publisher.config import check_credentials
-        from publisher.platforms import ADAPTERS
+        from publisher.config import check_credentials, credentials
+        from publisher.platforms import connect
 
         check_credentials(list(settings.platforms))
+
+        def adapter(name: str) -> Any:
+            timeout = settings.retry.timeout_seconds
+            return connect(name, credentials(name), settings.options(name), timeout)
+
         with queue.lock():
-            report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)
+            report = runner.run(queue, settings, rules, adapter, now)
     due = [_due_posts(planned, rules, settings) for planned in report.plan.due]
     outcome = RunOutcome(report, args.dry_run, _times(settings, now), now, due)
     _show(outcome, as_json=args.json)
@@ -502,7 +510,7 @@ def _due_posts(planned: Any, rules: Any, settings: Any) -> list[Any]:
             payload,
             count,
             rules[platform].limit,
-            cost.post_label(platform, payload["text"], settings.x),
+            cost.post_label(platform, payload["text"], settings.options("x")),
             _price_fields(
                 cost.price_class(payload["text"]) if platform == cost.PRICED else None, settings
             ),
@@ -531,20 +539,20 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         shown = [(digest, n, thread, None) for digest, n, thread in threads]
     report = DigestDryRun(notes=links.notes)
     if "x" in settings.platforms:
-        report.link_policy = f"x link policy: {_X_LINK[settings.x.link]}"
+        report.link_policy = f"x link policy: {_X_LINK[settings.options('x').link]}"
     totals: dict[str, cost.Cost] = {}
     for digest, n, thread, earlier in shown:
         entry, platform = digest.entries[n], thread.platform
         if not report.entries or report.entries[-1].id != entry.id:
             card = links.cards.get(entry.id)
             shown_card = card.model_dump() if card and "bluesky" in settings.platforms else None
-            report.entries.append(DryRunEntry(entry.id, entry.title, shown_card, []))
+            report.entries.append(DryRunEntry(entry.id, entry.title, shown_card, [], "bluesky"))
         posts = [
             ShownPost(
                 rules[platform].payload(text),
                 rules[platform].length(text),
                 rules[platform].limit,
-                cost.post_label(platform, text, settings.x),
+                cost.post_label(platform, text, settings.options("x")),
                 _price_fields(cls, settings),
             )
             for text, cls in zip(thread.posts, _classes(thread), strict=True)
@@ -554,7 +562,7 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         report.entries[-1].threads.append(
             DryRunThread(thread.entry_id, platform, posts, revisit, link)
         )
-        spent = cost.texts_cost(platform, thread.posts, settings.x)
+        spent = cost.texts_cost(platform, thread.posts, settings.options("x"))
         totals[platform] = totals.get(platform, cost.Cost()) + spent
     report.totals = [total.line(platform) for platform, total in totals.items()]
     if args.json:
@@ -575,7 +583,7 @@ def _price_fields(cls: str | None, settings: Any) -> dict[str, Any]:
     """X's price class and price of a post, for --json; nothing for unbilled platforms."""
     if cls is None:
         return {}
-    return {"price_class": cls, "price_usd": settings.x.price(cls == "url")}
+    return {"price_class": cls, "price_usd": settings.options("x").price(cls == "url")}
 
 
 _X_LINK = {
@@ -587,7 +595,7 @@ _X_LINK = {
 
 def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
     if thread.platform == "x":
-        return {"link_policy": settings.x.link}
+        return {"link_policy": settings.options("x").link}
     card = links.cards.get(thread.entry_id)
     return {"card": card.model_dump() if card is not None else None}
 
@@ -646,7 +654,7 @@ def _status(args: argparse.Namespace) -> int:
     report = StatusReport(_times(settings, now))
     if cost.PRICED in settings.platforms:  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
-        report.spend = cost.spend_line(month, now, settings.schedule, settings.x)
+        report.spend = cost.spend_line(month, now, settings.schedule, settings.options("x"))
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems

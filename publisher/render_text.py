@@ -48,13 +48,13 @@ def note_lines(notes: Sequence[Any]) -> list[str]:
     return [one_line(scrub(f"warning: {n}" if n.warning else str(n))) for n in notes]
 
 
-def card_lines(card: Any) -> list[str]:
+def card_lines(platform: str, card: Any) -> list[str]:
     thumb = card.get("thumb") or "none"
     # A card's fields come from a web page: one line each, scrubbed like any server answer.
     return [
         one_line(scrub(f"{label}: {value}"))
         for label, value in (
-            ("   bluesky link card", card["uri"]),
+            (f"   {platform} link card", card["uri"]),
             ("     title", card["title"]),
             ("     description", card.get("description") or "(none)"),
             ("     thumb", thumb),
@@ -65,7 +65,7 @@ def card_lines(card: Any) -> list[str]:
 def thread_lines(
     platform: str, posts: Sequence[ShownPost], first: int = 1, total: int | None = None
 ) -> list[str]:
-    """``── x 1/3  212/280  plain $0.015`` and the post's text, for each post."""
+    """``── PLATFORM 1/3  212/280  LABEL`` and the post's text, for each post."""
     total = total or len(posts)
     out = []
     for k, post in enumerate(posts):
@@ -102,7 +102,7 @@ def _digests(report: DigestDryRun) -> list[str]:
     for entry in report.entries:
         out.append(f"━━ {entry.title}\n   id {entry.id}")
         if entry.card is not None:
-            out += card_lines(entry.card)
+            out += card_lines(entry.card_on, entry.card)
         for thread in entry.threads:
             if thread.revisit:
                 out.append(f"   {thread.platform}: {thread.revisit}")
@@ -131,7 +131,7 @@ def _plan_lines(report: RunOutcome) -> list[str]:
             f"   {item.title}"
         )
         if planned.payloads and "card" in planned.payloads[0]:
-            out += card_lines(planned.payloads[0]["card"])
+            out += card_lines(item.platform, planned.payloads[0]["card"])
         out += thread_lines(item.platform, posts, item.next_index + 1, len(item.posts))
     if plan.waiting:
         out.append("Next:")

@@ -90,6 +90,7 @@ class DryRunEntry:
     title: str
     card: Mapping[str, Any] | None  # the link card shown above the threads, if any
     threads: list[DryRunThread]
+    card_on: str = ""  # the platform that posts the card
 
 
 @dataclass

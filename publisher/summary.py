@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from functools import singledispatch
 from typing import Any
 
+from publisher.cost import PRICED
 from publisher.errors import Problem
 from publisher.reports import EnqueueOutcome, RunOutcome
 from publisher.timefmt import LocalTimes
@@ -67,7 +68,7 @@ def _run(outcome: RunOutcome) -> str:
         else:
             lines.append("Nothing was posted.")
         if report.spent.posts:
-            lines += ["", f"This run's spend: {report.spent.line('x')}"]
+            lines += ["", f"This run's spend: {report.spent.line(PRICED)}"]
     if report.out_of_credit:
         lines += ["", "### Out of credit", ""] + [
             f"- {platform}: {_cell(why, 300)}" for platform, why in report.out_of_credit.items()

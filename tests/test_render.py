@@ -263,6 +263,7 @@ class TestDigestDryRun:
                             {"card": card},
                         ),
                     ],
+                    card_on="bluesky",
                 )
             ],
             link_policy="x link policy: the id",

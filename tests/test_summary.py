@@ -65,7 +65,7 @@ class TestSummaries:
             )
         )
         settings = Settings(platforms=["x"])
-        rules = rules_for(settings.format)
+        rules = rules_for(settings)
         fake = FakeAdapter("x")
         report = runner.run(queue, settings, rules, lambda p: fake, NOW, FakeClock())
         text = markdown(RunOutcome(report, dry_run=False, times=LocalTimes(UTC, NOW), now=NOW))
