@@ -183,7 +183,11 @@ def route(parser: argparse.ArgumentParser, argv: Sequence[str]) -> list[str]:
 
 
 def _option_arity(parsers: Iterable[argparse.ArgumentParser]) -> dict[str, bool]:
-    """Every option string of these parsers, and whether it takes a value."""
+    """Every option string of these parsers, and whether it takes a value.
+
+    An option name takes a value in every command or in none (a test checks it), so the router
+    can tell before it knows the command.
+    """
     return {
         option: action.nargs != 0
         for parser in parsers

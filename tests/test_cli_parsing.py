@@ -75,6 +75,15 @@ class TestEveryOption:
         assert {name for name, _ in OPTIONS} == set(COMMANDS)
         assert len(OPTIONS) >= 30
 
+    def test_an_option_takes_a_value_everywhere_or_nowhere(self) -> None:
+        """The router reads options before it knows the command: one arity per option name."""
+        arity: dict[str, set[bool]] = {}
+        for sub in COMMANDS.values():
+            for action in sub._actions:
+                for option in action.option_strings:
+                    arity.setdefault(option, set()).add(action.nargs != 0)
+        assert {option: both for option, both in arity.items() if len(both) > 1} == {}
+
     @pytest.mark.parametrize(("name", "action"), OPTIONS, ids=_ids(OPTIONS))
     def test_after_the_command(self, name: str, action: argparse.Action) -> None:
         """``publisher COMMAND --option VALUE``: the option reaches its command."""
