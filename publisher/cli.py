@@ -406,6 +406,7 @@ def _preview(args: argparse.Namespace) -> int:
     from publisher.filequeue import FileQueue, atomic_write
     from publisher.preview import Preview, from_digests, from_queue
     from publisher.preview_html import render_html, render_markdown
+    from publisher.reports import PreviewWritten
 
     settings = _settings(args)
     if args.platform:
@@ -434,9 +435,7 @@ def _preview(args: argparse.Namespace) -> int:
     if args.summary:
         _append(args.summary, render_markdown(preview))
     found = preview.all_problems()
-    for problem in found:
-        _say(problem)
-    print(f"wrote {args.out}: {len(preview.threads)} threads, {len(found)} problems")
+    _show(PreviewWritten(str(args.out), len(preview.threads), found))
     if preview.input_problems:
         return EXIT_USAGE
     return EXIT_FAILED if found else EXIT_OK

@@ -20,6 +20,7 @@ from publisher.reports import (
     CommitReport,
     DigestDryRun,
     EnqueueOutcome,
+    PreviewWritten,
     RunOutcome,
     ScheduleReport,
     ShownPost,
@@ -227,6 +228,16 @@ def _changes(report: StatusChanges) -> list[str]:
         else f"{c.file}: {c.before} -> {c.after}"
         for c in report.changes
     ]
+
+
+@lines.register
+def _preview(report: PreviewWritten) -> list[str]:
+    return [f"wrote {report.file}: {report.threads} threads, {len(report.problems)} problems"]
+
+
+@problems.register
+def _preview_problems(report: PreviewWritten) -> list[str]:
+    return [str(p) for p in report.problems]
 
 
 @lines.register

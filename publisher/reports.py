@@ -27,6 +27,7 @@ __all__ = [
     "DryRunEntry",
     "DryRunThread",
     "EnqueueOutcome",
+    "PreviewWritten",
     "QueuedThread",
     "RunOutcome",
     "ScheduleReport",
@@ -180,6 +181,15 @@ class StatusChanges:
     """``hold``, ``release`` and ``retry``: one line per queue file."""
 
     changes: list[StatusChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PreviewWritten:
+    """``preview``: the page written (the page itself is ``preview_html``'s rendering)."""
+
+    file: str
+    threads: int
+    problems: list[Problem]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from publisher.reports import (
     DryRunEntry,
     DryRunThread,
     EnqueueOutcome,
+    PreviewWritten,
     QueuedThread,
     RunOutcome,
     ShownPost,
@@ -225,6 +226,12 @@ class TestQueueRenderers:
             "queue/a.x.md: pending -> held",
             "queue/b.x.md: held, unchanged: already held",
         ]
+
+    def test_preview_written(self) -> None:
+        """The page written and how many problems it shows; each problem on stderr."""
+        report = PreviewWritten("preview.html", 6, [PROBLEM])
+        assert render_text.lines(report) == ["wrote preview.html: 6 threads, 1 problems"]
+        assert render_text.problems(report) == [str(PROBLEM)]
 
     def test_check(self) -> None:
         """Good files with date and entries, bad ones with their number of problems."""
