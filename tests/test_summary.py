@@ -10,8 +10,8 @@ from publisher import runner
 from publisher.config import Settings
 from publisher.filequeue import FileQueue, QueueItem
 from publisher.platforms import rules_for
-from publisher.retry import FakeClock
 from publisher.summary import run_summary
+from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from tests.publisher_cli import run_publisher
 

@@ -22,8 +22,8 @@ from publisher.digest import read_digests
 from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue
 from publisher.platforms import rules_for
-from publisher.retry import FakeClock
 from publisher.summary import run_summary
+from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import FakeXServer
 from publisher.timefmt import LocalTimes
