@@ -202,15 +202,58 @@ def _starts_next_entry(current: list[_Line], following: list[_Line]) -> bool:
     return any(_is_hangul(line.text) for line in current[2:-1])
 
 
+@dataclass
+class _Problems:
+    """Reports each problem of one entry and counts them."""
+
+    report: Report
+    count: int = 0
+
+    def __call__(self, line: int, message: str) -> None:
+        self.count += 1
+        self.report(line, message)
+
+
+@dataclass(frozen=True)
+class _Head:
+    """An entry's title, authors and URL, and the lines after them."""
+
+    title: str | None
+    name: str  # how messages name the entry
+    authors: list[str]
+    url: str | None
+    rest: list[_Line]
+
+
 def _check_block(block: _Block, date: dt.date, report: Report) -> tuple[DigestEntry, int] | None:
     """Check one entry's lines; the entry and its title line, or None after reporting."""
-    problems = 0
+    problem = _Problems(report)
+    head = _check_head(block, problem)
+    abstract, korean, english = _check_body(head.rest, block.lines[-1].no, head.name, problem)
+    hashtags = _check_hashtags(block, head.name, problem)
+    if problem.count:
+        return None
+    data = {
+        "date": date,
+        "title": head.title,
+        "authors": head.authors,
+        "url": head.url,
+        "abstract": abstract[0].text,
+        "comment_ko": [line.text for line in korean],
+        "comment_en": [line.text for line in english],
+        "hashtags": hashtags,
+    }
+    first = block.lines[0].no
+    try:
+        return DigestEntry.model_validate(data), first
+    except ValidationError as exc:
+        for error in exc.errors():
+            report(first, f"{head.name}: {describe(error)}")
+        return None
 
-    def problem(line: int, message: str) -> None:
-        nonlocal problems
-        problems += 1
-        report(line, message)
 
+def _check_head(block: _Block, problem: _Problems) -> _Head:
+    """The title line, the authors line and the optional URL line that start an entry."""
     lines = block.lines
     head = lines[0]
     index = 0
@@ -241,103 +284,106 @@ def _check_block(block: _Block, date: dt.date, report: Report) -> tuple[DigestEn
         url = url_of(lines[index].text)
         if url is not None:
             index += 1
+    return _Head(title, name, authors, url, lines[index:])
 
-    # What is left: the abstract (non-Hangul), the Korean lines, the English lines, in order.
+
+def _check_body(
+    lines: list[_Line], last: int, name: str, problem: _Problems
+) -> tuple[list[_Line], list[_Line], list[_Line]]:
+    """The abstract, the Korean lines and the English lines, in that order.
+
+    Lines go to the three parts by whether they hold Hangul; a part out of place is reported.
+    ``last`` is the entry's last line, named when the body is missing altogether.
+    """
     parts: list[list[_Line]] = [[], [], [], []]
     part = 0
-    for line in lines[index:]:
+    for line in lines:
         if part < 3 and _is_hangul(line.text) != (part % 2 == 1):
             part += 1
         parts[part].append(line)
     before, korean, english, after = parts
 
-    if not before and not korean:
+    if korean:
+        _check_comments(before, korean, english, name, problem)
+    elif not before:
         problem(
-            lines[-1].no,
+            last,
             f"{name} has no abstract and no comments: expected the English abstract, the Korean "
             "comment and the English comment after the authors",
         )
-    elif not korean:
-        if len(before) == 1:
-            problem(
-                before[0].no,
-                f"{name} has no comments: expected Korean line(s) and then as many English "
-                "line(s) after the abstract",
-            )
-        else:
-            english = before[1:]
-            problem(
-                english[0].no,
-                f"{name}: English comment has no Korean original: expected Korean line(s) "
-                "between the abstract and the English comment",
-            )
+    elif len(before) == 1:
+        problem(
+            before[0].no,
+            f"{name} has no comments: expected Korean line(s) and then as many English "
+            "line(s) after the abstract",
+        )
     else:
-        if not before:
-            problem(
-                korean[0].no,
-                f"{name} has no abstract: expected the English abstract on the line after the "
-                "authors",
-            )
-        elif len(before) > 1 and not english:
-            problem(
-                before[1].no,
-                f"{name}: the English comment comes before the Korean one: put the Korean "
-                "line(s) right after the abstract, then the English line(s)",
-            )
-        elif len(before) > 1:
-            problem(
-                before[1].no,
-                f"{name}: the abstract must be one line, but {len(before)} lines come before the "
-                "Korean comment",
-            )
-        if not english and len(before) <= 1:
-            problem(
-                korean[0].no,
-                f"{name}: Korean comment has no English translation: expected as many English "
-                "line(s) after the Korean comment",
-            )
+        problem(
+            before[1].no,
+            f"{name}: English comment has no Korean original: expected Korean line(s) "
+            "between the abstract and the English comment",
+        )
     if after:
         problem(
             after[0].no,
             f"{name}: a Korean line after the English comment: put all Korean lines first, then "
             "all English lines, then the hashtag line (is this entry's hashtag line missing?)",
         )
+    return before, korean, english
 
-    hashtags: list[str] = []
+
+def _check_comments(
+    before: list[_Line],
+    korean: list[_Line],
+    english: list[_Line],
+    name: str,
+    problem: _Problems,
+) -> None:
+    """With a Korean comment: one abstract line before it, English lines after it."""
+    if not before:
+        problem(
+            korean[0].no,
+            f"{name} has no abstract: expected the English abstract on the line after the authors",
+        )
+    elif len(before) > 1 and not english:
+        problem(
+            before[1].no,
+            f"{name}: the English comment comes before the Korean one: put the Korean "
+            "line(s) right after the abstract, then the English line(s)",
+        )
+    elif len(before) > 1:
+        problem(
+            before[1].no,
+            f"{name}: the abstract must be one line, but {len(before)} lines come before the "
+            "Korean comment",
+        )
+    if not english and len(before) <= 1:
+        problem(
+            korean[0].no,
+            f"{name}: Korean comment has no English translation: expected as many English "
+            "line(s) after the Korean comment",
+        )
+
+
+def _check_hashtags(block: _Block, name: str, problem: _Problems) -> list[str]:
+    """The tags of the entry's hashtag line, without their '#'."""
     if block.tags is None:
         problem(
-            lines[-1].no,
+            block.lines[-1].no,
             f'{name}: no hashtags: expected a line like "{EXAMPLE_HASHTAGS}" after the English '
             "comment",
         )
-    else:
-        for word in block.tags.text.split():
-            if HASHTAG_WORD.fullmatch(word):
-                hashtags.append(word[1:])
-            else:
-                problem(
-                    block.tags.no,
-                    f'{name}: bad hashtag "{word}": expected words like "#rl" separated by spaces',
-                )
-
-    if problems:
-        return None
-    data = {
-        "date": date,
-        "title": title,
-        "authors": authors,
-        "url": url,
-        "abstract": before[0].text,
-        "comment_ko": [line.text for line in korean],
-        "comment_en": [line.text for line in english],
-        "hashtags": hashtags,
-    }
-    try:
-        return DigestEntry.model_validate(data), head.no
-    except ValidationError as exc:
-        for error in exc.errors():
-            report(head.no, f"{name}: {describe(error)}")
-        return None
+        return []
+    hashtags: list[str] = []
+    for word in block.tags.text.split():
+        if HASHTAG_WORD.fullmatch(word):
+            hashtags.append(word[1:])
+        else:
+            problem(
+                block.tags.no,
+                f'{name}: bad hashtag "{word}": expected words like "#rl" separated by spaces',
+            )
+    return hashtags
 
 
 def _after(block: _Block) -> int:
