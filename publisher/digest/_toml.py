@@ -73,11 +73,31 @@ def parse_toml(text: str, path: str, problems: list[Problem]) -> Digest | None:
         problems.append(Problem(path, line, message))
 
     text = text.removeprefix(BOM)
+    data = _load(text, report)
+    if data is None:
+        return None
+
+    where = _TomlLines(text)
+    for key in data:
+        if key not in ("date", "paper"):
+            report(where.key(key), f'unknown key "{key}": expected "date" and [[paper]] tables')
+
+    date = _toml_date(data.get("date"), where.key("date"), report)
+
+    entries, entry_lines = _entries(data.get("paper"), date or PLACEHOLDER_DATE, where, report)
+    if len(problems) > start or date is None:
+        return None
+    lines = entry_lines if all(entry_lines) else []
+    return Digest(date=date, entries=entries, source=path, lines=lines)
+
+
+def _load(text: str, report: Report) -> dict[str, Any] | None:
+    """The parsed TOML, or None after reporting why it is not valid TOML (with its line)."""
     if not text.strip():
         report(None, "file is empty")
         return None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = TOML_LINE.search(str(exc))
         if found and found.group(1):
@@ -93,40 +113,34 @@ def parse_toml(text: str, path: str, problems: list[Problem]) -> Digest | None:
         report(None, "not valid TOML: nested too deeply")
         return None
 
-    where = _TomlLines(text)
-    for key in data:
-        if key not in ("date", "paper"):
-            report(where.key(key), f'unknown key "{key}": expected "date" and [[paper]] tables')
 
-    date = _toml_date(data.get("date"), where.key("date"), report)
-
-    papers = data.get("paper")
+def _entries(
+    papers: Any, date: dt.date, where: _TomlLines, report: Report
+) -> tuple[list[DigestEntry], list[int]]:
+    """The entries of the ``[[paper]]`` tables and their lines (0 where unknown); no duplicate."""
     entries: list[DigestEntry] = []
     entry_lines: list[int] = []
     if papers is None or papers == []:
         report(None, "no papers: expected [[paper]] tables with title, authors, abstract, ...")
-    elif not isinstance(papers, list) or not all(isinstance(p, dict) for p in papers):
+        return entries, entry_lines
+    if not isinstance(papers, list) or not all(isinstance(p, dict) for p in papers):
         report(where.key("paper"), "paper must be [[paper]] tables")
-    else:
-        seen: dict[str, int | None] = {}
-        for index, table in enumerate(papers):
-            entry = _toml_entry(table, index, date or PLACEHOLDER_DATE, where, report)
-            if entry is None:
-                continue
-            line = where.paper(index)
-            if entry.id in seen:
-                first = seen[entry.id]
-                at = f"the entry at line {first}" if first else "an earlier entry"
-                report(line, f'entry "{entry.title}" is a duplicate of {at} ({same(entry)})')
-                continue
-            seen[entry.id] = line
-            entries.append(entry)
-            entry_lines.append(line or 0)
-
-    if len(problems) > start or date is None:
-        return None
-    lines = entry_lines if all(entry_lines) else []
-    return Digest(date=date, entries=entries, source=path, lines=lines)
+        return entries, entry_lines
+    seen: dict[str, int | None] = {}
+    for index, table in enumerate(papers):
+        entry = _toml_entry(table, index, date, where, report)
+        if entry is None:
+            continue
+        line = where.paper(index)
+        if entry.id in seen:
+            first = seen[entry.id]
+            at = f"the entry at line {first}" if first else "an earlier entry"
+            report(line, f'entry "{entry.title}" is a duplicate of {at} ({same(entry)})')
+            continue
+        seen[entry.id] = line
+        entries.append(entry)
+        entry_lines.append(line or 0)
+    return entries, entry_lines
 
 
 def _toml_date(value: Any, line: int | None, report: Report) -> dt.date | None:
@@ -144,6 +158,29 @@ def _toml_date(value: Any, line: int | None, report: Report) -> dt.date | None:
     elif date is None:
         report(line, f'date "{value.strip()}" does not exist')
     return date
+
+
+def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+    """The shorthands the TOML form allows, written out as the entry model takes them.
+
+    Authors as one comma-separated string, comments as multi-line strings, hashtags as one
+    string or with their '#', and a paper URL written as the plain-text layout allows.
+    """
+    if isinstance(data.get("authors"), str):
+        authors, message = split_authors(f"({data['authors']})")
+        data["authors"] = authors if message is None else [data["authors"]]
+    for key in ("comment_ko", "comment_en"):
+        if key in data:
+            data[key] = _toml_lines(data[key])
+    tags = data.get("hashtags")
+    if isinstance(tags, str):
+        tags = tags.split()
+    if isinstance(tags, list):
+        data["hashtags"] = [t.strip().removeprefix("#") if isinstance(t, str) else t for t in tags]
+    url = data.get("url")
+    if isinstance(url, str):
+        data["url"] = url_of(url.strip()) or url
+    return data
 
 
 def _toml_lines(value: Any) -> Any:
@@ -186,23 +223,8 @@ def _toml_entry(
         report(line_of("url_looked_up") or header, f'{name}: unknown key "url_looked_up"')
         return None
     data["date"] = date
-    if isinstance(data.get("authors"), str):
-        authors, message = split_authors(f"({data['authors']})")
-        data["authors"] = authors if message is None else [data["authors"]]
-    for key in ("comment_ko", "comment_en"):
-        if key in data:
-            data[key] = _toml_lines(data[key])
-    tags = data.get("hashtags")
-    if isinstance(tags, str):
-        tags = tags.split()
-    if isinstance(tags, list):
-        data["hashtags"] = [t.strip().removeprefix("#") if isinstance(t, str) else t for t in tags]
-    url = data.get("url")
-    if isinstance(url, str):
-        data["url"] = url_of(url.strip()) or url
-
     try:
-        return DigestEntry.model_validate(data)
+        return DigestEntry.model_validate(_normalise(data))
     except ValidationError as exc:
         for error in exc.errors():
             loc = tuple(error.get("loc", ()))
