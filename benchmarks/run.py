@@ -580,7 +580,7 @@ def compactness(rep: Report, corpus: list[DigestEntry], threads: dict[str, list[
     rows = []
     means: dict[str, tuple[float, float]] = {}
     for name in PLATFORMS:
-        rules = rules_for(FormatSettings())[name]
+        rules = rules_for(Settings())[name]
         dims = len(rules.limits)
         ex_whole: list[int] = []
         ex_sections: list[int] = []
@@ -936,7 +936,7 @@ def post_run(
     report = runner.run(
         FileQueue(root),
         settings,
-        rules_for(settings.format),
+        rules_for(settings),
         lambda p: TimedAdapter(make(), spent),
         NOW,
         FakeClock(t=time.time()),

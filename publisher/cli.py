@@ -371,7 +371,10 @@ def _settings(args: argparse.Namespace) -> Any:
     from publisher.config import load_env, load_settings
 
     load_env()
-    return load_settings(args.config)
+    settings = load_settings(args.config)
+    for note in settings.deprecations:
+        print(f"note: {note}", file=sys.stderr)
+    return settings
 
 
 def _now(args: argparse.Namespace, settings: Any) -> dt.datetime:
@@ -505,7 +508,7 @@ def _preview(args: argparse.Namespace) -> int:
 def _rules(settings: Any) -> Any:
     from publisher.platforms import rules_for
 
-    return rules_for(settings.format, settings.x)
+    return rules_for(settings)
 
 
 def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
@@ -539,12 +542,17 @@ def _run(args: argparse.Namespace) -> int:
         report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
         _print_plan(report, rules, now, args.json, _times(settings, now), settings)
     else:
-        from publisher.config import check_credentials
-        from publisher.platforms import ADAPTERS
+        from publisher.config import check_credentials, credentials
+        from publisher.platforms import connect
 
         check_credentials(list(settings.platforms))
+
+        def adapter(name: str) -> Any:
+            timeout = settings.retry.timeout_seconds
+            return connect(name, credentials(name), settings.options(name), timeout)
+
         with queue.lock():
-            report = runner.run(queue, settings, rules, lambda p: ADAPTERS[p](settings.retry), now)
+            report = runner.run(queue, settings, rules, adapter, now)
         _print_run(report, args.json, _times(settings, now))
     if args.summary:
         from publisher.summary import run_summary
@@ -589,7 +597,7 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         _print_json(out)
         return EXIT_OK
     if "x" in settings.platforms:
-        print(f"x link policy: {_X_LINK[settings.x.link]}\n")
+        print(f"x link policy: {_X_LINK[settings.options('x').link]}\n")
     current = None
     totals: dict[str, cost.Cost] = {}
     for digest, n, thread, earlier in shown:
@@ -607,9 +615,11 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
             [rules[thread.platform].payload(t)["text"] for t in thread.posts],
             [rules[thread.platform].length(t) for t in thread.posts],
             rules[thread.platform].limit,
-            labels=[cost.post_label(thread.platform, t, settings.x) for t in thread.posts],
+            labels=[
+                cost.post_label(thread.platform, t, settings.options("x")) for t in thread.posts
+            ],
         )
-        spent = cost.texts_cost(thread.platform, thread.posts, settings.x)
+        spent = cost.texts_cost(thread.platform, thread.posts, settings.options("x"))
         totals[thread.platform] = totals.get(thread.platform, cost.Cost()) + spent
     for platform, total in totals.items():
         print(total.line(platform))
@@ -625,7 +635,7 @@ def _price_fields(cls: str | None, settings: Any) -> dict[str, Any]:
     """X's price class and price of a post, for --json; nothing for unbilled platforms."""
     if cls is None:
         return {}
-    return {"price_class": cls, "price_usd": settings.x.price(cls == "url")}
+    return {"price_class": cls, "price_usd": settings.options("x").price(cls == "url")}
 
 
 _X_LINK = {
@@ -637,7 +647,7 @@ _X_LINK = {
 
 def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
     if thread.platform == "x":
-        return {"link_policy": settings.x.link}
+        return {"link_policy": settings.options("x").link}
     card = links.cards.get(thread.entry_id)
     return {"card": card.model_dump() if card is not None else None}
 
@@ -744,7 +754,8 @@ def _print_plan(
                 first=item.next_index + 1,
                 total=len(item.posts),
                 labels=[
-                    cost.post_label(item.platform, p["text"], settings.x) for p in planned.payloads
+                    cost.post_label(item.platform, p["text"], settings.options("x"))
+                    for p in planned.payloads
                 ],
             )
         if plan.waiting:
@@ -872,7 +883,7 @@ def _status(args: argparse.Namespace) -> int:
     spend = ""
     if cost.PRICED in settings.platforms:  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
-        spend = cost.spend_line(month, now, settings.schedule, settings.x)
+        spend = cost.spend_line(month, now, settings.schedule, settings.options("x"))
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems

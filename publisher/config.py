@@ -11,26 +11,29 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from publisher.config_problems import did_you_mean, problems_of
+from publisher.config_problems import did_you_mean, key_lines, problems_of
 from publisher.errors import ConfigError, InputError
+from publisher.platforms import registry
+from publisher.platforms.base import Credentials
 
 DEFAULT_CONFIG = Path("config/publisher.toml")
 MAX_ENV_BYTES = 1 << 20
 MAX_CONFIG_BYTES = 1 << 20
-PLATFORMS = ("x", "bluesky")
 
 
 class _Section(BaseModel):
@@ -44,17 +47,8 @@ class FormatSettings(_Section):
     numbering: Literal["fraction", "marker", "none"] = "fraction"
     marker: str = "🧵"
     include_abstract: bool = False
-    x_hashtag_style: Literal["underscore", "camel", "join"] = "underscore"
     # The header lists the first max_authors names, then "et al."; 0 lists them all.
     max_authors: int = Field(default=6, ge=0)
-    # X's own layout, since each X post is paid for; None: the same as ``layout``.
-    x_layout: Literal["sections", "paired", "compact"] | None = None
-
-    def layout_for(self, platform: str) -> str:
-        """The layout of ``platform``'s threads."""
-        if platform == "x" and self.x_layout is not None:
-            return self.x_layout
-        return self.layout
 
 
 class ScheduleSettings(_Section):
@@ -65,7 +59,11 @@ class ScheduleSettings(_Section):
     spacing_minutes: int = Field(default=0, ge=0)
     threads_per_slot: int = Field(default=1, ge=1)
     max_threads_per_run: int = Field(default=2, ge=1)
-    daily_posts: dict[str, int] = Field(default_factory=lambda: {"x": 17, "bluesky": 300})
+    # Posts per local day, by platform (a platform left out has no limit). Not a setting of its
+    # own: ``Settings`` fills it from each platform's ``daily_posts`` (its table or its default).
+    daily_posts: dict[str, int] = Field(
+        default_factory=lambda: {name: p.daily_posts for name, p in registry().items()}
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -76,6 +74,15 @@ class ScheduleSettings(_Section):
             hint = did_you_mean(name, available_timezones())
             raise ValueError(f"unknown time zone {name!r}{hint}") from None
         return name
+
+    @field_validator("daily_posts")
+    @classmethod
+    def _known_platforms(cls, budgets: dict[str, int]) -> dict[str, int]:
+        for name in budgets:
+            if name not in registry():
+                hint = did_you_mean(name, registry())
+                raise ValueError(f"{name!r} is not a platform{hint}")
+        return budgets
 
     @field_validator("slots")
     @classmethod
@@ -111,24 +118,6 @@ class RetrySettings(_Section):
     timeout_seconds: float = Field(default=20, gt=0)
 
 
-class XSettings(_Section):
-    """X's own settings: how paper links are written, what a post costs, a monthly cap in USD.
-
-    ``link``: how the paper link is written on X. A post in which X links something is billed at
-    the URL price (13 times a plain post), so: "id" writes ``arXiv:2505.13447`` as text (X neither
-    links nor bills it; a link that is not on arXiv is left out), "url" writes the link, "none"
-    leaves it out.
-    """
-
-    link: Literal["id", "url", "none"] = "id"
-    price_per_post: float = Field(default=0.015, ge=0)
-    price_per_post_with_url: float = Field(default=0.20, ge=0)
-    monthly_budget_usd: float = Field(default=0, ge=0)  # 0: no cap
-
-    def price(self, with_url: bool) -> float:
-        return self.price_per_post_with_url if with_url else self.price_per_post
-
-
 class LinksSettings(_Section):
     """How paper links and link cards are found at enqueue (see config/README.md).
 
@@ -141,45 +130,59 @@ class LinksSettings(_Section):
     timeout_seconds: float = Field(default=10, gt=0)
 
 
-class Settings(_Section):
-    """Everything a run needs except the secrets."""
+class SettingsBase(_Section):
+    """Everything a run needs except the secrets. ``Settings`` adds one table per platform."""
 
-    platforms: list[Literal["x", "bluesky"]] = Field(default_factory=lambda: ["x", "bluesky"])  # type: ignore[arg-type]
+    platforms: list[str] = Field(
+        default_factory=lambda: [n for n, p in registry().items() if p.on_by_default]
+    )
     format: FormatSettings = FormatSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     retry: RetrySettings = RetrySettings()
-    x: XSettings = XSettings()
     links: LinksSettings = LinksSettings()
+    # One-line notes on old keys that were read (the CLI prints them).
+    _deprecations: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def deprecations(self) -> tuple[str, ...]:
+        return self._deprecations
+
+    def options(self, platform: str) -> Any:
+        """The platform's table (``[x]``, ``[bluesky]``, ...), as its own options model."""
+        return getattr(self, platform)
+
+    @model_validator(mode="after")
+    def _daily_posts(self) -> SettingsBase:
+        """Each platform's posts per day: its table's ``daily_posts``, else its default."""
+        for name, platform in registry().items():
+            options = self.options(name)
+            if options.daily_posts is None:
+                filled = options.model_copy(update={"daily_posts": platform.daily_posts})
+                object.__setattr__(self, name, filled)
+        if "daily_posts" not in self.schedule.model_fields_set:  # else given whole (tests)
+            budgets = {name: self.options(name).daily_posts for name in registry()}
+            schedule = self.schedule.model_copy(update={"daily_posts": budgets})
+            object.__setattr__(self, "schedule", schedule)
+        return self
 
 
-class _Credentials(_Section):
-    # Built on first use: a dry run never needs them.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+def _settings_model() -> type[SettingsBase]:
+    names = tuple(registry())
+    fields: dict[str, Any] = {
+        name: (platform.options, Field(default_factory=platform.options))
+        for name, platform in registry().items()
+    }
+    fields["platforms"] = (
+        list[Literal[names]],  # type: ignore[valid-type]
+        Field(default_factory=lambda: [n for n, p in registry().items() if p.on_by_default]),
+    )
+    return create_model("Settings", __base__=SettingsBase, __module__=__name__, **fields)
 
 
-class XCredentials(_Credentials):
-    api_key: SecretStr
-    api_secret: SecretStr
-    access_token: SecretStr
-    access_token_secret: SecretStr
-    base_url: str = "https://api.twitter.com"
-
-
-class BlueskyCredentials(_Credentials):
-    handle: str
-    app_password: SecretStr
-    service: str = "https://bsky.social"
-
-
-ENV_NAMES: dict[str, dict[str, str]] = {
-    "x": {
-        "api_key": "X_API_KEY",
-        "api_secret": "X_API_SECRET",
-        "access_token": "X_ACCESS_TOKEN",
-        "access_token_secret": "X_ACCESS_TOKEN_SECRET",
-    },
-    "bluesky": {"handle": "BLUESKY_HANDLE", "app_password": "BLUESKY_APP_PASSWORD"},
-}
+if TYPE_CHECKING:
+    Settings = SettingsBase
+else:
+    Settings = _settings_model()
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -209,17 +212,59 @@ def load_settings(path: Path | None = None) -> Settings:
     return _validate(raw, str(path), text)
 
 
-def _validate(raw: dict[str, object], where: str, text: str | None = None) -> Settings:
+def _validate(raw: dict[str, Any], where: str, text: str | None = None) -> Settings:
     """Settings from the file's values and the environment's; errors name where each came from."""
+    raw, notes = _renamed_keys(raw, where, text)
     env: dict[str, str] = {}
     override = os.environ.get("PUBLISHER_PLATFORMS")
     if override is not None:  # e.g. in .env: PUBLISHER_PLATFORMS=bluesky
         raw = {**raw, "platforms": [p.strip() for p in override.split(",") if p.strip()]}
         env["platforms"] = "PUBLISHER_PLATFORMS"
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise InputError(problems_of(exc, Settings, where, text, env)) from None
+    settings._deprecations = tuple(notes)
+    return settings
+
+
+def _renamed_keys(
+    raw: dict[str, Any], where: str, text: str | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Old keys moved to their platform's table, with a one-line note for each.
+
+    ``[schedule.daily_posts] NAME = N`` is now ``[NAME] daily_posts``; a platform lists its own
+    old keys in ``Platform.renamed``. A key set in both places keeps the new one.
+    """
+    lines = key_lines(text) if text else {}
+    notes: list[str] = []
+    raw = {key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()}
+
+    def move(old: tuple[str, ...], platform: str, new: str) -> None:
+        parent: Any = raw
+        for part in old[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or old[-1] not in parent:
+            return
+        value = parent.pop(old[-1])
+        target = raw.setdefault(platform, {})
+        if isinstance(target, dict):
+            target.setdefault(new, value)
+        line = lines.get(old)
+        at = f"{where}:{line}" if line else where
+        notes.append(f"{at}: {'.'.join(old)} is deprecated; use [{platform}] {new}")
+
+    schedule = raw.get("schedule")
+    if isinstance(schedule, dict) and isinstance(schedule.get("daily_posts"), dict):
+        schedule["daily_posts"] = dict(schedule["daily_posts"])
+        for name in registry():
+            move(("schedule", "daily_posts", name), name, "daily_posts")
+        if not schedule["daily_posts"]:
+            del schedule["daily_posts"]  # what is left names no platform: the model says so
+    for name, platform in registry().items():
+        for old, new in platform.renamed.items():
+            move(tuple(old.split(".")), name, new)
+    return raw, notes
 
 
 def load_env(dotenv_path: Path | None = None) -> None:
@@ -246,21 +291,6 @@ def load_env(dotenv_path: Path | None = None) -> None:
             os.environ[name] = value
 
 
-def x_credentials() -> XCredentials:
-    values = _require("x")
-    base = service_url("X_API_BASE_URL", "https://api.twitter.com")
-    return XCredentials(**values, base_url=base)
-
-
-def bluesky_credentials() -> BlueskyCredentials:
-    values = _require("bluesky")
-    service = service_url("BLUESKY_SERVICE", "https://bsky.social")
-    return BlueskyCredentials(**values, service=service)
-
-
-SERVICE_URLS = {"x": "X_API_BASE_URL", "bluesky": "BLUESKY_SERVICE"}
-
-
 def service_url(name: str, default: str) -> str:
     """``$name`` (or ``default``) without a trailing slash; ``ConfigError`` unless http(s)."""
     from urllib.parse import urlsplit
@@ -284,30 +314,60 @@ def arxiv_api_url() -> str:
     return os.environ.get("ARXIV_API_URL") or ARXIV_API_DEFAULT
 
 
+def env_variables(platform: str, *, required: bool | None = None) -> list[str]:
+    """The environment variables of ``platform``'s credentials, required ones first.
+
+    ``required=True`` gives only those without a default (the secrets), ``False`` the others.
+    """
+    fields = registry()[platform].credentials.model_fields.values()
+    needed = [f.alias for f in fields if f.alias and f.is_required()]
+    optional = [f.alias for f in fields if f.alias and not f.is_required()]
+    if required is None:
+        return needed + optional
+    return needed if required else optional
+
+
+def _missing(platform: str) -> list[str]:
+    fields = registry()[platform].credentials.model_fields.values()
+    return [f.alias for f in fields if f.alias and f.is_required() and not os.environ.get(f.alias)]
+
+
 def check_credentials(platforms: list[str]) -> None:
-    """Raise ``ConfigError`` naming every missing variable of the enabled platforms."""
-    missing = [
-        name
-        for platform in platforms
-        for name in ENV_NAMES.get(platform, {}).values()
-        if not os.environ.get(name)
-    ]
+    """Raise ``ConfigError`` naming every missing or malformed variable of ``platforms``."""
+    missing = [name for platform in platforms for name in _missing(platform)]
     if missing:
         raise ConfigError("missing credentials: set " + ", ".join(missing) + " (see .env.example)")
-    defaults = {"x": "https://api.twitter.com", "bluesky": "https://bsky.social"}
     for platform in platforms:
-        if platform in SERVICE_URLS:
-            service_url(SERVICE_URLS[platform], defaults[platform])
+        credentials(platform)
+
+
+def credentials(platform: str) -> Credentials:
+    """``platform``'s credentials from the environment; its secrets are scrubbed from output."""
+    model = registry()[platform].credentials
+    missing = _missing(platform)
+    if missing:
+        raise ConfigError("missing credentials: set " + ", ".join(missing) + " (see .env.example)")
+    values: dict[str, str] = {}
+    for field in model.model_fields.values():
+        name = field.alias
+        if not name:
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        if extra.get("url"):
+            values[name] = service_url(name, str(field.default or extra.get("example")))
+        elif os.environ.get(name):
+            values[name] = os.environ[name]
+    try:
+        found = model.model_validate(values)
+    except ValidationError as exc:  # the message names the variable, never its value
+        problem = exc.errors()[0]
+        variable = model.model_fields[str(problem["loc"][0])].alias if problem["loc"] else ""
+        raise ConfigError(f"{variable or platform}: {problem['msg']}") from None
     from publisher.scrub import remember
 
     remember(
-        os.environ[name]
-        for platform in platforms
-        for field, name in ENV_NAMES.get(platform, {}).items()
-        if field != "handle"
+        value.get_secret_value()
+        for value in (getattr(found, f) for f in model.model_fields)
+        if isinstance(value, SecretStr)
     )
-
-
-def _require(platform: str) -> dict[str, str]:
-    check_credentials([platform])
-    return {field: os.environ[name] for field, name in ENV_NAMES[platform].items()}
+    return found

@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from publisher import text as textlib
-from publisher.config import ScheduleSettings, XSettings
+from publisher.config import ScheduleSettings
+from publisher.platforms.x import XOptions as XSettings
 
 if TYPE_CHECKING:  # not imported at run time: `--dry-run DIGEST` never loads the queue (yaml)
     from publisher.filequeue import QueueItem

@@ -28,7 +28,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 OPEN_STATUSES = ("pending", "posting")
-DEFAULT_PLATFORMS = ("x", "bluesky")
 ENQUEUED_NAME = "enqueued.txt"
 DIGEST_SUFFIXES = (".txt", ".toml")
 _HEAD_LIMIT = 64 * 1024  # the front matter is a few hundred bytes; a file's posts follow it
@@ -108,9 +107,11 @@ def queue_files(queue: Path) -> list[Path]:
     )
 
 
-def due_files(queue: Path, platforms: Iterable[str], now: dt.datetime) -> list[tuple[Path, str]]:
-    """Each queue file a run at ``now`` must look at, with why."""
-    enabled = set(platforms)
+def due_files(
+    queue: Path, platforms: Iterable[str] | None, now: dt.datetime
+) -> list[tuple[Path, str]]:
+    """Each queue file a run at ``now`` must look at, with why (``platforms`` None: all)."""
+    enabled = None if platforms is None else set(platforms)
     found = []
     for path in queue_files(queue):
         try:
@@ -118,7 +119,7 @@ def due_files(queue: Path, platforms: Iterable[str], now: dt.datetime) -> list[t
         except Unreadable as exc:
             found.append((path, f"unreadable here ({exc}): the run checks it"))
             continue
-        if platform in enabled and is_due(status, not_before, now):
+        if (enabled is None or platform in enabled) and is_due(status, not_before, now):
             found.append((path, f"{status}, due {not_before.isoformat()}"))
     return found
 
@@ -167,16 +168,21 @@ def new_digests(root: Path, digests: Path, enqueued: Path) -> list[Path]:
     return found
 
 
-def enabled_platforms(config: Path) -> list[str]:
-    """``platforms`` from the settings file (the package validates the rest of it)."""
+def enabled_platforms(config: Path) -> list[str] | None:
+    """``platforms`` from the settings file (the package validates the rest of it).
+
+    None when the file does not say: the default list is the registry's, which this check does
+    not import (it must stay fast), so then every platform's files count. At worst that starts
+    a run that finds nothing to post.
+    """
     try:
         with config.open("rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:
-        return list(DEFAULT_PLATFORMS)
-    platforms = data.get("platforms", list(DEFAULT_PLATFORMS))
+        return None
+    platforms = data.get("platforms")
     if not isinstance(platforms, list) or not all(isinstance(p, str) for p in platforms):
-        return list(DEFAULT_PLATFORMS)  # a bad setting: the run that follows says so
+        return None  # not set, or a bad setting: the run that follows says so
     return platforms
 
 

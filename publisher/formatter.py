@@ -109,7 +109,7 @@ def _format(
     note: str | None = None,
 ) -> Thread:
     measure = _Measurer(rules)
-    layout = options.layout_for(rules.name)
+    layout = rules.layout or options.layout
     if (layout == "paired") != (options.layout == "paired"):  # the body was cut for another
         body = _body_sections(_inline_links(entry, rules), options, layout)
     posts: list[str] = []

@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher import text as textlib
-from publisher.config import Settings, XSettings
+from publisher.config import Settings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
 from publisher.platforms.base import Rules
+from publisher.platforms.x import XOptions as XSettings
 from publisher.schedule import assign_times
 
 # X links `#` + letters, digits and `_` (a `-` ends the tag), not inside a word, not all digits.
@@ -222,7 +223,7 @@ def from_digests(
                 i,
                 total,
                 _post_problems(platform_rules, text, i, source, line),
-                settings.x,
+                settings.options("x"),
             )
             for i, text in enumerate(item.posts)
         ]
@@ -291,7 +292,7 @@ def _queued_thread(
         posted = item.posted[i] if i < len(item.posted) else None
         # Posts already made are shown as they are, not checked again: they cannot change.
         found = [] if posted else _post_problems(platform_rules, text, i, path, line)
-        post = post_view(platform_rules, text, i, total, found, settings.x)
+        post = post_view(platform_rules, text, i, total, found, settings.options("x"))
         post.posted_url = posted.url if posted else None
         view.posts.append(post)
     return view

@@ -177,9 +177,13 @@ def make_plan(
     taken = dict.fromkeys(settings.platforms, 0)
     blocked: dict[str, str] = {}
     if cost.PRICED in settings.platforms:
-        plan.spend = cost.spend_line(everything, now, settings.schedule, settings.x)
-    cap = settings.x.monthly_budget_usd
-    spent = cost.spent_this_month(everything, now, settings.schedule, settings.x).usd
+        plan.spend = cost.spend_line(
+            everything, now, settings.schedule, settings.options(cost.PRICED)
+        )
+    cap = settings.options(cost.PRICED).monthly_budget_usd
+    spent = cost.spent_this_month(
+        everything, now, settings.schedule, settings.options(cost.PRICED)
+    ).usd
     for loaded in open_items:
         item = loaded.item
         if item.platform not in settings.platforms:
@@ -209,7 +213,7 @@ def make_plan(
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
             continue
         texts = number_posts(item.posts, settings.format)[item.next_index :]
-        price = cost.texts_cost(item.platform, texts, settings.x).usd
+        price = cost.texts_cost(item.platform, texts, settings.options(cost.PRICED)).usd
         # The monthly cap is hard (money, not pace), except that a thread already begun is
         # finished, as with the daily budget. 1e-9: sums of float prices.
         if item.platform == cost.PRICED and cap and not started and spent + price > cap + 1e-9:
@@ -272,7 +276,7 @@ def run(
         for adapter in adapters.values():
             adapter.close()
         sent_x = [s.text for s in report.sent if s.platform == cost.PRICED]
-        report.spent = cost.texts_cost(cost.PRICED, sent_x, settings.x)
+        report.spent = cost.texts_cost(cost.PRICED, sent_x, settings.options(cost.PRICED))
     return report
 
 

@@ -29,7 +29,7 @@ from tests.test_run import (
     with_schedule,
 )
 
-RULES = rules_for(SETTINGS.format)
+RULES = rules_for(SETTINGS)
 
 
 @pytest.fixture(scope="module")

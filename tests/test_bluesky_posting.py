@@ -88,7 +88,7 @@ def _run(queue: FileQueue, pds: PdsInfo, service: str, now: dt.datetime = NOW) -
         )
 
     return runner.run(
-        queue, settings, rules_for(settings.format), adapter, now, FakeClock(t=time.time())
+        queue, settings, rules_for(settings), adapter, now, FakeClock(t=time.time())
     )
 
 
@@ -204,7 +204,7 @@ class TestEndToEnd:
         assert len(items) == 18 and all(i.status == "posted" for i in items)
         assert len(posted) == sum(len(i.posts) for i in items)
 
-        rules = rules_for(Settings().format)
+        rules = rules_for(Settings())
         new = {r["uri"]: r for r in list_posts(pds) if r["uri"] not in before}
         for item in (i for i in items if i.platform == "bluesky"):
             chain = [new[record.uri] for record in item.posted]  # type: ignore[index]

@@ -7,26 +7,27 @@ from pathlib import Path
 import pytest
 
 from publisher.config import (
-    ENV_NAMES,
     Settings,
-    bluesky_credentials,
     check_credentials,
+    credentials,
+    env_variables,
     load_env,
     load_settings,
-    x_credentials,
 )
 from publisher.config_problems import key_lines
 from publisher.errors import ConfigError, InputError
+from publisher.platforms import registry
 from tests.publisher_cli import quiet_env, run_publisher
 
 # Every variable the publisher reads: the credentials of each platform and the optional ones.
 SECRET_NAMES = [
-    *(name for names in ENV_NAMES.values() for name in names.values()),
-    "BLUESKY_SERVICE",
-    "X_API_BASE_URL",
+    *(name for platform in registry() for name in env_variables(platform)),
     "PUBLISHER_PLATFORMS",
     "PUBLISHER_CONFIG",
 ]
+# The platforms as an error message lists them: "'x', 'bluesky' or 'mastodon'".
+_QUOTED = [repr(name) for name in registry()]
+CHOICES = ", ".join(_QUOTED[:-1]) + " or " + _QUOTED[-1]
 
 
 @pytest.fixture(autouse=True)
@@ -82,7 +83,7 @@ class TestEnvironment:
         )
         monkeypatch.setenv("BLUESKY_HANDLE", "from-env")
         load_env(dotenv)
-        creds = bluesky_credentials()
+        creds = credentials("bluesky")
         assert creds.handle == "from-env"
         assert creds.app_password.get_secret_value() == "dotenv-pass-123"
         assert "dotenv-pass-123" not in repr(creds) and "dotenv-pass-123" not in str(creds)
@@ -108,7 +109,7 @@ class TestEnvironment:
         for name in ["X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"]:
             monkeypatch.setenv(name, f"value-of-{name}")
         monkeypatch.setenv("X_API_BASE_URL", "http://127.0.0.1:9/")
-        creds = x_credentials()
+        creds = credentials("x")
         assert creds.base_url == "http://127.0.0.1:9"
         assert "value-of-X_API_SECRET" not in repr(creds)
 
@@ -127,8 +128,8 @@ slots = [
 ]
 max_threads_per_run = 0
 
-[schedule.daily_posts]
-x = "many"
+[x]
+daily_posts = "many"
 
 [retyr]
 budget_seconds = 1
@@ -153,7 +154,7 @@ class TestConfigErrorsPointAtTheirSource:
             "did you mean 'fraction'?",
             "8: schedule.timezone: unknown time zone 'Asia/Seol'; did you mean 'Asia/Seoul'?",
             "12: schedule.max_threads_per_run: Input should be greater than or equal to 1",
-            "15: schedule.daily_posts.x: Input should be a valid integer, "
+            "15: x.daily_posts: Input should be a valid integer, "
             "unable to parse string as an integer",
             "17: retyr: unknown key; did you mean 'retry'?",
         ]
@@ -196,16 +197,16 @@ class TestErrorsNameTheVariable:
     def test_platforms_from_the_environment(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """PUBLISHER_PLATFORMS=mastodon,blusky names the variable, with a did-you-mean."""
+        """PUBLISHER_PLATFORMS=myspace,blusky names the variable, with a did-you-mean."""
         path = tmp_path / "c.toml"
         path.write_text('platforms = ["x"]\n', encoding="utf-8")
-        monkeypatch.setenv("PUBLISHER_PLATFORMS", "mastodon,blusky")
+        monkeypatch.setenv("PUBLISHER_PLATFORMS", "myspace,blusky")
         with pytest.raises(InputError) as info:
             load_settings(path)
         assert [str(p) for p in info.value.problems] == [
-            "PUBLISHER_PLATFORMS (environment variable): 'mastodon' is not one of 'x' or 'bluesky'",
-            "PUBLISHER_PLATFORMS (environment variable): 'blusky' is not one of 'x' or "
-            "'bluesky'; did you mean 'bluesky'?",
+            f"PUBLISHER_PLATFORMS (environment variable): 'myspace' is not one of {CHOICES}",
+            f"PUBLISHER_PLATFORMS (environment variable): 'blusky' is not one of {CHOICES}; "
+            "did you mean 'bluesky'?",
         ]
 
     def test_platforms_from_the_environment_through_the_cli(self, tmp_path: Path) -> None:
@@ -213,12 +214,11 @@ class TestErrorsNameTheVariable:
         (tmp_path / "config").mkdir()
         (tmp_path / "config" / "publisher.toml").write_text("", encoding="utf-8")
         result = run_publisher(
-            "--dry-run", cwd=tmp_path, env=quiet_env(PUBLISHER_PLATFORMS="mastodon")
+            "--dry-run", cwd=tmp_path, env=quiet_env(PUBLISHER_PLATFORMS="myspace")
         )
         assert result.returncode == 2
         assert result.stderr == (
-            "PUBLISHER_PLATFORMS (environment variable): 'mastodon' is not one of 'x' or "
-            "'bluesky'\n"
+            f"PUBLISHER_PLATFORMS (environment variable): 'myspace' is not one of {CHOICES}\n"
         )
 
     def test_config_file_named_by_the_environment(

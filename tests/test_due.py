@@ -84,7 +84,7 @@ class TestAgreesWithThePlan:
             for n, row in enumerate(rows):
                 queue.save(item(n, *row))
             loaded, problems = queue.load()
-            plan = runner.make_plan(loaded, problems, config, rules_for(config.format), now)
+            plan = runner.make_plan(loaded, problems, config, rules_for(config), now)
             checked = {p.name for p, _ in due.due_files(queue.root, platforms, now)}
         assert problems == []
         considered = {p.loaded.path.name for p in plan.due} | {

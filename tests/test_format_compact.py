@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from publisher.config import FormatSettings
+from publisher.config import FormatSettings, Settings
 from publisher.formatter import format_thread
+from publisher.platforms import rules_for
 from tests.test_formatter import RULES, _entry
 
 COMPACT = FormatSettings(layout="compact")
@@ -50,15 +51,17 @@ class TestCompact:
         assert posts[1] == english + "\n2/2"
 
     def test_x_layout_applies_to_x_only(self) -> None:
-        """``x_layout`` makes X compact while Bluesky keeps ``layout``."""
-        options = FormatSettings(x_layout="compact")
-        assert len(format_thread(_entry(), RULES["x"], options).posts) == 1
-        assert len(format_thread(_entry(), RULES["bluesky"], options).posts) == 3
+        """``[x] layout`` makes X compact while Bluesky keeps ``[format] layout``."""
+        rules = rules_for(Settings.model_validate({"x": {"layout": "compact"}}))
+        options = FormatSettings()
+        assert len(format_thread(_entry(), rules["x"], options).posts) == 1
+        assert len(format_thread(_entry(), rules["bluesky"], options).posts) == 3
 
     def test_x_layout_keeps_the_link_policy(self) -> None:
         """A body re-cut for X's own layout still writes arXiv URLs as X's link policy says."""
         url = "https://arxiv.org/abs/2505.13447"
         entry = _entry(comment_ko=[f"한국어 {url} 설명."], comment_en=[f"English {url} note."])
-        posts = format_thread(entry, RULES["x"], FormatSettings(x_layout="paired")).posts
+        rules = rules_for(Settings.model_validate({"x": {"layout": "paired"}}))
+        posts = format_thread(entry, rules["x"], FormatSettings()).posts
         assert url not in "".join(posts)
         assert "arXiv:2505.13447" in "".join(posts)

@@ -16,7 +16,7 @@ import pytest
 from publisher import text as textlib
 from publisher.arxiv import ArxivClient, ArxivError, Paper, match, normalise, parse_feed
 from publisher.cards import THUMB_MAX_BYTES, Card, fetch_page_card, page_card, thumbnail
-from publisher.config import FormatSettings, LinksSettings, XSettings
+from publisher.config import FormatSettings, LinksSettings, Settings
 from publisher.digest import read_digests
 from publisher.filequeue import FileQueue, QueueItem, parse, render
 from publisher.formatter import format_thread
@@ -305,7 +305,7 @@ class TestXLinkPolicy:
     )
     def test_policy(self, policy: str, url: str, shown: str | None) -> None:
         """The header post of X carries what the policy says, and a URL only under "url"."""
-        rules = rules_for(FormatSettings(), XSettings(link=policy))  # type: ignore[arg-type]
+        rules = rules_for(Settings.model_validate({"x": {"link": policy}}))
         thread = format_thread(_entry(url), rules["x"], FormatSettings())
         header = thread.posts[0]
         if shown is None:

@@ -78,7 +78,7 @@ def _post_all(
 
     later = NOW + dt.timedelta(days=1)
     return runner.run(
-        queue, settings, rules_for(settings.format), adapter, later, FakeClock(t=time.time())
+        queue, settings, rules_for(settings), adapter, later, FakeClock(t=time.time())
     )
 
 
@@ -120,7 +120,7 @@ class TestCardsOnThePds:
         )
         staging = FileQueue(tmp_path / "staging")
         added = enqueue(
-            staging, links.digests, settings, rules_for(settings.format), NOW, links.cards
+            staging, links.digests, settings, rules_for(settings), NOW, links.cards
         ).added
         assert len(added) == 9
         # The session's PDS is shared: other tests post the example's threads (record keys come

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from publisher.config import FormatSettings, XSettings
+from publisher.config import FormatSettings, Settings
 from publisher.errors import Problem
 from publisher.platforms import rules_for
+from publisher.platforms.x import XOptions
 from publisher.preview import (
     X_PRICE_PLAIN,
     X_PRICE_URL,
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
 CONFIG = ROOT / "tests" / "data" / "x-link-url.toml"  # X links shown as links
 NOW = "2025-05-19T12:00"
-RULES = rules_for(FormatSettings())
+RULES = rules_for(Settings())
 HOSTILE_TITLE = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"
 
 
@@ -109,7 +110,7 @@ class TestPostView:
 
     def test_x_price_follows_the_x_settings(self) -> None:
         """A price changed in [x] is the price the preview shows."""
-        prices = XSettings(price_per_post=0.02, price_per_post_with_url=0.3)
+        prices = XOptions(price_per_post=0.02, price_per_post_with_url=0.3)
         assert x_price("a plain post", prices).usd == 0.02
         assert x_price("see arxiv.org/abs/2505.13447", prices).usd == 0.3
 

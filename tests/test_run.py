@@ -41,7 +41,7 @@ T0 = dt.datetime(2025, 5, 20, 8, 0, tzinfo=SEOUL)
 D1_09 = dt.datetime(2025, 5, 20, 9, 0, tzinfo=SEOUL)
 D1_12 = D1_09.replace(hour=12)
 SETTINGS = Settings()
-RULES = rules_for(SETTINGS.format)
+RULES = rules_for(SETTINGS)
 
 MEAN = "2025-05-20-mean-flows-for-one-step-generative-modeling"
 MERGE = "2025-05-20-model-merging-in-pre-training-of-large-language-models"
@@ -95,7 +95,7 @@ def run_at(
         report = runner.run(
             queue,
             settings,
-            rules_for(settings.format),
+            rules_for(settings),
             adapter_for=lambda p: adapters[p],
             now=now,
             clock=clock or FakeClock(t=now.timestamp()),

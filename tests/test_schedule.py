@@ -26,7 +26,7 @@ def queued(tmp_path: Path, schedule: ScheduleSettings, now: dt.datetime = T0) ->
     """Enqueue the example digest with ``schedule`` and read the files back."""
     settings = Settings(schedule=schedule)
     queue = FileQueue(tmp_path / "queue")
-    enqueue(queue, read_digests([EXAMPLE]), settings, rules_for(settings.format), now)
+    enqueue(queue, read_digests([EXAMPLE]), settings, rules_for(settings), now)
     return [read_item(p).item for p in queue.paths()]
 
 

@@ -61,7 +61,7 @@ class TestSummaries:
             )
         )
         settings = Settings(platforms=["x"])
-        rules = rules_for(settings.format)
+        rules = rules_for(settings)
         fake = FakeAdapter("x")
         report = runner.run(queue, settings, rules, lambda p: fake, NOW, FakeClock())
         text = run_summary(report, rules, dry_run=False)

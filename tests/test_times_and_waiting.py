@@ -43,7 +43,7 @@ def example_queue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings()
     queue = FileQueue(tmp_path_factory.mktemp("example") / "queue")
     now = dt.datetime(2025, 5, 20, 8, 0, tzinfo=SEOUL)
-    enqueue(queue, read_digests([EXAMPLE]), settings, rules_for(settings.format), now)
+    enqueue(queue, read_digests([EXAMPLE]), settings, rules_for(settings), now)
     return queue.root
 
 
@@ -225,7 +225,7 @@ class TestHeldAndFailedListed:
     def test_in_the_report_and_summary_of_a_real_run(self, work: Path) -> None:
         """A real run skips them, and its report and summary still list them."""
         settings = Settings()
-        rules = rules_for(settings.format)
+        rules = rules_for(settings)
         adapters = {"x": FakeAdapter("x"), "bluesky": FakeAdapter("bluesky")}
         queue = FileQueue(work / "queue")
         now = dt.datetime(2025, 5, 20, 12, 0, tzinfo=SEOUL)

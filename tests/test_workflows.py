@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from publisher.config import ENV_NAMES, load_settings
+from publisher.config import env_variables, load_settings
 from publisher.cron import cron_plan
+from publisher.platforms import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
@@ -325,9 +326,11 @@ class TestPublishWorkflow:
         assert '--summary "$GITHUB_STEP_SUMMARY"' in step["run"]
         assert "--dry-run" in step["run"]
         assert step["env"]["DRY_RUN"] == "${{ inputs.dry_run }}"
-        assert step["env"]["BLUESKY_SERVICE"] == "${{ vars.BLUESKY_SERVICE }}"
-        for name in (name for names in ENV_NAMES.values() for name in names.values()):
-            assert step["env"][name] == f"${{{{ secrets.{name} }}}}"
+        for platform in registry():
+            for name in env_variables(platform, required=True):
+                assert step["env"][name] == f"${{{{ secrets.{name} }}}}"
+            for name in env_variables(platform, required=False):  # addresses, with defaults
+                assert step["env"][name] == f"${{{{ vars.{name} }}}}"
 
     def test_sweep_before_posting(self, workflow: dict[str, Any]) -> None:
         """`publisher enqueue digests/` runs before the post run and cannot stop it."""

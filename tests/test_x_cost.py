@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from publisher import cost, runner
-from publisher.config import FormatSettings, ScheduleSettings, Settings, XSettings
+from publisher.config import FormatSettings, ScheduleSettings, Settings
 from publisher.errors import OutOfCredit
 from publisher.filequeue import FileQueue, LoadedItem, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
+from publisher.platforms.x import XOptions
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import CREDITS_DETAIL, FakeXServer
 from tests.conftest import X_CANARY
@@ -116,7 +117,7 @@ class TestOutOfCredit:
             "x": FakeAdapter("x", fail=[OutOfCredit("x: out of credits")]),
             "bluesky": FakeAdapter("bluesky"),
         }
-        report = runner.run(queue, settings, rules_for(settings.format), fakes.__getitem__, NOW)
+        report = runner.run(queue, settings, rules_for(settings), fakes.__getitem__, NOW)
         assert report.exit_code == 1 and report.failed == []
         assert set(report.out_of_credit) == {"x"}
         assert [p["payload"]["text"] for p in fakes["bluesky"].posts] == ["bluesky post"]
@@ -186,9 +187,9 @@ class TestMonthlyBudget:
     def test_thread_begun_is_finished(self) -> None:
         """A thread with posts already made goes on even past the cap."""
         item = _item("begun", POSTS)
-        settings = Settings(x=XSettings(monthly_budget_usd=0.05))
+        settings = Settings(x=XOptions(monthly_budget_usd=0.05))
         begun = _with_posted(item, 2)
-        plan = runner.make_plan([_loaded(begun)], [], settings, rules_for(settings.format), NOW)
+        plan = runner.make_plan([_loaded(begun)], [], settings, rules_for(settings), NOW)
         assert [p.loaded.item.id for p in plan.due] == ["begun"]
 
 
@@ -224,7 +225,7 @@ class TestPriceClass:
 
     def test_month_spend_from_records(self) -> None:
         """Spend this month counts records by their stored class, in the local month only."""
-        prices = XSettings()
+        prices = XOptions()
         schedule = ScheduleSettings(timezone="Asia/Seoul")
         item = _with_posted(_item("t", POSTS), 3)
         url_record = item.posted[0].model_copy(update={"price_class": "url"})

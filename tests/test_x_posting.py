@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from publisher import runner
-from publisher.config import FormatSettings, RetrySettings, Settings, x_credentials
+from publisher.config import FormatSettings, RetrySettings, Settings, credentials
 from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
@@ -67,11 +67,11 @@ def _run(
     queue: FileQueue, settings: Settings, now: dt.datetime = NOW, clock: FakeClock | None = None
 ) -> runner.RunReport:
     clock = clock or FakeClock(t=time.time())
-    creds = x_credentials()
+    creds = credentials("x")
     return runner.run(
         queue,
         settings,
-        rules_for(settings.format),
+        rules_for(settings),
         lambda p: XAdapter(creds, timeout=settings.retry.timeout_seconds),
         now,
         clock,
@@ -210,7 +210,7 @@ class TestFaults:
         self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
     ) -> None:
         """An over-long post (400 from X) fails the thread with the reason; no retry."""
-        adapter = XAdapter(x_credentials(), timeout=5)
+        adapter = XAdapter(credentials("x"), timeout=5)
         from publisher.errors import PermanentError
 
         with pytest.raises(PermanentError) as info:
@@ -222,7 +222,7 @@ class TestFaults:
         self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
     ) -> None:
         """X says duplicate but the post is not where we expect it: failed, with a reason."""
-        adapter = XAdapter(x_credentials(), timeout=5)
+        adapter = XAdapter(credentials("x"), timeout=5)
         adapter.post({"text": SENT[1]}, Slot("other", 0))
         queue = _queue(tmp_path)
         report = _run(queue, _settings())

@@ -1,53 +1,90 @@
-"""The platform registry: one module per platform, looked up by name in plain dicts.
+"""The platform registry: every module of this package that declares ``PLATFORM``.
 
-Rules are light and built eagerly; adapters import their SDK (tweepy, atproto) only when built.
+A platform is one module named after it (``x.py``, ``bluesky.py``, ...) holding its descriptor
+and its light, pure text rules; its adapter sits beside it in a module with an underscore in its
+name (``x_adapter.py``), which is imported only when a post is really sent. Adding a platform is
+adding such a module: nothing else in the program names one (docs/adding-a-platform.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import importlib
+import pkgutil
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from publisher.config import (
-    FormatSettings,
-    RetrySettings,
-    XSettings,
-    bluesky_credentials,
-    x_credentials,
-)
-from publisher.platforms.base import Adapter, PostRef, Rules
-from publisher.platforms.bluesky import BlueskyRules
-from publisher.platforms.x import XRules
+from publisher.platforms.base import Adapter, Credentials, Options, Platform, PostRef, Rules
 
-__all__ = ["ADAPTERS", "Adapter", "PostRef", "Rules", "rules_for"]
+if TYPE_CHECKING:
+    from publisher.config import Settings
+
+__all__ = [
+    "Adapter",
+    "Credentials",
+    "Options",
+    "Platform",
+    "PostRef",
+    "Rules",
+    "connect",
+    "registry",
+    "rules_for",
+]
+
+
+@functools.cache
+def registry() -> dict[str, Platform]:
+    """Every platform, by name, in their ``rank`` order."""
+    found: list[Platform] = []
+    for module in pkgutil.iter_modules(__path__):
+        if "_" in module.name or module.ispkg:
+            continue  # adapters, transports and helpers: imported only when needed
+        declared = getattr(importlib.import_module(f"{__name__}.{module.name}"), "PLATFORM", None)
+        if isinstance(declared, Platform):
+            found.append(declared)
+    return {p.name: p for p in sorted(found, key=lambda p: (p.rank, p.name))}
+
+
+def names() -> tuple[str, ...]:
+    """The platforms' names, in order."""
+    return tuple(registry())
+
+
+def title(name: str) -> str:
+    """How people write the platform's name."""
+    return registry()[name].title
 
 
 def rules_for(
-    options: FormatSettings, x: XSettings | None = None
-) -> dict[str, XRules | BlueskyRules]:
-    """The text rules of every platform, as configured."""
-    link = (x or XSettings()).link
-    return {"x": XRules(options.x_hashtag_style, link), "bluesky": BlueskyRules()}
+    settings: Settings, limits: Mapping[str, Mapping[str, int]] | None = None
+) -> dict[str, Rules]:
+    """The text rules of every platform, as configured; ``limits`` are servers' own limits."""
+    return {
+        name: platform.rules(settings.options(name), (limits or {}).get(name, {}))
+        for name, platform in registry().items()
+    }
 
 
-def _x_adapter(retry: RetrySettings) -> Adapter:
-    from publisher.platforms.x_adapter import XAdapter
-
-    return XAdapter(x_credentials(), timeout=retry.timeout_seconds)
-
-
-def _bluesky_adapter(retry: RetrySettings) -> Adapter:
-    from publisher.platforms.bluesky_adapter import BlueskyAdapter
-
-    creds = bluesky_credentials()
-    return BlueskyAdapter(
-        handle=creds.handle,
-        app_password=creds.app_password,
-        service=creds.service,
-        timeout=retry.timeout_seconds,
-    )
+def _load(path: str) -> Any:
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
-ADAPTERS: dict[str, Callable[[RetrySettings], Adapter]] = {
-    "x": _x_adapter,
-    "bluesky": _bluesky_adapter,
-}
+def connect(name: str, credentials: Credentials, options: Options, timeout: float) -> Adapter:
+    """The platform's adapter; imports its SDK now, not before."""
+    adapter: Adapter = _load(registry()[name].adapter)(credentials, options, timeout)
+    return adapter
+
+
+def server_limits(name: str, credentials: Credentials, timeout: float) -> dict[str, int]:
+    """The limits the platform's server announces ({} when it has no look-up)."""
+    hook = registry()[name].limits
+    if hook is None:
+        return {}
+    limits: dict[str, int] = _load(hook)(credentials, timeout)
+    return limits
+
+
+def with_cards(platforms: Iterable[str]) -> list[str]:
+    """Those of ``platforms`` whose threads carry a link card."""
+    return [name for name in platforms if registry()[name].cards]

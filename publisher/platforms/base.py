@@ -1,9 +1,77 @@
-"""The contracts every platform module fulfils: its text rules and its posting adapter."""
+"""What a platform is: its descriptor, its settings and credentials, its text rules, its adapter.
+
+Each platform is one module of ``publisher/platforms/`` that declares ``PLATFORM = Platform(...)``;
+the registry (``publisher.platforms.registry``) finds it there. Everything else in the program
+(config, CLI, runner, preview) works from these descriptors and never names a platform.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Layout = Literal["sections", "paired", "compact"]
+
+
+class Options(BaseModel):
+    """A platform's table in ``config/publisher.toml`` (``[x]``, ``[bluesky]``, ...).
+
+    Every platform has these two; a platform's own model adds its settings.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Posts per local day; threads that would pass it wait for the next day. None: the
+    # platform's default (``Platform.daily_posts``).
+    daily_posts: int | None = Field(default=None, ge=0)
+    # This platform's thread layout; None: ``[format] layout``.
+    layout: Layout | None = None
+
+
+class Credentials(BaseModel):
+    """What a platform needs from the environment: one field per variable, named by its alias.
+
+    ``api_key: SecretStr = Field(alias="X_API_KEY")``. ``SecretStr`` fields are secrets (scrubbed
+    from every output); a field with a default is optional; :func:`service_url` marks an
+    address. Built on first use: a dry run never needs them.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+
+def service_url(variable: str, default: str | None = None) -> Any:
+    """A credentials field for a server address: an http(s) URL, ``default`` when unset."""
+    extra: dict[str, Any] = {"url": True, "example": default or "https://example.social"}
+    if default is None:
+        return Field(alias=variable, json_schema_extra=extra)
+    return Field(default=default, alias=variable, json_schema_extra=extra)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A platform, as its module declares it (``PLATFORM = Platform(...)``)."""
+
+    name: str  # the key in ``platforms = [...]``, its config table and ``--platform``
+    title: str  # how people write it
+    options: type[Options]  # its config table
+    credentials: type[Credentials]  # its environment variables
+    daily_posts: int  # the default posts per local day
+    rules: Callable[[Any, Mapping[str, int]], Rules]  # (its options, server limits) -> rules
+    # "module:function"; function(credentials, options, timeout) -> Adapter. Imported only when
+    # a post is really sent.
+    adapter: str
+    rank: int = 100  # its place in lists
+    on_by_default: bool = True  # in the default ``platforms = [...]``
+    # "module:function"; function(credentials, timeout) -> limits read from the server once per
+    # run at enqueue and cached in the queue file; None: the rules' own limits.
+    limits: str | None = None
+    # Old config keys still read, with a deprecation note: {"format.x_layout": "layout"}.
+    renamed: Mapping[str, str] = field(default_factory=dict)
+    # Whether its threads carry a link card for the paper (fetched at enqueue).
+    cards: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +110,7 @@ class Rules(Protocol):
 
     name: str
     limit: int
+    layout: str | None  # this platform's layout; None: the configured default
 
     @property
     def limits(self) -> tuple[int, ...]:

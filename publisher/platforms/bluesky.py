@@ -6,9 +6,13 @@ Light on purpose: atproto is imported only by ``bluesky_adapter`` when a post is
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
+from pydantic import Field, SecretStr
+
 from publisher import text as textlib
+from publisher.platforms.base import Credentials, Options, Platform, service_url
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
@@ -53,12 +57,28 @@ def detect_langs(text: str) -> list[str]:
     return ["en"]
 
 
+class BlueskyOptions(Options):
+    """The ``[bluesky]`` table: only the settings every platform has, so far."""
+
+
+class BlueskyCredentials(Credentials):
+    """An app password (Settings -> App passwords), not the account's own password."""
+
+    handle: str = Field(alias="BLUESKY_HANDLE")
+    app_password: SecretStr = Field(alias="BLUESKY_APP_PASSWORD")
+    service: str = service_url("BLUESKY_SERVICE", "https://bsky.social")
+
+
 class BlueskyRules:
     """How Bluesky measures and renders a post."""
 
     name = "bluesky"
+    title = "Bluesky"
     limit = MAX_GRAPHEMES
     limits = (MAX_GRAPHEMES, MAX_BYTES)
+
+    def __init__(self, layout: str | None = None) -> None:
+        self.layout = layout
 
     def hashtag(self, tag: str) -> str:
         return "#" + tag
@@ -148,3 +168,20 @@ class BlueskyRules:
             }
             for start, end, feature in facets
         ]
+
+
+def _rules(options: BlueskyOptions, limits: Mapping[str, int]) -> BlueskyRules:
+    return BlueskyRules(options.layout)
+
+
+PLATFORM = Platform(
+    name="bluesky",
+    title="Bluesky",
+    options=BlueskyOptions,
+    credentials=BlueskyCredentials,
+    daily_posts=300,
+    rules=_rules,
+    adapter="publisher.platforms.bluesky_adapter:connect",
+    rank=20,
+    cards=True,
+)

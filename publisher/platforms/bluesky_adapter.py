@@ -38,6 +38,7 @@ from publisher.errors import (
     Unreachable,
 )
 from publisher.platforms.base import PostRef, Slot
+from publisher.platforms.bluesky import BlueskyCredentials, BlueskyOptions
 from publisher.platforms.tid import tid_for
 from publisher.ratelimit import retry_at
 from publisher.scrub import scrub
@@ -52,6 +53,18 @@ _MAX_DETAIL = 200
 
 def _utc_now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def connect(
+    credentials: BlueskyCredentials, options: BlueskyOptions, timeout: float
+) -> BlueskyAdapter:
+    """The adapter the registry builds when a post is really sent."""
+    return BlueskyAdapter(
+        handle=credentials.handle,
+        app_password=credentials.app_password,
+        service=credentials.service,
+        timeout=timeout,
+    )
 
 
 class BlueskyAdapter:

@@ -6,10 +6,14 @@ Light on purpose: tweepy is imported only by ``x_adapter`` when a post is really
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
+
+from pydantic import Field, SecretStr
 
 from publisher import text as textlib
 from publisher.models import arxiv_id
+from publisher.platforms.base import Credentials, Options, Platform, service_url
 
 HashtagStyle = Literal["underscore", "camel", "join"]
 LinkPolicy = Literal["id", "url", "none"]
@@ -17,15 +21,53 @@ LinkPolicy = Literal["id", "url", "none"]
 _NOT_HASHTAG_CHAR = re.compile(r"[^\w]+")
 
 
+class XOptions(Options):
+    """The ``[x]`` table: hashtags, how paper links are written, what a post costs, a monthly cap.
+
+    ``link``: how the paper link is written on X. A post in which X links something is billed at
+    the URL price (13 times a plain post), so: "id" writes ``arXiv:2505.13447`` as text (X neither
+    links nor bills it; a link that is not on arXiv is left out), "url" writes the link, "none"
+    leaves it out.
+    """
+
+    # X ends a hashtag at '-': #mechanistic-interpretation becomes #mechanistic_interpretation
+    # ("underscore"), #MechanisticInterpretation ("camel") or #mechanisticinterpretation ("join").
+    hashtag_style: HashtagStyle = "underscore"
+    link: LinkPolicy = "id"
+    price_per_post: float = Field(default=0.015, ge=0)
+    price_per_post_with_url: float = Field(default=0.20, ge=0)
+    monthly_budget_usd: float = Field(default=0, ge=0)  # 0: no cap
+
+    def price(self, with_url: bool) -> float:
+        return self.price_per_post_with_url if with_url else self.price_per_post
+
+
+class XCredentials(Credentials):
+    """OAuth 1.0a user context: the app's key and secret, the account's token and secret."""
+
+    api_key: SecretStr = Field(alias="X_API_KEY")
+    api_secret: SecretStr = Field(alias="X_API_SECRET")
+    access_token: SecretStr = Field(alias="X_ACCESS_TOKEN")
+    access_token_secret: SecretStr = Field(alias="X_ACCESS_TOKEN_SECRET")
+    base_url: str = service_url("X_API_BASE_URL", "https://api.twitter.com")
+
+
 class XRules:
     """How X measures and renders a post."""
 
     name = "x"
+    title = "X"
     limit = 280
 
-    def __init__(self, hashtag_style: HashtagStyle = "underscore", link: LinkPolicy = "id") -> None:
+    def __init__(
+        self,
+        hashtag_style: HashtagStyle = "underscore",
+        link: LinkPolicy = "id",
+        layout: str | None = None,
+    ) -> None:
         self.hashtag_style = hashtag_style
         self.link_policy = link
+        self.layout = layout
 
     def link(self, url: str) -> str | None:
         """The paper link as the ``[x] link`` policy writes it (see ``XSettings``)."""
@@ -81,3 +123,25 @@ def public_url(username: str | None, post_id: str) -> str:
     if username:
         return f"https://x.com/{username}/status/{post_id}"
     return f"https://x.com/i/web/status/{post_id}"
+
+
+def _rules(options: XOptions, limits: Mapping[str, int]) -> XRules:
+    return XRules(options.hashtag_style, options.link, options.layout)
+
+
+PLATFORM = Platform(
+    name="x",
+    title="X",
+    options=XOptions,
+    credentials=XCredentials,
+    # X's API is pay-per-use since 2026 and its rate limits no longer bind; 17 is kept as a pace
+    # (about one day's digest); money is capped by [x] monthly_budget_usd.
+    daily_posts=17,
+    rules=_rules,
+    adapter="publisher.platforms.x_adapter:connect",
+    rank=10,
+    renamed={
+        "format.x_hashtag_style": "hashtag_style",
+        "format.x_layout": "layout",
+    },
+)

@@ -17,7 +17,6 @@ import requests
 import tweepy
 import urllib3
 
-from publisher.config import XCredentials
 from publisher.errors import (
     AccountRefused,
     DuplicatePost,
@@ -29,7 +28,7 @@ from publisher.errors import (
     Unreachable,
 )
 from publisher.platforms.base import PostRef, Slot
-from publisher.platforms.x import public_url
+from publisher.platforms.x import XCredentials, XOptions, public_url
 from publisher.platforms.x_transport import point_client_at
 from publisher.ratelimit import retry_at
 from publisher.scrub import scrub
@@ -38,6 +37,11 @@ from publisher.text import extract_urls
 RECENT_POSTS = 50  # how far back to look for a post whose outcome was unknown
 _DUPLICATE = re.compile(r"duplicate content", re.I)
 _CREDITS = re.compile(r"CreditsDepleted|/problems/credits", re.I)
+
+
+def connect(credentials: XCredentials, options: XOptions, timeout: float) -> XAdapter:
+    """The adapter the registry builds when a post is really sent."""
+    return XAdapter(credentials, timeout=timeout)
 
 
 class XAdapter:
