@@ -7,11 +7,11 @@ and the header forms are parsed in one place. The forms understood:
     Seconds to wait (``120``) or an HTTP date (``Wed, 21 Oct 2026 07:28:00 GMT``), as in
     RFC 9110.
 ``<prefix>-reset`` for any prefix containing ``limit``
-    For example ``x-rate-limit-reset``, ``ratelimit-reset``, ``X-RateLimit-Reset`` or a daily
-    cap's ``x-user-limit-24hour-reset``. The value is Unix epoch seconds (``1767225600``), seconds
-    from now when the number is smaller than any plausible epoch (``60``, the IETF RateLimit
-    draft's form), or an ISO 8601 time (``2026-12-01T15:05:00.000Z``; without an offset it is
-    UTC).
+    For example ``RateLimit-Reset``, ``X-RateLimit-Reset``, ``X-Rate-Limit-Reset``, or a second
+    limit's own ``...-limit-24hour-reset`` beside the first. The value is Unix epoch seconds
+    (``1767225600``), seconds from now when the number is smaller than any plausible epoch
+    (``60``, the IETF RateLimit draft's form), or an ISO 8601 time
+    (``2026-12-01T15:05:00.000Z``; without an offset it is UTC).
 ``<prefix>-remaining``
     Tells which of several limits is used up: a limit whose remaining count is above zero did
     not cause the refusal, so its reset is ignored. Without it (or when it cannot be read) the
