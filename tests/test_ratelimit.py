@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from email.utils import formatdate
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from requests.structures import CaseInsensitiveDict
 
+from publisher.errors import RateLimited
 from publisher.ratelimit import retry_at
 
 NOW = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC).timestamp()
@@ -142,3 +146,38 @@ class TestPastAndGarbage:
         """An unreadable remaining count on a refusal: the reset still counts."""
         headers = {"x-rate-limit-remaining": "lots", "x-rate-limit-reset": str(int(IN_1_HOUR))}
         assert retry_at(headers, NOW) == pytest.approx(IN_1_HOUR)
+
+
+class TestAdaptersUseIt:
+    """The platform adapters turn a 429's headers into ``reset_at`` through ``retry_at``."""
+
+    def test_x_reads_an_http_date(self) -> None:
+        """A Retry-After HTTP date (a form the old X parsing dropped) sets reset_at."""
+        import requests
+        import tweepy
+
+        from publisher.platforms.x_adapter import convert
+
+        reset = time.time() + 600
+        response = requests.Response()
+        response.status_code = 429
+        response.headers.update({"Retry-After": formatdate(reset, usegmt=True)})
+        response._content = b'{"title": "Too Many Requests"}'
+        error = convert(tweepy.errors.TooManyRequests(response))
+        assert isinstance(error, RateLimited)
+        assert error.reset_at == pytest.approx(reset, abs=1.5)
+
+    def test_bluesky_skips_a_limit_with_room_left(self) -> None:
+        """ratelimit-remaining above 0 with no Retry-After: no reset (the old code took it)."""
+        from pydantic import SecretStr
+
+        from publisher.platforms.bluesky_adapter import BlueskyAdapter
+
+        adapter = BlueskyAdapter("a.test", SecretStr("pw"), "http://127.0.0.1:9")
+        later = str(int(time.time() + 600))
+        for remaining, expected in (("0", float(later)), ("12", None)):
+            headers = httpx.Headers({"ratelimit-remaining": remaining, "ratelimit-reset": later})
+            response = SimpleNamespace(status_code=429, content=b"slow down", headers=headers)
+            error = adapter._map_status("create post", response, write=True)
+            assert isinstance(error, RateLimited)
+            assert error.reset_at == expected
