@@ -106,6 +106,7 @@ def _is_authors_line(text: str) -> bool:
 
 
 def parse_text(text: str, path: str, problems: list[Problem]) -> Digest | None:
+    """The digest in the plain-text layout, or None after adding every problem to ``problems``."""
     start = len(problems)
 
     def report(line: int | None, message: str) -> None:

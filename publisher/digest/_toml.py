@@ -67,6 +67,7 @@ class _TomlLines:
 
 
 def parse_toml(text: str, path: str, problems: list[Problem]) -> Digest | None:
+    """The digest in the TOML form, or None after adding every problem to ``problems``."""
     start = len(problems)
 
     def report(line: int | None, message: str) -> None:
