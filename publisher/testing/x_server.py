@@ -355,6 +355,7 @@ class FakeXServer:
         self.tweets: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.errors: list[str] = []  # exceptions raised by the fake itself (its own bugs)
+        self.faults_hit: list[str] = []  # the kind of each armed fault that struck, in order
 
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -476,6 +477,8 @@ class FakeXServer:
         if method == "POST" and path == "/2/tweets":
             with self._lock:
                 fault = self._faults.popleft() if self._faults else None
+                if fault is not None and fault.kind != "pass":
+                    self.faults_hit.append(fault.kind)
             if fault is not None and fault.kind != "pass":
                 return self._faulted(fault, path, params, headers, body)
             return self._create(path, params, headers, body)
