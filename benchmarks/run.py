@@ -64,7 +64,7 @@ from publisher.formatter import format_thread, format_threads
 from publisher.models import DigestEntry, Thread
 from publisher.platforms import rules_for
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
-from publisher.retry import FakeClock
+from publisher.testing.clock import FakeClock
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -1,7 +1,8 @@
 """The one retry policy: only transient failures, exponential backoff with full jitter, never
 sooner than the platform's announced reset, and never past the run's time budget.
 
-``Clock`` is injectable so tests run at full speed and can read what would have been waited.
+``Clock`` is injectable so tests run at full speed and can read what would have been waited
+(``publisher.testing.clock.FakeClock``).
 """
 
 from __future__ import annotations
@@ -26,22 +27,6 @@ class Clock:
 
     now: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
-
-
-@dataclass
-class FakeClock(Clock):
-    """A clock whose sleeps only move time forward, recording each wait."""
-
-    t: float = 1_750_000_000.0
-    waits: list[float] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.now = lambda: self.t
-        self.sleep = self._sleep
-
-    def _sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.t += seconds
 
 
 @dataclass

@@ -22,7 +22,7 @@ from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
-from publisher.retry import FakeClock
+from publisher.testing.clock import FakeClock
 from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY

@@ -34,7 +34,7 @@ from publisher.formatter import number_posts
 from publisher.links import resolve
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
-from publisher.retry import FakeClock
+from publisher.testing.clock import FakeClock
 from publisher.testing.links_server import FakePaper, LinksServer
 from publisher.testing.pds import FaultProxy, PdsInfo
 

@@ -24,6 +24,7 @@ from publisher.errors import DeferUntil, TransientError, Unreachable
 from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms.x_adapter import TWITTER_EPOCH_MS
+from publisher.testing.clock import FakeClock
 from publisher.testing.pds import PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
@@ -583,7 +584,7 @@ class TestRetryBudget:
     def test_unreachable_past_the_budget_is_raised(self) -> None:
         budget = retry.Budget(
             RetrySettings(budget_seconds=0, initial_wait=5, max_wait=5, max_attempts=6),
-            retry.FakeClock(t=1000.0),
+            FakeClock(t=1000.0),
         )
         calls = []
 
@@ -598,7 +599,7 @@ class TestRetryBudget:
     def test_a_5xx_past_the_budget_is_deferred(self) -> None:
         budget = retry.Budget(
             RetrySettings(budget_seconds=0, initial_wait=5, max_wait=5, max_attempts=6),
-            retry.FakeClock(t=1000.0),
+            FakeClock(t=1000.0),
         )
 
         def server_error() -> None:

@@ -31,7 +31,7 @@ from publisher.filequeue import FileQueue, LoadedItem, PostRecord, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.base import PostRef, Slot
-from publisher.retry import FakeClock
+from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from tests.conftest import EXAMPLE
 from tests.publisher_cli import run_publisher

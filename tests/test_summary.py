@@ -12,8 +12,8 @@ from publisher.config import Settings
 from publisher.filequeue import FileQueue, QueueItem
 from publisher.platforms import rules_for
 from publisher.reports import RunOutcome
-from publisher.retry import FakeClock
 from publisher.summary import markdown
+from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from publisher.timefmt import LocalTimes
 from tests.publisher_cli import run_publisher

@@ -23,8 +23,8 @@ from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue
 from publisher.platforms import rules_for
 from publisher.reports import RunOutcome
-from publisher.retry import FakeClock
 from publisher.summary import markdown
+from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import FakeXServer
 from publisher.timefmt import LocalTimes

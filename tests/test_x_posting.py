@@ -20,7 +20,7 @@ from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.base import Slot
 from publisher.platforms.x_adapter import XAdapter
-from publisher.retry import FakeClock
+from publisher.testing.clock import FakeClock
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
 from tests.publisher_cli import job_args, kill_when_then_rerun, quiet_env, run_publisher

@@ -25,7 +25,6 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 from pydantic import SecretStr
@@ -41,6 +40,7 @@ from publisher.errors import (
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.bluesky import BlueskyCredentials, BlueskyOptions
 from publisher.platforms.tid import tid_for
+from publisher.ratelimit import retry_at
 from publisher.scrub import scrub
 
 T = TypeVar("T")
@@ -358,9 +358,9 @@ class BlueskyAdapter:
             detail = " ".join(str(content or "").split())
         detail = self._scrub(str(detail))[:_MAX_DETAIL]
         message = f"bluesky: {status} {detail}".rstrip() + f" ({what})"
-        headers: dict[str, Any] = dict(response.headers or {})
         if status == 429:
-            return RateLimited(message, status=status, reset_at=_reset_at(headers))
+            reset_at = retry_at(response.headers or {}, time.time())
+            return RateLimited(message, status=status, reset_at=reset_at)
         if status >= 500 or status == 408:
             return TransientError(message, status=status, outcome_unknown=write)
         if status == 401:  # the session or the app password was refused
@@ -400,24 +400,3 @@ def _rkey(thread_key: str, index: int) -> str:
     except ValueError as e:
         message = f"bluesky: no record key for post {index} of {thread_key!r}: {e}"
     raise PermanentError(message)
-
-
-def _reset_at(headers: dict[str, Any]) -> float | None:
-    """Epoch seconds from ``ratelimit-reset`` (epoch seconds) or ``retry-after`` (secs or date)."""
-    lower = {str(k).lower(): str(v) for k, v in headers.items()}
-    reset = lower.get("ratelimit-reset")
-    if reset:
-        try:
-            return float(reset)
-        except ValueError:
-            pass
-    retry_after = lower.get("retry-after")
-    if retry_after:
-        try:
-            return time.time() + max(float(retry_after), 0.0)
-        except ValueError:
-            try:
-                return parsedate_to_datetime(retry_after).timestamp()
-            except (TypeError, ValueError):
-                return None
-    return None

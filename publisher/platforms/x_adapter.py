@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import unicodedata
 from typing import Any
 
@@ -29,6 +30,7 @@ from publisher.errors import (
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.x import XCredentials, XOptions, public_url
 from publisher.platforms.x_transport import point_client_at
+from publisher.ratelimit import retry_at
 from publisher.scrub import scrub
 from publisher.text import extract_urls
 
@@ -152,28 +154,6 @@ def comparable(text: str) -> str:
     return " ".join(text.split())
 
 
-def _reset_at(headers: Any) -> float | None:
-    """The latest announced reset among the limits that are used up."""
-    resets = []
-    for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"):
-        remaining = headers.get(f"{prefix}-remaining")
-        reset = headers.get(f"{prefix}-reset")
-        if reset and (remaining is None or str(remaining).strip() == "0"):
-            try:
-                resets.append(float(reset))
-            except ValueError:
-                continue
-    retry_after = headers.get("retry-after")
-    if retry_after:
-        try:
-            import time
-
-            resets.append(time.time() + float(retry_after))
-        except ValueError:
-            pass
-    return max(resets) if resets else None
-
-
 def _describe(exc: tweepy.errors.HTTPException) -> str:
     status = exc.response.status_code
     messages = "; ".join(str(m) for m in exc.api_messages) or exc.response.reason or ""
@@ -188,7 +168,9 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
 def convert(exc: Exception) -> PlatformError:
     """tweepy/requests exceptions → the publisher's own, without secrets."""
     if isinstance(exc, tweepy.errors.TooManyRequests):
-        return RateLimited(_describe(exc), status=429, reset_at=_reset_at(exc.response.headers))
+        return RateLimited(
+            _describe(exc), status=429, reset_at=retry_at(exc.response.headers, time.time())
+        )
     if isinstance(exc, tweepy.errors.TwitterServerError):
         status = exc.response.status_code
         return TransientError(_describe(exc), status=status, outcome_unknown=True)
