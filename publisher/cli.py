@@ -695,7 +695,8 @@ def _set_status(args: argparse.Namespace) -> int:
 def _change(
     queue: Any, wanted: str, args: argparse.Namespace, now: dt.datetime, report: Any
 ) -> None:
-    from publisher.filequeue import change_status, read_item
+    from publisher.filequeue import read_item
+    from publisher.lifecycle import COMMANDS, TransitionRefused
     from publisher.reports import StatusChange
 
     command = args.command
@@ -716,8 +717,8 @@ def _change(
         item = read_item(path).item
         before = item.status
         try:
-            note = change_status(item, command, now)
-        except ValueError as exc:
+            note = COMMANDS[command](item, now)
+        except TransitionRefused as exc:
             lines = path.read_text(encoding="utf-8").splitlines()
             line = next((n for n, t in enumerate(lines, 1) if t.startswith("status:")), None)
             raise InputError.one(path, line, str(exc)) from None

@@ -46,8 +46,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from publisher.cards import Card
 from publisher.errors import InputError, Problem, QueueBusy, QueueError
 from publisher.hygiene import forbidden_in_lines, forbidden_in_text
+from publisher.lifecycle import Status
 
-Status = Literal["pending", "posting", "posted", "failed", "held"]
 SUFFIX = ".md"
 LOCK_NAME = ".lock"
 LEDGER_NAME = "posted.txt"
@@ -93,7 +93,7 @@ class QueueItem(BaseModel):
     platform: str
     title: str = ""
     source: str | None = None
-    status: Status = "pending"
+    status: Status = Status.PENDING  # changed only by publisher.lifecycle
     not_before: AwareDatetime
     created: AwareDatetime
     reason: str | None = None
@@ -121,44 +121,6 @@ class QueueItem(BaseModel):
     def next_index(self) -> int:
         """0-based index of the next post to send."""
         return len(self.posted)
-
-
-def change_status(item: QueueItem, command: str, now: dt.datetime) -> str | None:
-    """A manual change: `hold`, `release` or `retry`.
-
-    Returns a note when the thread is already in the state asked for (nothing changes); raises
-    ValueError, saying why, when the change makes no sense for the thread's state.
-    """
-    if command == "hold":
-        if item.status == "posted":
-            raise ValueError("already posted: nothing to hold")
-        if item.status == "held":
-            return "already held"
-        item.status = "held"
-        return None
-    if command == "release":
-        if item.status in ("pending", "posting"):
-            return "not held: it already goes out at its time"
-        if item.status != "held":
-            raise ValueError(f"not held (status {item.status}): nothing to release")
-    if command == "retry":
-        deferred = item.status in ("pending", "posting") and item.reason is not None
-        if item.status == "posted":
-            raise ValueError("already posted: nothing to retry")
-        if item.status in ("pending", "posting") and not deferred:
-            if item.not_before <= now:
-                return "already due: the next run posts it"
-            raise ValueError(
-                f"status {item.status}, neither failed nor deferred: it goes out at its time "
-                f"({item.not_before.isoformat()}); edit not_before to move it"
-            )
-        if item.status == "held":
-            raise ValueError("held, neither failed nor deferred: use `publisher release`")
-    item.status = "posting" if item.posted else "pending"
-    item.reason = None
-    if command == "retry":
-        item.not_before = min(item.not_before, now)
-    return None
 
 
 @dataclass
@@ -670,7 +632,7 @@ class FileQueue:
     def archive(self, item: QueueItem, month: str) -> Path:
         """Move a posted thread's file into ``archive/<month>/`` (one rename: it is in one
         folder or the other, never both nor neither). The caller holds the lock."""
-        if item.status != "posted":
+        if item.status != Status.POSTED:
             raise ValueError(f"{item.key} is {item.status}, not posted: only posted threads move")
         if not _MONTH.fullmatch(month):
             raise ValueError(f"archive month {month!r} is not YYYY-MM")

@@ -9,12 +9,14 @@ is followed by a look-up, never by a blind second post.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from publisher import cost, retry
+from publisher import cost, lifecycle, retry
 from publisher.attention import Stuck, stuck_threads
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
@@ -267,10 +269,10 @@ def run(
                 continue
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
-            outcome = _post_thread(
+            poster = ThreadPoster(
                 queue, item, planned, adapters[item.platform], budget, now, report, month, recorded
             )
-            if outcome == "stop":
+            if poster.post() is Outcome.STOP_PLATFORM:
                 stopped.add(item.platform)
     finally:
         for adapter in adapters.values():
@@ -280,119 +282,145 @@ def run(
     return report
 
 
-def _post_thread(
-    queue: FileQueue,
-    item: QueueItem,
-    planned: Planned,
-    adapter: Adapter,
-    budget: retry.Budget,
-    now: dt.datetime,
-    report: RunReport,
-    month: str,
-    recorded: set[tuple[str, str]],
-) -> str:
-    root = _ref(item.posted[0]) if item.posted else None
-    parent = _ref(item.posted[-1]) if item.posted else None
-    total = len(item.posts)
-    for index in range(item.next_index, total):
-        payload = planned.payloads[index - (total - len(planned.payloads))]
-        maybe_sent = item.sending == index + 1
-        if not maybe_sent or item.sending_at is None:
-            item.sending_at = wall_clock()
-        item.status = "posting"
-        item.sending = index + 1
-        item.reason = None
-        queue.save(item)
+class Outcome(Enum):
+    """What a thread's sending means for the platform's other threads in this run."""
 
-        taken = frozenset(i for p, i in recorded if p == item.platform)
-        slot = Slot(item.key, index, root, parent, since=_since(item), taken=taken)
+    NEXT_THREAD = "next thread"  # posted, or failed on its own: go on with the next one
+    STOP_PLATFORM = "stop platform"  # the platform cannot take more now: post nothing more there
 
-        def own(found: PostRef | None) -> PostRef | None:
-            return None if found is None or (item.platform, found.id) in recorded else found
 
-        def attempt(payload: dict[str, Any] = payload, slot: Slot = slot) -> PostRef:
-            nonlocal maybe_sent
-            if maybe_sent:
-                found = own(adapter.find(payload, slot))
-                if found is not None:
-                    return found
-                maybe_sent = False
+@dataclass
+class ThreadPoster:
+    """Sends one thread's remaining posts in order, saving its queue file around every post."""
+
+    queue: FileQueue
+    item: QueueItem
+    planned: Planned
+    adapter: Adapter
+    budget: retry.Budget
+    now: dt.datetime
+    report: RunReport
+    month: str  # the archive folder of a thread posted in full
+    # Every (platform, post id) some thread has recorded: a look-up never adopts one of them.
+    recorded: set[tuple[str, str]]
+    # The post in flight may have been made though no answer said so (a crash or a timeout
+    # after sending): look for it before sending it again.
+    maybe_sent: bool = False
+    root: PostRef | None = field(init=False, default=None)
+    parent: PostRef | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.item.posted:
+            self.root, self.parent = _ref(self.item.posted[0]), _ref(self.item.posted[-1])
+
+    def post(self) -> Outcome:
+        """Send every post still to send, then archive the thread."""
+        item = self.item
+        total = len(item.posts)
+        for index in range(item.next_index, total):
+            payload = self.planned.payloads[index - (total - len(self.planned.payloads))]
+            self.maybe_sent = item.sending == index + 1
+            lifecycle.start_sending(item, index, wall_clock())
+            self.queue.save(item)
+            taken = frozenset(i for p, i in self.recorded if p == item.platform)
+            slot = Slot(item.key, index, self.root, self.parent, since=_since(item), taken=taken)
             try:
-                return adapter.post(payload, slot)
-            except TransientError as exc:
-                if exc.outcome_unknown:
-                    maybe_sent = True
-                raise
-            except DuplicatePost as exc:
-                found = None if exc.original else own(adapter.find(payload, slot))
-                if found is not None:
-                    return found
-                raise
+                ref = retry.call(functools.partial(self._attempt, payload, slot), self.budget)
+            except (PlatformError, DeferUntil) as exc:
+                return self._stopped(index, exc)
+            self._record(index, ref, payload["text"])
+        lifecycle.finish(item)
+        self.queue.save(item)
+        self.queue.record_posted(item.key)
+        self.queue.archive(item, self.month)
+        return Outcome.NEXT_THREAD
 
+    def _attempt(self, payload: dict[str, Any], slot: Slot) -> PostRef:
+        """One try at a post: a look-up first when it may be made already."""
+        if self.maybe_sent:
+            found = self._own(self.adapter.find(payload, slot))
+            if found is not None:
+                return found
+            self.maybe_sent = False
         try:
-            ref = retry.call(attempt, budget)
-        except OutOfCredit as exc:
+            return self.adapter.post(payload, slot)
+        except TransientError as exc:
+            if exc.outcome_unknown:
+                self.maybe_sent = True
+            raise
+        except DuplicatePost as exc:
+            found = None if exc.original else self._own(self.adapter.find(payload, slot))
+            if found is not None:
+                return found
+            raise
+
+    def _own(self, found: PostRef | None) -> PostRef | None:
+        """``found``, unless another thread has recorded it."""
+        if found is None or (self.item.platform, found.id) in self.recorded:
+            return None
+        return found
+
+    def _record(self, index: int, ref: PostRef, sent: str) -> None:
+        item = self.item
+        text = item.posts[index]
+        record = PostRecord(
+            post=index + 1,
+            id=ref.id,
+            url=ref.url,
+            uri=ref.uri,
+            cid=ref.cid,
+            at=self.now,
+            sha=text_sha(text),
+            price_class=cost.price_class(text) if item.platform == cost.PRICED else None,
+        )
+        lifecycle.record_post(item, record)
+        self.recorded.add((item.platform, ref.id))
+        self.queue.save(item)
+        self.report.sent.append(
+            SentPost(item.key, item.title, item.platform, index + 1, len(item.posts), sent, ref.url)
+        )
+        if self.root is None:
+            self.root = ref
+        self.parent = ref
+
+    def _stopped(self, index: int, exc: PlatformError | DeferUntil) -> Outcome:
+        """Post ``index`` did not go out: defer the thread, or fail it when the platform
+        refused the post itself."""
+        item, report = self.item, self.report
+        if isinstance(exc, DeferUntil):
+            at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
+            self._defer(index, at, scrub(exc.reason))
+            report.deferred.append((item.key, at, scrub(exc.reason)))
+            return Outcome.STOP_PLATFORM
+        if isinstance(exc, OutOfCredit):
             # Not the thread's fault: it stays as it is (pending, or posting with the posts made
             # so far recorded), due again at once, and the next run with credits goes on from it.
-            _pause(queue, item, maybe_sent, index, item.not_before, f"out of credit: {exc}")
+            self._defer(index, item.not_before, f"out of credit: {exc}")
             report.deferred.append((item.key, item.not_before, str(exc)))
             report.out_of_credit[item.platform] = str(exc)
-            return "stop"
-        except DeferUntil as exc:
-            at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
-            _pause(queue, item, maybe_sent, index, at, scrub(exc.reason))
-            report.deferred.append((item.key, at, scrub(exc.reason)))
-            return "stop"
-        except (Unreachable, AccountRefused) as exc:
+            return Outcome.STOP_PLATFORM
+        if isinstance(exc, Unreachable | AccountRefused):
             # Not this thread's fault and not cured by waiting: keep it due, say why, fail.
             why = scrub(str(exc))
-            _pause(queue, item, maybe_sent, index, item.not_before, why)
+            self._defer(index, item.not_before, why)
             report.halted.append((item.platform, why))
             report.deferred.append((item.key, item.not_before, why))
-            return "stop"
-        except TransientError as exc:
-            at = now + RETRY_LATER
-            _pause(queue, item, maybe_sent, index, at, scrub(f"gave up for this run: {exc}"))
+            return Outcome.STOP_PLATFORM
+        if isinstance(exc, TransientError):
+            at = self.now + RETRY_LATER
+            self._defer(index, at, scrub(f"gave up for this run: {exc}"))
             report.deferred.append((item.key, at, scrub(str(exc))))
-            return "stop"
-        except PlatformError as exc:  # permanent: 400/401/403/404/413, a duplicate not found
-            item.status = "failed"
-            item.sending = index + 1 if maybe_sent else None
-            item.sending_at = item.sending_at if maybe_sent else None
-            item.reason = _reason(exc, index, item, queue.path_of(item))
-            queue.save(item)
-            report.failed.append((item.key, item.reason))
-            return "next"
-        text = item.posts[index]
-        item.posted.append(
-            PostRecord(
-                post=index + 1,
-                id=ref.id,
-                url=ref.url,
-                uri=ref.uri,
-                cid=ref.cid,
-                at=now,
-                sha=text_sha(text),
-                price_class=cost.price_class(text) if item.platform == cost.PRICED else None,
-            )
-        )
-        item.sending = None
-        item.sending_at = None
-        recorded.add((item.platform, ref.id))
-        queue.save(item)
-        report.sent.append(
-            SentPost(
-                item.key, item.title, item.platform, index + 1, total, payload["text"], ref.url
-            )
-        )
-        if root is None:
-            root = ref
-        parent = ref
-    item.status = "posted"
-    queue.save(item)
-    queue.record_posted(item.key)
-    queue.archive(item, month)
-    return "next"
+            return Outcome.STOP_PLATFORM
+        # permanent: 400/401/403/404/413, a duplicate not found
+        reason = _reason(exc, index, item, self.queue.path_of(item))
+        lifecycle.fail(item, index, self.maybe_sent, reason)
+        self.queue.save(item)
+        report.failed.append((item.key, reason))
+        return Outcome.NEXT_THREAD
+
+    def _defer(self, index: int, at: dt.datetime, why: str) -> None:
+        lifecycle.defer(self.item, index, self.maybe_sent, at, why)
+        self.queue.save(self.item)
 
 
 def archive_posted(
@@ -404,7 +432,7 @@ def archive_posted(
     still_open = []
     for loaded in items:
         item = loaded.item
-        if item.status != "posted":
+        if item.status != lifecycle.Status.POSTED:
             still_open.append(loaded)
             continue
         last = item.posted[-1].at if item.posted else item.created
@@ -445,17 +473,6 @@ def _explain(exc: PlatformError, index: int, item: QueueItem, path: Path) -> str
             f"and run `publisher retry {item.key}`."
         )
     return f"{where}: {exc}"
-
-
-def _pause(
-    queue: FileQueue, item: QueueItem, maybe_sent: bool, index: int, at: dt.datetime, why: str
-) -> None:
-    item.sending = index + 1 if maybe_sent else None
-    item.sending_at = item.sending_at if maybe_sent else None
-    item.status = "posting" if item.posted or maybe_sent else "pending"
-    item.not_before = at
-    item.reason = why
-    queue.save(item)
 
 
 def _ref(record: PostRecord) -> PostRef:
