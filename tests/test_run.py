@@ -29,6 +29,7 @@ from publisher.errors import (
 )
 from publisher.filequeue import FileQueue, LoadedItem, PostRecord, read_item
 from publisher.formatter import number_posts
+from publisher.lifecycle import Status
 from publisher.platforms import rules_for
 from publisher.platforms.base import PostRef, Slot
 from publisher.testing.clock import FakeClock
@@ -567,12 +568,12 @@ class TestRunLimits:
         tight = with_schedule(max_threads_per_run=20, daily_posts={"x": 3, "bluesky": 300})
         item = load(qdir, f"{MEAN}.x").item
         made = [PostRecord(post=1, id="900", url="https://x.com/i/web/status/900", at=seoul(20, 9))]
-        item = item.model_copy(update={"status": "posting", "posted": made})
+        item = item.model_copy(update={"status": Status.POSTING, "posted": made})
         FileQueue(qdir).save(item)
         # Two more X posts today spend the budget of 3 before the thread can be finished.
         other = load(qdir, f"{MERGE}.x").item.model_copy(
             update={
-                "status": "posted",
+                "status": Status.POSTED,
                 "posted": [
                     PostRecord(post=n, id=f"90{n}", url="https://x.com/", at=seoul(20, 9))
                     for n in (1, 2)

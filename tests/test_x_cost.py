@@ -18,6 +18,7 @@ from publisher.config import FormatSettings, ScheduleSettings, Settings
 from publisher.errors import OutOfCredit
 from publisher.filequeue import FileQueue, LoadedItem, QueueItem, read_item
 from publisher.formatter import number_posts
+from publisher.lifecycle import Status
 from publisher.platforms import rules_for
 from publisher.platforms.x import XOptions
 from publisher.testing.fake import FakeAdapter
@@ -200,7 +201,7 @@ def _with_posted(item: QueueItem, n: int) -> QueueItem:
         PostRecord(post=i + 1, id=str(i + 1), url="u", at=NOW, price_class="plain")
         for i in range(n)
     ]
-    return item.model_copy(update={"posted": records, "status": "posting"})
+    return item.model_copy(update={"posted": records, "status": Status.POSTING})
 
 
 def _loaded(item: QueueItem) -> LoadedItem:
