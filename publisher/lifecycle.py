@@ -60,6 +60,8 @@ class Status(StrEnum):
 
 
 class Move(StrEnum):
+    """A change of state: a row of the table above."""
+
     SEND = "send"
     RECORD = "record"
     FINISH = "finish"
