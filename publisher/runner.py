@@ -270,7 +270,15 @@ def run(
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
             poster = ThreadPoster(
-                queue, item, planned, adapters[item.platform], budget, now, report, month, recorded
+                queue=queue,
+                item=item,
+                planned=planned,
+                adapter=adapters[item.platform],
+                budget=budget,
+                now=now,
+                report=report,
+                month=month,
+                recorded=recorded,
             )
             if poster.post() is Outcome.STOP_PLATFORM:
                 stopped.add(item.platform)
