@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT = "run"  # the command run when none is named: the scheduled job (or its dry run)
 
 MAIN_INTRO = """\
-Post a daily digest of ML paper notes to X and Bluesky as bilingual (Korean + English) threads.
+Post a daily digest of ML paper notes as bilingual (Korean + English) threads.
 
 With no command, run the scheduled job: post every queued thread that is due now.
   publisher --dry-run                 show what this run would post now, and what comes next
@@ -83,6 +83,7 @@ class Command:
 
 def _shared_options() -> dict[str, _Parser]:
     """Options several commands take, each group a parent parser, so each is written once."""
+    from publisher import platforms
 
     def group(*flags: str, **how: Any) -> _Parser:
         parent = _Parser(add_help=False)
@@ -102,7 +103,7 @@ def _shared_options() -> dict[str, _Parser]:
         "platform": group(
             "--platform",
             action="append",
-            choices=["x", "bluesky"],
+            choices=platforms.names(),
             help="only this platform (repeatable)",
         ),
         "json": group("--json", action="store_true", help="print machine-readable JSON"),
@@ -116,7 +117,11 @@ def _main_help(commands: Sequence[Command]) -> str:
         for command in commands
         for usage, what in command.synopsis
     ]
-    return MAIN_INTRO + "\ncommands:\n" + "\n".join(listing) + "\n\n" + EXIT_HELP
+    from publisher import platforms
+
+    on = ", ".join(platforms.title(name) for name in platforms.names())
+    intro = MAIN_INTRO.replace("threads.\n", f"threads\n({on}).\n", 1)
+    return intro + "\ncommands:\n" + "\n".join(listing) + "\n\n" + EXIT_HELP
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -513,17 +518,15 @@ def _due_posts(planned: Any, rules: Any, settings: Any) -> list[Any]:
             payload,
             count,
             rules[platform].limit,
-            cost.post_label(platform, payload["text"], settings.options("x")),
-            _price_fields(
-                cost.price_class(payload["text"]) if platform == cost.PRICED else None, settings
-            ),
+            cost.post_label(platform, payload["text"], settings.options(platform)),
+            cost.price_fields(platform, payload["text"], settings.options(platform)),
         )
         for payload, count in zip(planned.payloads, planned.counts, strict=True)
     ]
 
 
 def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
-    from publisher import cost
+    from publisher import cost, platforms
     from publisher.digest import read_digests
     from publisher.formatter import threads_for
     from publisher.reports import DigestDryRun, DryRunEntry, DryRunThread, ShownPost
@@ -541,31 +544,35 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     else:
         shown = [(digest, n, thread, None) for digest, n, thread in threads]
     report = DigestDryRun(notes=links.notes)
-    if "x" in settings.platforms:
-        report.link_policy = f"x link policy: {_X_LINK[settings.options('x').link]}"
+    report.policies = [n for name in settings.platforms if (n := settings.options(name).note())]
     totals: dict[str, cost.Cost] = {}
     for digest, n, thread, earlier in shown:
         entry, platform = digest.entries[n], thread.platform
         if not report.entries or report.entries[-1].id != entry.id:
             card = links.cards.get(entry.id)
-            shown_card = card.model_dump() if card and "bluesky" in settings.platforms else None
-            report.entries.append(DryRunEntry(entry.id, entry.title, shown_card, [], "bluesky"))
+            with_card = platforms.with_cards(settings.platforms)
+            shown_card = card.model_dump() if card and with_card else None
+            report.entries.append(
+                DryRunEntry(
+                    entry.id, entry.title, shown_card, [], with_card[0] if with_card else ""
+                )
+            )
         posts = [
             ShownPost(
                 rules[platform].payload(text),
                 rules[platform].length(text),
                 rules[platform].limit,
-                cost.post_label(platform, text, settings.options("x")),
-                _price_fields(cls, settings),
+                cost.post_label(platform, text, settings.options(platform)),
+                cost.price_fields(platform, text, settings.options(platform)),
             )
-            for text, cls in zip(thread.posts, _classes(thread), strict=True)
+            for text in thread.posts
         ]
         revisit = f"seen before, {earlier.describe()}: a revisit" if earlier is not None else ""
         link = _link_fields(thread, links, settings)
         report.entries[-1].threads.append(
             DryRunThread(thread.entry_id, platform, posts, revisit, link)
         )
-        spent = cost.texts_cost(platform, thread.posts, settings.options("x"))
+        spent = cost.texts_cost(platform, thread.posts, settings.options(platform))
         totals[platform] = totals.get(platform, cost.Cost()) + spent
     report.totals = [total.line(platform) for platform, total in totals.items()]
     if args.json:
@@ -577,30 +584,15 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     return EXIT_OK
 
 
-def _classes(thread: Any) -> list[str | None]:
-    classes: list[str] | None = thread.price_classes
-    return list(classes) if classes is not None else [None] * len(thread.posts)
-
-
-def _price_fields(cls: str | None, settings: Any) -> dict[str, Any]:
-    """X's price class and price of a post, for --json; nothing for unbilled platforms."""
-    if cls is None:
-        return {}
-    return {"price_class": cls, "price_usd": settings.options("x").price(cls == "url")}
-
-
-_X_LINK = {
-    "id": 'link = "id": the arXiv id as text (arXiv:ID), which X neither links nor bills as a URL',
-    "url": 'link = "url": the link itself, so the first post is billed at X\'s URL price',
-    "none": 'link = "none": no link on X',
-}
-
-
 def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
-    if thread.platform == "x":
-        return {"link_policy": settings.options("x").link}
-    card = links.cards.get(thread.entry_id)
-    return {"card": card.model_dump() if card is not None else None}
+    """What a dry run shows of how a thread links its paper: a card, or the setting in force."""
+    from publisher import platforms
+
+    shown: dict[str, Any] = dict(settings.options(thread.platform).shown())
+    if platforms.registry()[thread.platform].cards:
+        card = links.cards.get(thread.entry_id)
+        shown["card"] = card.model_dump() if card is not None else None
+    return shown
 
 
 # ---- the queue commands -------------------------------------------------------------------
@@ -655,9 +647,9 @@ def _status(args: argparse.Namespace) -> int:
     queue = FileQueue(_existing_queue(args))
     items, problems = queue.load()
     report = StatusReport(_times(settings, now))
-    if cost.PRICED in settings.platforms:  # this month's posts: the open queue + its archive
+    if cost.priced(settings):  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
-        report.spend = cost.spend_line(month, now, settings.schedule, settings.options("x"))
+        report.spend = cost.spend_lines(month, now, settings)
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems

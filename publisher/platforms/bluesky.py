@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import Field, SecretStr
 
 from publisher import text as textlib
-from publisher.platforms.base import Credentials, Options, Platform, service_url
+from publisher.platforms.base import Credentials, Options, Platform, Span, service_url
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
@@ -170,6 +170,22 @@ class BlueskyRules:
         ]
 
 
+def spans(payload: Mapping[str, Any]) -> list[Span]:
+    """The payload's link and tag facets (UTF-8 byte offsets) as code-point spans."""
+    text = payload["text"]
+    index_of = {len(text[:i].encode()): i for i in range(len(text) + 1)}
+    found: list[Span] = []
+    for facet in payload.get("facets", []):
+        feature = facet["features"][0]
+        start = index_of[facet["index"]["byteStart"]]
+        end = index_of[facet["index"]["byteEnd"]]
+        if feature["$type"].endswith("#link"):
+            found.append((start, end, "link", feature["uri"]))
+        else:
+            found.append((start, end, "tag", feature["tag"]))
+    return sorted(found)
+
+
 def _rules(options: BlueskyOptions, limits: Mapping[str, int]) -> BlueskyRules:
     return BlueskyRules(options.layout)
 
@@ -184,4 +200,7 @@ PLATFORM = Platform(
     adapter="publisher.platforms.bluesky_adapter:connect",
     rank=20,
     cards=True,
+    words=(" graphemes", " bytes"),
+    spans=spans,
+    color="#1083fe",
 )
