@@ -69,7 +69,7 @@ class Cost:
         return Cost(self.posts + other.posts, self.with_url + other.with_url, self.usd + other.usd)
 
     def line(self, platform: str) -> str:
-        """``x: 34 posts (6 with a URL), $1.62``; platforms that do not bill show the count."""
+        """``NAME: 34 posts (6 with a URL), $1.62``; platforms that do not bill show the count."""
         if not billed(platform):
             return f"{platform}: {self.posts} posts"
         return f"{platform}: {self.posts} posts ({self.with_url} with a URL), {usd(self.usd)}"
@@ -143,7 +143,7 @@ def spend_line(
     platform: str,
     prices: PricedOptions,
 ) -> str:
-    """``x spend this month: $0.30 (20 posts, 0 with a URL) of $5.00; queued: $1.62 (…)``."""
+    """``NAME spend this month: $0.30 (20 posts, 0 with a URL) of $5.00; queued: $1.62 (…)``."""
     spent = spent_this_month(items, now, schedule, platform, prices)
     queued = queued_cost(items, platform, prices)
     cap = f" of {usd(prices.monthly_budget_usd)}" if prices.monthly_budget_usd else ""

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from publisher import platforms
 from publisher.cards import Card
 from publisher.config import Settings
 from publisher.errors import FormatError, InputError
@@ -36,12 +37,13 @@ def enqueue(
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone.
 
-    ``cards`` (by entry id) go into the Bluesky threads' files, the only platform with cards.
+    ``cards`` (by entry id) go into the files of the threads whose platform shows link cards.
     ``existing`` (open items and this month's archive) and ``papers`` (every paper queued or
     archived) are passed by a caller that has them already: a sweep reads the queue once, not
     once per digest. New items are added to both.
     """
     report = EnqueueReport()
+    with_cards = platforms.with_cards(settings.platforms)
     threads = threads_for(digests, settings.format, rules, list(settings.platforms), numbered=False)
     if existing is None:
         existing = [li.item for li in queue.load()[0]]
@@ -83,7 +85,7 @@ def enqueue(
             not_before=now,
             created=now,
             posts=posts,
-            card=(cards or {}).get(entry.id) if thread.platform == "bluesky" else None,
+            card=(cards or {}).get(entry.id) if thread.platform in with_cards else None,
         )
         papers.add(item)
         new.append(item)

@@ -5,7 +5,7 @@ A queue file is YAML front matter (machine fields) followed by the posts, each u
 
     ---
     id: 2025-05-20-mean-flows-for-one-step-generative-modeling
-    platform: x
+    platform: <name>
     status: pending
     not_before: 2025-05-20T09:00:00+09:00
     ...
@@ -80,7 +80,7 @@ class PostRecord(BaseModel):
     cid: str | None = None
     at: AwareDatetime
     sha: str = ""  # of the text as sent, to notice edits made after posting
-    # X's price class of the post as sent ("plain" or "url"), for the month's spend; None off X.
+    # Its price class as sent ("plain" or "url"), for the month's spend; None where posts are free.
     price_class: Literal["plain", "url"] | None = None
 
 
@@ -104,7 +104,7 @@ class QueueItem(BaseModel):
     # Every author, comma-separated, for reference: the header may show only the first
     # format.max_authors. One line, so the fast front-matter reader still takes the file.
     authors: str = ""
-    card: Card | None = None  # Bluesky: the link card of the first post (its image fetched later)
+    card: Card | None = None  # the link card of the first post (its image fetched at send time)
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
 

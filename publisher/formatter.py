@@ -193,8 +193,8 @@ def _body_for(
 
 
 def _inline_links(entry: DigestEntry, rules: Rules) -> DigestEntry:
-    """``entry`` with each URL in its text written as the platform writes links (on X, by the
-    link policy: ``arXiv:ID`` for an arXiv URL); ``entry`` itself when nothing changes."""
+    """``entry`` with each URL in its text written as the platform writes links (by its
+    link policy, say ``arXiv:ID`` for an arXiv URL); ``entry`` itself when nothing changes."""
     changes: dict[str, list[str]] = {}
     for name in ("comment_ko", "comment_en"):
         texts: list[str] = getattr(entry, name)
@@ -403,7 +403,7 @@ def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) 
         first = False
 
     spans = [(u.start, u.end) for u in textlib.extract_urls(atom.text)]
-    spans += [  # X's link policy writes arXiv:ID as text: keep it whole like the URL it replaced
+    spans += [  # a link policy may write arXiv:ID as text: keep it whole like the URL it replaced
         (m.start(), m.end())
         for m in _ARXIV_TEXT.finditer(atom.text)
         if not any(a < m.end() and m.start() < b for a, b in spans)
@@ -450,7 +450,7 @@ def _pack(
     n = len(atoms)
     if n == 0:
         return []
-    # A second measure (Bluesky's bytes) only matters where some atom is denser in it than the
+    # A second measure (bytes, say) only matters where some atom is denser in it than the
     # ratio of the two caps; otherwise the first measure alone decides, which is much faster.
     dims = [
         d

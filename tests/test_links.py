@@ -15,7 +15,7 @@ import pytest
 
 from publisher import text as textlib
 from publisher.arxiv import ArxivClient, ArxivError, Paper, match, normalise, parse_feed
-from publisher.cards import THUMB_MAX_BYTES, Card, fetch_page_card, page_card, thumbnail
+from publisher.cards import Card, fetch_page_card, page_card, thumbnail
 from publisher.config import FormatSettings, LinksSettings, Settings
 from publisher.digest import read_digests
 from publisher.filequeue import FileQueue, QueueItem, parse, render
@@ -23,6 +23,7 @@ from publisher.formatter import format_thread
 from publisher.links import resolve
 from publisher.models import Digest, DigestEntry
 from publisher.platforms import rules_for
+from publisher.platforms.bluesky import THUMB_MAX_BYTES
 from publisher.testing.links_server import FakePaper, LinksServer
 from tests.publisher_cli import quiet_env, run_publisher
 
@@ -375,12 +376,12 @@ class TestCards:
 
     def test_small_png_kept(self, server: LinksServer) -> None:
         """A PNG under 1,000,000 bytes is uploaded as it is."""
-        assert thumbnail(server.small_png) == (server.small_png, "image/png")
+        assert thumbnail(server.small_png, THUMB_MAX_BYTES) == (server.small_png, "image/png")
 
     def test_big_png_reencoded(self, server: LinksServer) -> None:
         """A PNG over 1,000,000 bytes becomes a JPEG within the limit."""
         assert len(server.big_png) > THUMB_MAX_BYTES
-        got = thumbnail(server.big_png)
+        got = thumbnail(server.big_png, THUMB_MAX_BYTES)
         assert got is not None
         data, kind = got
         assert kind == "image/jpeg"
@@ -389,7 +390,7 @@ class TestCards:
 
     def test_broken_image(self) -> None:
         """Bytes that are no image give no thumbnail, and no exception."""
-        assert thumbnail(b"\x89PNG\r\n\x1a\n broken") is None
+        assert thumbnail(b"\x89PNG\r\n\x1a\n broken", THUMB_MAX_BYTES) is None
 
 
 class TestQueueFile:

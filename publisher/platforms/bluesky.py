@@ -17,6 +17,7 @@ from publisher.platforms.base import Credentials, Options, Platform, Span, servi
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 MAX_TAG_GRAPHEMES = 64
+THUMB_MAX_BYTES = 1_000_000  # lexicon app.bsky.embed.external#external.thumb maxSize
 URL_DISPLAY_MAX = 30  # a longer URL is shown shortened, behind a facet to the full URL
 
 _TAG = re.compile(r"(?<![^\s(\[])#([^\s#]+)")
