@@ -837,8 +837,8 @@ COMMAND_TABLE = (
         "and tags highlighted from what is posted, N/M, the count against the limit, the "
         "scheduled time and the price class where posts are billed. Problems are shown in place, "
         "in red, with FILE:LINE, and on stderr. DIGEST... previews digests (scheduled after the "
-        "queue, as enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a digest is "
-        "invalid, 1 if a queue file has a problem.",
+        "queue, as enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a "
+        "digest is invalid, 1 if a queue file has a problem.",
         synopsis=(
             (
                 "preview DIGEST...",
