@@ -112,7 +112,7 @@ def render_card(uri: str, title: str, description: str, thumb: str | None) -> st
 
 def render_counts(platform: str, counts: Sequence[int], limits: Sequence[int]) -> str:
     known = platforms.registry().get(platform)
-    names = known.words if known else ("",) * len(counts)
+    names = known.measure_names if known else ("",) * len(counts)
     parts = []
     for count, limit, name in zip(counts, limits, names, strict=False):
         cls = ' class="over"' if count > limit else ""

@@ -1,8 +1,8 @@
 """Nothing outside ``publisher/platforms/`` (and the test doubles in ``publisher/testing/``) names a
 platform: not in code, not in a comment, not in a docstring. A platform is one module there.
 
-The names looked for are every registered platform's name and title, plus the words its module
-says it goes by (its SDK, its old name, what its posts are called).
+The names looked for are every registered platform's name and title, plus the other words its
+descriptor says it goes by (``aliases``: its SDK, an old name, what its posts are called).
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from publisher import platforms
 
 PACKAGE = Path(platforms.__file__).resolve().parent.parent
 EXEMPT = ("platforms", "testing")
-# What people, SDKs and APIs also call the platforms registered today.
-ALIASES = {"twitter", "tweet", "tweets", "tweepy", "bsky", "atproto", "mastodon", "fediverse"}
 
 
 def _names() -> set[str]:
-    found = set(ALIASES)
+    found: set[str] = set()
     for platform in platforms.registry().values():
-        found |= {platform.name.lower(), platform.title.lower()}
+        found |= {platform.name.lower(), platform.title.lower(), *platform.aliases}
     return found
 
 

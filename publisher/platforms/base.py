@@ -101,7 +101,10 @@ class Platform:
     price_class: Callable[[str], str] | None = None
     # What its measures are called in the preview, in the order of ``Rules.limits``:
     # ("",) for one length, (" graphemes", " bytes") for two.
-    words: tuple[str, ...] = ("",)
+    measure_names: tuple[str, ...] = ("",)
+    # Other words that name it (its SDK, an old name, what its posts are called), so that
+    # tests/test_platform_names.py also finds them outside publisher/platforms/.
+    aliases: tuple[str, ...] = ()
     color: str = "#536471"  # its badge and highlight colour in the preview
     # Where it shows links and tags in a payload's text, as (start, end, "link" | "tag",
     # target) in code points; None: its URLs with a scheme and its #tags.

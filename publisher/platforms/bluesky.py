@@ -201,7 +201,8 @@ PLATFORM = Platform(
     adapter="publisher.platforms.bluesky_adapter:connect",
     rank=20,
     cards=True,
-    words=(" graphemes", " bytes"),
+    measure_names=(" graphemes", " bytes"),
+    aliases=("bsky", "atproto"),
     spans=spans,
     color="#1083fe",
 )

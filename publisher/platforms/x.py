@@ -174,6 +174,7 @@ PLATFORM = Platform(
     price_class=x_text.price_class,
     spans=spans,
     color="#0f1419",
+    aliases=("twitter", "tweet", "tweets", "tweepy"),
     renamed={
         "format.x_hashtag_style": "hashtag_style",
         "format.x_layout": "layout",
