@@ -21,10 +21,10 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from publisher import text as textlib
 from publisher.config import FormatSettings
 from publisher.errors import FormatError, InputError, Problem
 from publisher.models import Digest, DigestEntry, Thread
+from publisher.platforms import url_grammar
 from publisher.platforms.base import Rules
 
 # Break kinds, best first. The penalty is what choosing that break costs the layout.
@@ -212,7 +212,7 @@ def _rewrite_links(text: str, rules: Rules) -> str:
         return text
     out: list[str] = []
     cursor = 0
-    for span in textlib.extract_urls(text):
+    for span in url_grammar.extract_urls(text):
         out.append(text[cursor : span.start])
         out.append(rules.inline_link(span.url))
         cursor = span.end
@@ -347,7 +347,7 @@ def _ends_sentence(word: str) -> bool:
     lowered = word.lower().lstrip("(\"'“‘")
     if lowered in _NOT_SENTENCE_END or _INITIAL.match(word):
         return False
-    return not textlib.extract_urls(word)
+    return not url_grammar.extract_urls(word)
 
 
 def _join(atoms: Sequence[Atom]) -> str:
@@ -402,7 +402,7 @@ def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) 
         pieces.append(Atom(text, brk, sep, unbreakable))
         first = False
 
-    spans = [(u.start, u.end) for u in textlib.extract_urls(atom.text)]
+    spans = [(u.start, u.end) for u in url_grammar.extract_urls(atom.text)]
     spans += [  # a link policy may write arXiv:ID as text: keep it whole like the URL it replaced
         (m.start(), m.end())
         for m in _ARXIV_TEXT.finditer(atom.text)

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher import cost, platforms
-from publisher import text as textlib
 from publisher.config import Settings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
+from publisher.platforms import url_grammar
 from publisher.platforms.base import Options, PricedOptions, Rules
 from publisher.schedule import assign_times
 
@@ -119,7 +119,7 @@ def spans(platform: str, payload: Mapping[str, Any]) -> list[Span]:
     text = payload["text"]
     if found is not None:
         return [Span(*span) for span in found(payload)]
-    urls = [u for u in textlib.extract_urls(text) if "://" in u.url]
+    urls = [u for u in url_grammar.extract_urls(text) if "://" in u.url]
     shown = [Span(u.start, u.end, "link", u.url) for u in urls]
     for match in _TAG.finditer(text):
         if not any(u.start <= match.start() < u.end for u in urls):

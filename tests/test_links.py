@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from publisher import text as textlib
 from publisher.arxiv import ArxivClient, ArxivError, Paper, match, normalise, parse_feed
 from publisher.cards import Card, fetch_page_card, page_card, thumbnail
 from publisher.config import FormatSettings, LinksSettings, Settings
@@ -22,7 +21,7 @@ from publisher.filequeue import FileQueue, QueueItem, parse, render
 from publisher.formatter import format_thread
 from publisher.links import resolve
 from publisher.models import Digest, DigestEntry
-from publisher.platforms import rules_for
+from publisher.platforms import rules_for, url_grammar
 from publisher.platforms.bluesky import THUMB_MAX_BYTES
 from publisher.testing.links_server import FakePaper, LinksServer
 from tests.publisher_cli import quiet_env, run_publisher
@@ -205,7 +204,7 @@ class TestEnqueue:
             else:
                 assert f"arXiv:{papers[item.title].id}" in item.posts[0]
                 assert item.card is None
-                assert all(textlib.extract_urls(post) == [] for post in item.posts)
+                assert all(url_grammar.extract_urls(post) == [] for post in item.posts)
 
     def test_ids_do_not_depend_on_the_look_up(self, tmp_path: Path, server: LinksServer) -> None:
         """A looked-up link does not rename the thread: enqueuing again after a failed
@@ -282,7 +281,7 @@ class TestDryRun:
         for thread in threads:
             if thread["platform"] == "x":
                 assert thread["link_policy"] == "id"
-                assert all(textlib.extract_urls(p["text"]) == [] for p in thread["posts"])
+                assert all(url_grammar.extract_urls(p["text"]) == [] for p in thread["posts"])
         assert done.stderr.count("arXiv look-up: found") == 9
 
 
@@ -313,7 +312,7 @@ class TestXLinkPolicy:
             assert "arXiv:" not in header
         else:
             assert shown in header.splitlines()
-        has_url = any(textlib.extract_urls(p) for p in thread.posts)
+        has_url = any(url_grammar.extract_urls(p) for p in thread.posts)
         assert has_url == (policy == "url")
         bluesky = format_thread(_entry(url), rules["bluesky"], FormatSettings())
         assert url in bluesky.posts[0]

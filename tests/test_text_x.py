@@ -17,6 +17,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from publisher.platforms.text_measures import byte_offset, graphemes, utf8_len
 from publisher.platforms.url_grammar import UrlSpan, extract_urls
 from publisher.platforms.x_text import (
     X_DEFAULT_WEIGHT,
@@ -28,7 +29,6 @@ from publisher.platforms.x_text import (
     x_problems,
     x_weighted_length,
 )
-from publisher.text import byte_offset, graphemes, utf8_len
 
 CONFORMANCE = Path(__file__).parent / "conformance"
 
@@ -487,7 +487,7 @@ class TestFastPathsAgainstReferences:
         """No code point of the single-grapheme ranges can join a neighbour."""
         import regex
 
-        from publisher import text as t
+        from publisher.platforms import text_measures as t
 
         every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
         singletons = "".join(regex.findall(f"[{t._SINGLETONS}]", every))

@@ -12,12 +12,16 @@ import functools
 import importlib
 import pkgutil
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from publisher.platforms.base import Adapter, Credentials, Options, Platform, PostRef, Rules
 
-if TYPE_CHECKING:
-    from publisher.config import Settings
+
+class Configured(Protocol):
+    """What the settings give the registry: each platform's options table."""
+
+    def options(self, name: str) -> Options: ...
+
 
 __all__ = [
     "Adapter",
@@ -56,7 +60,7 @@ def title(name: str) -> str:
 
 
 def rules_for(
-    settings: Settings, limits: Mapping[str, Mapping[str, int]] | None = None
+    settings: Configured, limits: Mapping[str, Mapping[str, int]] | None = None
 ) -> dict[str, Rules]:
     """The text rules of every platform, as configured; ``limits`` are servers' own limits."""
     return {

@@ -11,8 +11,9 @@ from typing import Any
 
 from pydantic import Field, SecretStr
 
-from publisher import text as textlib
+from publisher.platforms import text_measures as textlib
 from publisher.platforms.base import Credentials, Options, Platform, Span, service_url
+from publisher.platforms.url_grammar import extract_urls
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
@@ -47,7 +48,7 @@ def detect_langs(text: str) -> list[str]:
     (a Hangul syllable carries about three Latin letters' worth of text).
     """
     plain = _TAG.sub(" ", text)
-    for span in reversed(textlib.extract_urls(plain)):
+    for span in reversed(extract_urls(plain)):
         plain = plain[: span.start] + " " + plain[span.end :]
     hangul = len(_HANGUL.findall(plain))
     latin = len(_LATIN.findall(plain))
@@ -131,7 +132,7 @@ class BlueskyRules:
         links: list[tuple[int, int, str]] = []  # (start, end) in code points of the shown text
         cursor = 0
         length = 0
-        for span in textlib.extract_urls(text):
+        for span in extract_urls(text):
             before = text[cursor : span.start]
             parts.append(before)
             length += len(before)

@@ -1,8 +1,4 @@
-"""Text measures the platforms share: grapheme clusters, UTF-8 bytes and offsets, URLs.
-
-Where the URLs are comes from the URL grammar the platforms count with
-(:mod:`publisher.platforms.url_grammar`), re-exported here for the formatter and the preview.
-"""
+"""Text measures several platforms count in: grapheme clusters, UTF-8 bytes and byte offsets."""
 
 from __future__ import annotations
 
@@ -10,9 +6,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from publisher.platforms.url_grammar import UrlSpan, extract_urls
-
-__all__ = ["UrlSpan", "byte_offset", "extract_urls", "graphemes", "utf8_len"]
+__all__ = ["byte_offset", "graphemes", "utf8_len"]
 
 
 # Code points that never join a neighbour in a grapheme cluster: a cluster of two or more
@@ -41,7 +35,7 @@ def _grapheme_findall() -> Callable[[str], list[str]]:
 
 
 def graphemes(text: str) -> int:
-    """Return the number of extended grapheme clusters (a limit some platforms count in)."""
+    """Return the number of extended grapheme clusters (Bluesky's limit: 300)."""
     if text.isascii():  # only CR LF joins in ASCII
         return len(text) - text.count("\r\n")
     if _not_singleton()(text) is None:
@@ -50,7 +44,7 @@ def graphemes(text: str) -> int:
 
 
 def utf8_len(text: str) -> int:
-    """Return the length of ``text`` in UTF-8 bytes (a limit some platforms count in)."""
+    """Return the length of ``text`` in UTF-8 bytes (Bluesky's limit: 3000)."""
     if text.isascii():
         return len(text)
     return len(text.encode("utf-8"))
@@ -59,7 +53,7 @@ def utf8_len(text: str) -> int:
 def byte_offset(text: str, cp_index: int) -> int:
     """Return the UTF-8 byte offset of code-point index ``cp_index`` in ``text``.
 
-    ``cp_index`` may be ``len(text)`` (the end). Rich-text facets use these offsets.
+    ``cp_index`` may be ``len(text)`` (the end). Bluesky facets use these offsets.
     """
     if not 0 <= cp_index <= len(text):
         raise IndexError(f"code-point index {cp_index} out of range 0..{len(text)}")
