@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from publisher import __version__
+from publisher import __version__, platforms
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 from publisher.hygiene import one_line
 
@@ -102,7 +102,7 @@ def _shared_options() -> dict[str, _Parser]:
         "platform": group(
             "--platform",
             action="append",
-            choices=["x", "bluesky"],
+            choices=platforms.names(),
             help="only this platform (repeatable)",
         ),
         "json": group("--json", action="store_true", help="print machine-readable JSON"),
@@ -444,10 +444,20 @@ def _preview(args: argparse.Namespace) -> int:
 # ---- the scheduled job and the dry runs -------------------------------------------------------
 
 
-def _rules(settings: Any) -> Any:
+def _rules(settings: Any, limits: Any = None) -> Any:
     from publisher.platforms import rules_for
 
-    return rules_for(settings)
+    return rules_for(settings, limits)
+
+
+def _server_limits(settings: Any) -> Any:
+    """The servers' own limits, read once per run; a note on stderr for each left at default."""
+    from publisher.enqueue import read_limits
+
+    limits, notes = read_limits(settings)
+    for note in notes:
+        _say(f"note: {note}")
+    return limits
 
 
 def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
@@ -485,6 +495,7 @@ def _run(args: argparse.Namespace) -> int:
         from publisher.platforms import connect
 
         check_credentials(list(settings.platforms))
+        rules = _rules(settings, _server_limits(settings))
 
         def adapter(name: str) -> Any:
             timeout = settings.retry.timeout_seconds
@@ -512,7 +523,7 @@ def _due_posts(planned: Any, rules: Any, settings: Any) -> list[Any]:
         ShownPost(
             payload,
             count,
-            rules[platform].limit,
+            planned.limit or rules[platform].limit,
             cost.post_label(platform, payload["text"], settings.options("x")),
             _price_fields(
                 cost.price_class(payload["text"]) if platform == cost.PRICED else None, settings
@@ -529,6 +540,9 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     from publisher.reports import DigestDryRun, DryRunEntry, DryRunThread, ShownPost
 
     rules = _rules(settings)
+    for name in settings.platforms:  # no network in a dry run: the default limits, said so
+        if platforms.registry()[name].limits is not None:
+            _say(f"note: {platforms.title(name)}: its server's limits are not read in a dry run")
     digests = read_digests(args.digests)
     # No network unless asked: the README's first command must work offline.
     links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup)
@@ -607,6 +621,7 @@ def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
 
 
 def _enqueue(args: argparse.Namespace) -> int:
+    from publisher.enqueue import read_limits
     from publisher.filequeue import FileQueue
     from publisher.reports import EnqueueOutcome, QueuedThread
     from publisher.sweep import ENQUEUED_NAME, sweep
@@ -618,6 +633,7 @@ def _enqueue(args: argparse.Namespace) -> int:
     if missing:
         raise InputError.one(missing[0], None, "no such file or folder")
     outcome = EnqueueOutcome(_times(settings, now), ledger=str(queue.root / ENQUEUED_NAME))
+    limits, outcome.notes = read_limits(settings)  # the servers' own, cached in each file
 
     def prepare(digests: Any) -> Any:  # the arXiv look-up, for each file that is read
         links = _resolve_links(digests, settings, lookup=settings.links.arxiv_lookup, network=True)
@@ -625,7 +641,8 @@ def _enqueue(args: argparse.Namespace) -> int:
         return links.digests, links.cards
 
     with queue.lock():
-        swept = sweep(queue, args.files, settings, _rules(settings), now, prepare)
+        rules = _rules(settings, limits)
+        swept = sweep(queue, args.files, settings, rules, now, prepare, limits)
     for one in swept.reports:
         outcome.added += [
             QueuedThread(i.key, str(queue.path_of(i)), len(i.posts), i.not_before)
