@@ -73,6 +73,9 @@ class TestCounting:
                     assert countable_length(post) == rules.length(post)
 
 
+OVER = ["501 characters, over the Mastodon instance's limit of 500"]
+
+
 class TestLimits:
     """The limit and the URL weight are the instance's own, defaults 500 and 23."""
 
