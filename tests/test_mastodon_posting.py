@@ -229,6 +229,26 @@ class TestFaults:
         assert any(r["path"].endswith("/statuses") and r["method"] == "GET" for r in later)
         assert [r.id for r in _posted(queue).posted] == [s["id"] for s in mastodon_server.statuses]
 
+    def test_lookup_pages_back_to_the_mark(
+        self, mastodon_server: FakeMastodonServer, mastodon_env: dict[str, str]
+    ) -> None:
+        """The post is found under 45 newer statuses (two pages back), and not past the mark."""
+        adapter = MastodonAdapter(credentials("mastodon"), timeout=2)
+        try:
+            adapter.post({"text": "an old status"}, Slot("old.mastodon", 0))
+            time.sleep(0.01)
+            slot = Slot(KEY, 0, since=time.time())
+            mine = adapter.post({"text": SENT[0]}, slot)
+            for n in range(45):
+                adapter.post({"text": f"later status {n}"}, Slot(f"later-{n}.mastodon", 0))
+            assert adapter.find({"text": SENT[0]}, slot) == mine
+            gets = [r for r in mastodon_server.requests if r["path"].endswith("/statuses")]
+            assert len([r for r in gets if r["method"] == "GET"]) == 2
+            assert all(r["query"].get("limit") == "40" for r in gets if r["method"] == "GET")
+            assert adapter.find({"text": "an old status"}, slot) is None  # made before
+        finally:
+            adapter.close()
+
     @pytest.mark.parametrize("how", ["made-before-the-mark", "recorded-by-another-thread"])
     def test_another_threads_identical_post_is_never_adopted(
         self,
