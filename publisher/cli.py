@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from publisher import __version__
+from publisher import __version__, platforms
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 from publisher.hygiene import one_line
 
@@ -83,7 +83,6 @@ class Command:
 
 def _shared_options() -> dict[str, _Parser]:
     """Options several commands take, each group a parent parser, so each is written once."""
-    from publisher import platforms
 
     def group(*flags: str, **how: Any) -> _Parser:
         parent = _Parser(add_help=False)
@@ -117,7 +116,6 @@ def _main_help(commands: Sequence[Command]) -> str:
         for command in commands
         for usage, what in command.synopsis
     ]
-    from publisher import platforms
 
     on = ", ".join(platforms.title(name) for name in platforms.names())
     intro = MAIN_INTRO.replace("threads.\n", f"threads\n({on}).\n", 1)
@@ -449,10 +447,20 @@ def _preview(args: argparse.Namespace) -> int:
 # ---- the scheduled job and the dry runs -------------------------------------------------------
 
 
-def _rules(settings: Any) -> Any:
+def _rules(settings: Any, limits: Any = None) -> Any:
     from publisher.platforms import rules_for
 
-    return rules_for(settings)
+    return rules_for(settings, limits)
+
+
+def _server_limits(settings: Any) -> Any:
+    """The servers' own limits, read once per run; a note on stderr for each left at default."""
+    from publisher.enqueue import read_limits
+
+    limits, notes = read_limits(settings)
+    for note in notes:
+        _say(f"note: {note}")
+    return limits
 
 
 def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
@@ -490,6 +498,7 @@ def _run(args: argparse.Namespace) -> int:
         from publisher.platforms import connect
 
         check_credentials(list(settings.platforms))
+        rules = _rules(settings, _server_limits(settings))
 
         def adapter(name: str) -> Any:
             timeout = settings.retry.timeout_seconds
@@ -517,7 +526,7 @@ def _due_posts(planned: Any, rules: Any, settings: Any) -> list[Any]:
         ShownPost(
             payload,
             count,
-            rules[platform].limit,
+            planned.limit or rules[platform].limit,
             cost.post_label(platform, payload["text"], settings.options(platform)),
             cost.price_fields(platform, payload["text"], settings.options(platform)),
         )
@@ -526,12 +535,15 @@ def _due_posts(planned: Any, rules: Any, settings: Any) -> list[Any]:
 
 
 def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
-    from publisher import cost, platforms
+    from publisher import cost
     from publisher.digest import read_digests
     from publisher.formatter import threads_for
     from publisher.reports import DigestDryRun, DryRunEntry, DryRunThread, ShownPost
 
     rules = _rules(settings)
+    for name in settings.platforms:  # no network in a dry run: the default limits, said so
+        if platforms.registry()[name].limits is not None:
+            _say(f"note: {platforms.title(name)}: its server's limits are not read in a dry run")
     digests = read_digests(args.digests)
     # No network unless asked: the README's first command must work offline.
     links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup)
@@ -586,7 +598,6 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
 
 def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
     """What a dry run shows of how a thread links its paper: a card, or the setting in force."""
-    from publisher import platforms
 
     shown: dict[str, Any] = dict(settings.options(thread.platform).shown())
     if platforms.registry()[thread.platform].cards:
@@ -599,6 +610,7 @@ def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
 
 
 def _enqueue(args: argparse.Namespace) -> int:
+    from publisher.enqueue import read_limits
     from publisher.filequeue import FileQueue
     from publisher.reports import EnqueueOutcome, QueuedThread
     from publisher.sweep import ENQUEUED_NAME, sweep
@@ -610,6 +622,7 @@ def _enqueue(args: argparse.Namespace) -> int:
     if missing:
         raise InputError.one(missing[0], None, "no such file or folder")
     outcome = EnqueueOutcome(_times(settings, now), ledger=str(queue.root / ENQUEUED_NAME))
+    limits, outcome.notes = read_limits(settings)  # the servers' own, cached in each file
 
     def prepare(digests: Any) -> Any:  # the arXiv look-up, for each file that is read
         links = _resolve_links(digests, settings, lookup=settings.links.arxiv_lookup, network=True)
@@ -617,7 +630,8 @@ def _enqueue(args: argparse.Namespace) -> int:
         return links.digests, links.cards
 
     with queue.lock():
-        swept = sweep(queue, args.files, settings, _rules(settings), now, prepare)
+        rules = _rules(settings, limits)
+        swept = sweep(queue, args.files, settings, rules, now, prepare, limits)
     for one in swept.reports:
         outcome.added += [
             QueuedThread(i.key, str(queue.path_of(i)), len(i.posts), i.not_before)

@@ -354,7 +354,8 @@ def credentials(platform: str) -> Credentials:
             continue
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         if extra.get("url"):
-            values[name] = service_url(name, str(field.default or extra.get("example")))
+            default = None if field.is_required() else field.default
+            values[name] = service_url(name, str(default or extra.get("example")))
         elif os.environ.get(name):
             values[name] = os.environ[name]
     try:

@@ -24,7 +24,7 @@ from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
-from publisher.platforms import url_grammar
+from publisher.platforms import rules_within, url_grammar
 from publisher.platforms.base import Options, PricedOptions, Rules
 from publisher.schedule import assign_times
 
@@ -264,10 +264,10 @@ def _queued_thread(
         if item.card
         else None,
     )
-    platform_rules = rules.get(item.platform)
-    if platform_rules is None:
+    if item.platform not in rules:
         view.problems.append(Problem(path, 2, f"unknown platform {item.platform!r}"))
         return view
+    platform_rules = rules_within(rules, settings, item.platform, item.limits)
     total = len(item.posts)
     for i, text in enumerate(number_posts(item.posts, settings.format)):  # N/M is added when sent
         line = loaded.post_lines[i] if i < len(loaded.post_lines) else None

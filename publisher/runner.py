@@ -37,6 +37,7 @@ from publisher.filequeue import (
     text_sha,
 )
 from publisher.formatter import number_posts
+from publisher.platforms import rules_within
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 from publisher.scrub import scrub
@@ -70,6 +71,7 @@ class Planned:
     loaded: LoadedItem
     payloads: list[dict[str, Any]]
     counts: list[int]
+    limit: int | None = None  # the platform's limit for this thread; None: its rules' default
 
 
 @dataclass
@@ -189,7 +191,8 @@ def make_plan(
         item = loaded.item
         if item.platform not in settings.platforms:
             continue
-        found = check_item(loaded, rules, settings.format)
+        platform_rules = rules_within(rules, settings, item.platform, item.limits)
+        found = check_item(loaded, {item.platform: platform_rules}, settings.format)
         if found:
             plan.problems.extend(found)
             continue
@@ -236,7 +239,8 @@ def make_plan(
         if item.card is not None and item.next_index == 0:
             # the adapter turns it into the first post's embed (its link card)
             payloads[0]["card"] = item.card.model_dump()
-        plan.due.append(Planned(loaded, payloads, [platform_rules.length(t) for t in texts]))
+        counts = [platform_rules.length(t) for t in texts]
+        plan.due.append(Planned(loaded, payloads, counts, platform_rules.limit))
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))

@@ -33,6 +33,7 @@ __all__ = [
     "connect",
     "registry",
     "rules_for",
+    "rules_within",
 ]
 
 
@@ -67,6 +68,20 @@ def rules_for(
         name: platform.rules(settings.options(name), (limits or {}).get(name, {}))
         for name, platform in registry().items()
     }
+
+
+def rules_within(
+    rules: Mapping[str, Rules],
+    settings: Configured,
+    name: str,
+    limits: Mapping[str, int] | None,
+) -> Rules:
+    """``rules[name]``, or, for a thread whose queue file cached its server's ``limits`` at
+    enqueue, the platform's rules within those limits (not the ones read in this run)."""
+    platform = registry().get(name)
+    if not limits or platform is None:
+        return rules[name]
+    return platform.rules(settings.options(name), limits)
 
 
 def _load(path: str) -> Any:

@@ -88,7 +88,7 @@ class XRules:
         self.layout = layout
 
     def link(self, url: str) -> str | None:
-        """The paper link as the ``[x] link`` policy writes it (see ``XSettings``)."""
+        """The paper link as the ``[x] link`` policy writes it (see ``XOptions``)."""
         if self.link_policy == "url":
             return url
         found = arxiv_id(url)
