@@ -413,7 +413,8 @@ def _preview(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.platform:
-        settings = settings.model_copy(update={"platforms": _platforms(args, settings)})
+        shown = _platforms(args, settings, shows_off=True)
+        settings = settings.model_copy(update={"platforms": shown})
     rules = _rules(settings)
     queue = FileQueue(args.queue or Path("queue"))
     items, problems = queue.load() if queue.root.is_dir() else ([], [])
@@ -463,14 +464,29 @@ def _server_limits(settings: Any) -> Any:
     return limits
 
 
-def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
-    return [p for p in settings.platforms if not args.platform or p in args.platform]
+def _platforms(args: argparse.Namespace, settings: Any, *, shows_off: bool = False) -> list[str]:
+    """The platforms that are on, narrowed to those ``--platform`` names.
+
+    A platform that is off is shown when named by a command that posts nothing (``shows_off``:
+    a dry run of digests, a preview), with a note; anywhere else naming it is an error that says
+    how to turn it on.
+    """
+    from publisher import platforms
+
+    off = [name for name in args.platform if name not in settings.platforms]
+    for name in off:
+        turn_on = f'add "{name}" to platforms = [...] in the config to post there'
+        if not shows_off:
+            raise ConfigError(f"--platform {name}: {name} is off; {turn_on}")
+        _say(f"note: {name} is off, shown because --platform names it ({turn_on})")
+    return [name for name in platforms.names() if name in args.platform]
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.platform:
-        settings = settings.model_copy(update={"platforms": _platforms(args, settings)})
+        shown = _platforms(args, settings, shows_off=bool(args.digests and args.dry_run))
+        settings = settings.model_copy(update={"platforms": shown})
     if args.digests:
         if not args.dry_run:
             raise InputError.one(
