@@ -1,14 +1,15 @@
-"""Bluesky link cards: what a card says (built at enqueue) and its thumbnail (made at send time).
+"""Link cards: what a card says (built at enqueue) and its thumbnail (made at send time).
 
-A card is ``app.bsky.embed.external``: uri, title, description and an optional thumbnail blob of
-at most 1,000,000 bytes. Bluesky's server builds nothing, so the client does:
+A card is a uri, a title, a description and an optional thumbnail image of at most the size the
+platform takes. A platform whose server builds no card (its descriptor says ``cards=True``)
+leaves it to the client, so:
 
 * an arXiv link's card comes from the paper's own data (title, abstract cut short), no page;
 * any other link's card comes from the page's ``og:title``/``og:description``/``og:image``,
   falling back to ``<title>`` and ``<meta name="description">`` (read with the standard
   library's ``html.parser``, which copes with the broken HTML pages are made of);
-* the thumbnail is fetched when the post is sent and, when it is too big or in a format Bluesky
-  does not take, re-encoded with Pillow. A broken image gives a card without a thumbnail.
+* the thumbnail is fetched when the post is sent and, when it is too big or in a format the
+  platform may not take, re-encoded with Pillow. A broken image gives a card without a thumbnail.
 
 Pillow and requests are imported only inside the functions that fetch or re-encode.
 """
@@ -22,8 +23,7 @@ from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict
 
-THUMB_MAX_BYTES = 1_000_000  # lexicon app.bsky.embed.external#external.thumb maxSize
-THUMB_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}  # the lexicon accepts image/*; be safe
+THUMB_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}  # what every platform takes
 PAGE_MAX_BYTES = 1_000_000  # the <head> is what we need; stop reading a page after this
 IMAGE_MAX_BYTES = 20_000_000  # an image bigger than this is not worth shrinking
 DESCRIPTION_MAX = 300  # characters of the abstract shown on a card
@@ -161,8 +161,8 @@ def fetch_page_card(url: str, timeout: float) -> Card:
     return card
 
 
-def thumbnail(data: bytes, max_bytes: int = THUMB_MAX_BYTES) -> tuple[bytes, str] | None:
-    """Image bytes Bluesky takes as a card thumbnail, and their MIME type; None if unreadable.
+def thumbnail(data: bytes, max_bytes: int) -> tuple[bytes, str] | None:
+    """Image bytes fit for a card thumbnail, and their MIME type; None if unreadable.
 
     A PNG or JPEG within ``max_bytes`` is kept as it is; anything else is re-encoded as JPEG,
     made smaller until it fits.
@@ -208,10 +208,10 @@ def _flatten(image: Any) -> Any:
     return image.convert("RGB")
 
 
-def fetch_thumbnail(url: str, timeout: float) -> tuple[bytes, str] | None:
+def fetch_thumbnail(url: str, timeout: float, max_bytes: int) -> tuple[bytes, str] | None:
     """The card image at ``url``, ready to upload; None when it cannot be had."""
     try:
         data, _ = fetch(url, timeout, IMAGE_MAX_BYTES)
     except Exception:  # CardError, or a URL requests cannot even parse: no thumbnail either way
         return None
-    return thumbnail(data)
+    return thumbnail(data, max_bytes)

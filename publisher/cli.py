@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from publisher import __version__
+from publisher import __version__, platforms
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 from publisher.hygiene import one_line
 
@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT = "run"  # the command run when none is named: the scheduled job (or its dry run)
 
 MAIN_INTRO = """\
-Post a daily digest of ML paper notes to X and Bluesky as bilingual (Korean + English) threads.
+Post a daily digest of ML paper notes as bilingual (Korean + English) threads.
 
 With no command, run the scheduled job: post every queued thread that is due now.
   publisher --dry-run                 show what this run would post now, and what comes next
@@ -102,7 +102,7 @@ def _shared_options() -> dict[str, _Parser]:
         "platform": group(
             "--platform",
             action="append",
-            choices=["x", "bluesky"],
+            choices=platforms.names(),
             help="only this platform (repeatable)",
         ),
         "json": group("--json", action="store_true", help="print machine-readable JSON"),
@@ -116,7 +116,10 @@ def _main_help(commands: Sequence[Command]) -> str:
         for command in commands
         for usage, what in command.synopsis
     ]
-    return MAIN_INTRO + "\ncommands:\n" + "\n".join(listing) + "\n\n" + EXIT_HELP
+
+    on = ", ".join(platforms.title(name) for name in platforms.names())
+    intro = MAIN_INTRO.replace("threads.\n", f"threads\n({on}).\n", 1)
+    return intro + "\ncommands:\n" + "\n".join(listing) + "\n\n" + EXIT_HELP
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -410,7 +413,8 @@ def _preview(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.platform:
-        settings = settings.model_copy(update={"platforms": _platforms(args, settings)})
+        asked = _platforms(args, settings, shows_off=True)
+        settings = settings.model_copy(update={"platforms": asked})
     rules = _rules(settings)
     queue = FileQueue(args.queue or Path("queue"))
     items, problems = queue.load() if queue.root.is_dir() else ([], [])
@@ -444,20 +448,45 @@ def _preview(args: argparse.Namespace) -> int:
 # ---- the scheduled job and the dry runs -------------------------------------------------------
 
 
-def _rules(settings: Any) -> Any:
+def _rules(settings: Any, limits: Any = None) -> Any:
     from publisher.platforms import rules_for
 
-    return rules_for(settings)
+    return rules_for(settings, limits)
 
 
-def _platforms(args: argparse.Namespace, settings: Any) -> list[str]:
-    return [p for p in settings.platforms if not args.platform or p in args.platform]
+def _server_limits(settings: Any) -> Any:
+    """The servers' own limits, read once per run; a note on stderr for each left at default."""
+    from publisher.enqueue import read_limits
+
+    limits, notes = read_limits(settings)
+    for note in notes:
+        _say(f"note: {note}")
+    return limits
+
+
+def _platforms(args: argparse.Namespace, settings: Any, *, shows_off: bool = False) -> list[str]:
+    """The platforms that are on, narrowed to those ``--platform`` names.
+
+    A platform that is off is shown when named by a command that posts nothing (``shows_off``:
+    a dry run of digests, a preview), with a note; anywhere else naming it is an error that says
+    how to turn it on.
+    """
+    from publisher import platforms
+
+    off = [name for name in args.platform if name not in settings.platforms]
+    for name in off:
+        turn_on = f'add "{name}" to platforms = [...] in the config to post there'
+        if not shows_off:
+            raise ConfigError(f"--platform {name}: {name} is off; {turn_on}")
+        _say(f"note: {name} is off, shown because --platform names it ({turn_on})")
+    return [name for name in platforms.names() if name in args.platform]
 
 
 def _run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.platform:
-        settings = settings.model_copy(update={"platforms": _platforms(args, settings)})
+        asked = _platforms(args, settings, shows_off=bool(args.digests and args.dry_run))
+        settings = settings.model_copy(update={"platforms": asked})
     if args.digests:
         if not args.dry_run:
             raise InputError.one(
@@ -485,6 +514,7 @@ def _run(args: argparse.Namespace) -> int:
         from publisher.platforms import connect
 
         check_credentials(list(settings.platforms))
+        rules = _rules(settings, _server_limits(settings))
 
         def adapter(name: str) -> Any:
             timeout = settings.retry.timeout_seconds
@@ -512,11 +542,9 @@ def _due_posts(planned: Any, rules: Any, settings: Any) -> list[Any]:
         ShownPost(
             payload,
             count,
-            rules[platform].limit,
-            cost.post_label(platform, payload["text"], settings.options("x")),
-            _price_fields(
-                cost.price_class(payload["text"]) if platform == cost.PRICED else None, settings
-            ),
+            planned.limit or rules[platform].limit,
+            cost.post_label(platform, payload["text"], settings.options(platform)),
+            cost.price_fields(platform, payload["text"], settings.options(platform)),
         )
         for payload, count in zip(planned.payloads, planned.counts, strict=True)
     ]
@@ -529,6 +557,9 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     from publisher.reports import DigestDryRun, DryRunEntry, DryRunThread, ShownPost
 
     rules = _rules(settings)
+    for name in settings.platforms:  # no network in a dry run: the default limits, said so
+        if platforms.registry()[name].limits is not None:
+            _say(f"note: {platforms.title(name)}: its server's limits are not read in a dry run")
     digests = read_digests(args.digests)
     # No network unless asked: the README's first command must work offline.
     links = _resolve_links(digests, settings, lookup=args.lookup, network=args.lookup)
@@ -541,31 +572,35 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     else:
         shown = [(digest, n, thread, None) for digest, n, thread in threads]
     report = DigestDryRun(notes=links.notes)
-    if "x" in settings.platforms:
-        report.link_policy = f"x link policy: {_X_LINK[settings.options('x').link]}"
+    report.policies = [n for name in settings.platforms if (n := settings.options(name).note())]
     totals: dict[str, cost.Cost] = {}
     for digest, n, thread, earlier in shown:
         entry, platform = digest.entries[n], thread.platform
         if not report.entries or report.entries[-1].id != entry.id:
             card = links.cards.get(entry.id)
-            shown_card = card.model_dump() if card and "bluesky" in settings.platforms else None
-            report.entries.append(DryRunEntry(entry.id, entry.title, shown_card, [], "bluesky"))
+            with_card = platforms.with_cards(settings.platforms)
+            shown_card = card.model_dump() if card and with_card else None
+            report.entries.append(
+                DryRunEntry(
+                    entry.id, entry.title, shown_card, [], with_card[0] if with_card else ""
+                )
+            )
         posts = [
             ShownPost(
                 rules[platform].payload(text),
                 rules[platform].length(text),
                 rules[platform].limit,
-                cost.post_label(platform, text, settings.options("x")),
-                _price_fields(cls, settings),
+                cost.post_label(platform, text, settings.options(platform)),
+                cost.price_fields(platform, text, settings.options(platform)),
             )
-            for text, cls in zip(thread.posts, _classes(thread), strict=True)
+            for text in thread.posts
         ]
         revisit = f"seen before, {earlier.describe()}: a revisit" if earlier is not None else ""
         link = _link_fields(thread, links, settings)
         report.entries[-1].threads.append(
             DryRunThread(thread.entry_id, platform, posts, revisit, link)
         )
-        spent = cost.texts_cost(platform, thread.posts, settings.options("x"))
+        spent = cost.texts_cost(platform, thread.posts, settings.options(platform))
         totals[platform] = totals.get(platform, cost.Cost()) + spent
     report.totals = [total.line(platform) for platform, total in totals.items()]
     if args.json:
@@ -577,36 +612,21 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     return EXIT_OK
 
 
-def _classes(thread: Any) -> list[str | None]:
-    classes: list[str] | None = thread.price_classes
-    return list(classes) if classes is not None else [None] * len(thread.posts)
-
-
-def _price_fields(cls: str | None, settings: Any) -> dict[str, Any]:
-    """X's price class and price of a post, for --json; nothing for unbilled platforms."""
-    if cls is None:
-        return {}
-    return {"price_class": cls, "price_usd": settings.options("x").price(cls == "url")}
-
-
-_X_LINK = {
-    "id": 'link = "id": the arXiv id as text (arXiv:ID), which X neither links nor bills as a URL',
-    "url": 'link = "url": the link itself, so the first post is billed at X\'s URL price',
-    "none": 'link = "none": no link on X',
-}
-
-
 def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
-    if thread.platform == "x":
-        return {"link_policy": settings.options("x").link}
-    card = links.cards.get(thread.entry_id)
-    return {"card": card.model_dump() if card is not None else None}
+    """What a dry run shows of how a thread links its paper: a card, or the setting in force."""
+
+    shown: dict[str, Any] = dict(settings.options(thread.platform).shown())
+    if platforms.registry()[thread.platform].cards:
+        card = links.cards.get(thread.entry_id)
+        shown["card"] = card.model_dump() if card is not None else None
+    return shown
 
 
 # ---- the queue commands -------------------------------------------------------------------
 
 
 def _enqueue(args: argparse.Namespace) -> int:
+    from publisher.enqueue import read_limits
     from publisher.filequeue import FileQueue
     from publisher.reports import EnqueueOutcome, QueuedThread
     from publisher.sweep import ENQUEUED_NAME, sweep
@@ -618,6 +638,7 @@ def _enqueue(args: argparse.Namespace) -> int:
     if missing:
         raise InputError.one(missing[0], None, "no such file or folder")
     outcome = EnqueueOutcome(_times(settings, now), ledger=str(queue.root / ENQUEUED_NAME))
+    limits, outcome.notes = read_limits(settings)  # the servers' own, cached in each file
 
     def prepare(digests: Any) -> Any:  # the arXiv look-up, for each file that is read
         links = _resolve_links(digests, settings, lookup=settings.links.arxiv_lookup, network=True)
@@ -625,7 +646,8 @@ def _enqueue(args: argparse.Namespace) -> int:
         return links.digests, links.cards
 
     with queue.lock():
-        swept = sweep(queue, args.files, settings, _rules(settings), now, prepare)
+        rules = _rules(settings, limits)
+        swept = sweep(queue, args.files, settings, rules, now, prepare, limits)
     for one in swept.reports:
         outcome.added += [
             QueuedThread(i.key, str(queue.path_of(i)), len(i.posts), i.not_before)
@@ -655,9 +677,9 @@ def _status(args: argparse.Namespace) -> int:
     queue = FileQueue(_existing_queue(args))
     items, problems = queue.load()
     report = StatusReport(_times(settings, now))
-    if cost.PRICED in settings.platforms:  # this month's posts: the open queue + its archive
+    if cost.priced(settings):  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
-        report.spend = cost.spend_line(month, now, settings.schedule, settings.options("x"))
+        report.spend = cost.spend_lines(month, now, settings)
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems
@@ -844,10 +866,10 @@ COMMAND_TABLE = (
         "Write one self-contained HTML page (no script, no external request) that "
         "shows every thread per platform as it will be posted: posts stacked as replies, links "
         "and tags highlighted from what is posted, N/M, the count against the limit, the "
-        "scheduled time and X's price class. Problems are shown in place, in red, with "
-        "FILE:LINE, and on stderr. DIGEST... previews digests (scheduled after the queue, as "
-        "enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a digest is "
-        "invalid, 1 if a queue file has a problem.",
+        "scheduled time and the price class where posts are billed. Problems are shown in place, "
+        "in red, with FILE:LINE, and on stderr. DIGEST... previews digests (scheduled after the "
+        "queue, as enqueue would); --queue DIR (or no digest) previews the queue. Exit 2 if a "
+        "digest is invalid, 1 if a queue file has a problem.",
         synopsis=(
             (
                 "preview DIGEST...",

@@ -148,7 +148,7 @@ class SettingsBase(_Section):
         return self._deprecations
 
     def options(self, platform: str) -> Any:
-        """The platform's table (``[x]``, ``[bluesky]``, ...), as its own options model."""
+        """The platform's table (named after it), as its own options model."""
         return getattr(self, platform)
 
     @model_validator(mode="after")
@@ -217,7 +217,7 @@ def _validate(raw: dict[str, Any], where: str, text: str | None = None) -> Setti
     raw, notes = _renamed_keys(raw, where, text)
     env: dict[str, str] = {}
     override = os.environ.get("PUBLISHER_PLATFORMS")
-    if override is not None:  # e.g. in .env: PUBLISHER_PLATFORMS=bluesky
+    if override is not None:  # e.g. in .env: PUBLISHER_PLATFORMS=<one platform>
         raw = {**raw, "platforms": [p.strip() for p in override.split(",") if p.strip()]}
         env["platforms"] = "PUBLISHER_PLATFORMS"
     try:
@@ -354,7 +354,8 @@ def credentials(platform: str) -> Credentials:
             continue
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         if extra.get("url"):
-            values[name] = service_url(name, str(field.default or extra.get("example")))
+            default = None if field.is_required() else field.default
+            values[name] = service_url(name, str(default or extra.get("example")))
         elif os.environ.get(name):
             values[name] = os.environ[name]
     try:

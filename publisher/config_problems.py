@@ -35,7 +35,7 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest choice, or ``""`` when none is close."""
+    """``"; did you mean 'daily_posts'?"`` for the closest choice, or ``""`` when none is close."""
     match = closest(word, choices)
     return f"; did you mean {match!r}?" if match is not None else ""
 

@@ -1,9 +1,8 @@
-"""What posting to X costs under its pay-per-use API, and the monthly spending cap. Pure, no I/O.
+"""What posting costs where a platform bills each post, and its monthly cap. Pure, no I/O.
 
-X bills each ``POST /2/tweets`` request: one price for a plain post, a higher one for a post "with
-URL", that is one in which X links something. That is exactly what twitter-text's URL extraction
-finds (``arxiv.org/abs/…`` counts, ``arXiv:2505.13447`` does not), so the price class of a post is
-read from the same extraction the length counter uses. Other platforms cost nothing per post.
+A platform that bills per post declares how a post's text is classed (its descriptor's
+``price_class``, e.g. ``"plain"`` or ``"url"``) and prices each class in its options
+(``PricedOptions``); everywhere else a post costs nothing and only the count is shown.
 """
 
 from __future__ import annotations
@@ -14,22 +13,42 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from publisher import text as textlib
+from publisher import platforms
 from publisher.config import ScheduleSettings
-from publisher.platforms.x import XOptions as XSettings
+from publisher.platforms.base import Options, PricedOptions
 
 if TYPE_CHECKING:  # not imported at run time: `--dry-run DIGEST` never loads the queue (yaml)
+    from publisher.config import Settings
     from publisher.filequeue import QueueItem
 
-PRICED = "x"  # the one platform that bills per post
 PLAIN, WITH_URL = "plain", "url"
 
 
-price_class = textlib.price_class
+def billed(platform: str) -> bool:
+    """Whether ``platform`` bills each post."""
+    return platforms.registry()[platform].price_class is not None
+
+
+def priced(settings: Settings) -> list[str]:
+    """The platforms that are on and bill each post."""
+    return [name for name in settings.platforms if billed(name)]
+
+
+def prices(settings: Settings, platform: str) -> PricedOptions:
+    """The prices and cap of a platform that bills each post (its options table)."""
+    options = settings.options(platform)
+    assert isinstance(options, PricedOptions), platform
+    return options
+
+
+def price_class(platform: str, text: str) -> str | None:
+    """The price class of ``text`` as a post on ``platform``; None where posts are free."""
+    classify = platforms.registry()[platform].price_class
+    return classify(text) if classify is not None else None
 
 
 def usd(amount: float) -> str:
-    """``$1.62``, or ``$0.045`` where a tenth of a cent counts (X's plain post costs $0.015).
+    """``$1.62``, or ``$0.045`` where a tenth of a cent counts (a plain post may cost $0.015).
 
     To a tenth of a cent, half up, whatever float sums left in the last digits.
     """
@@ -50,26 +69,25 @@ class Cost:
         return Cost(self.posts + other.posts, self.with_url + other.with_url, self.usd + other.usd)
 
     def line(self, platform: str) -> str:
-        """``x: 34 posts (6 with a URL), $1.62``; other platforms show the count only."""
-        if platform != PRICED:
+        """``NAME: 34 posts (6 with a URL), $1.62``; platforms that do not bill show the count."""
+        if not billed(platform):
             return f"{platform}: {self.posts} posts"
         return f"{platform}: {self.posts} posts ({self.with_url} with a URL), {usd(self.usd)}"
 
 
-def cost_of(classes: Iterable[str], prices: XSettings) -> Cost:
+def cost_of(classes: Iterable[str], prices: PricedOptions) -> Cost:
     """The cost of posts of these price classes."""
     total = Cost()
     for cls in classes:
-        url = cls == WITH_URL
-        total = total + Cost(1, int(url), prices.price(url))
+        total = total + Cost(1, int(cls == WITH_URL), prices.price(cls))
     return total
 
 
-def texts_cost(platform: str, texts: Sequence[str], prices: XSettings) -> Cost:
-    """What sending ``texts`` on ``platform`` costs (nothing but the count off X)."""
-    if platform != PRICED:
+def texts_cost(platform: str, texts: Sequence[str], options: Options) -> Cost:
+    """What sending ``texts`` on ``platform`` costs (only the count where posts are free)."""
+    if not billed(platform) or not isinstance(options, PricedOptions):
         return Cost(len(texts))
-    return cost_of((price_class(t) for t in texts), prices)
+    return cost_of((price_class(platform, t) or PLAIN for t in texts), options)
 
 
 def month_start(moment: dt.datetime, schedule: ScheduleSettings) -> dt.datetime:
@@ -84,53 +102,77 @@ def next_month_start(moment: dt.datetime, schedule: ScheduleSettings) -> dt.date
 
 
 def spent_this_month(
-    items: Iterable[QueueItem], now: dt.datetime, schedule: ScheduleSettings, prices: XSettings
+    items: Iterable[QueueItem],
+    now: dt.datetime,
+    schedule: ScheduleSettings,
+    platform: str,
+    prices: PricedOptions,
 ) -> Cost:
-    """X posts made in ``now``'s local month, priced by the class each record stored.
+    """``platform``'s posts made in ``now``'s local month, priced by the class each record stored.
 
     A record written before price classes were stored is priced from its post's text.
     """
     start, end = month_start(now, schedule), next_month_start(now, schedule)
     classes = []
     for item in items:
-        if item.platform != PRICED:
+        if item.platform != platform:
             continue
         for record in item.posted:
             if not start <= record.at < end:
                 continue
             cls: str | None = record.price_class
             if cls is None and record.post <= len(item.posts):
-                cls = price_class(item.posts[record.post - 1])
+                cls = price_class(platform, item.posts[record.post - 1])
             classes.append(cls or PLAIN)
     return cost_of(classes, prices)
 
 
-def queued_cost(items: Iterable[QueueItem], prices: XSettings) -> Cost:
-    """What the X posts still to send in open threads will cost."""
+def queued_cost(items: Iterable[QueueItem], platform: str, prices: PricedOptions) -> Cost:
+    """What ``platform``'s posts still to send in open threads will cost."""
     total = Cost()
     for item in items:
-        if item.platform == PRICED and item.status in ("pending", "posting"):
-            total = total + texts_cost(PRICED, item.posts[item.next_index :], prices)
+        if item.platform == platform and item.status in ("pending", "posting"):
+            total = total + texts_cost(platform, item.posts[item.next_index :], prices)
     return total
 
 
 def spend_line(
-    items: Sequence[QueueItem], now: dt.datetime, schedule: ScheduleSettings, prices: XSettings
+    items: Sequence[QueueItem],
+    now: dt.datetime,
+    schedule: ScheduleSettings,
+    platform: str,
+    prices: PricedOptions,
 ) -> str:
-    """``x spend this month: $0.30 (20 posts, 0 with a URL) of $5.00; queued: $1.62 (…)``."""
-    spent = spent_this_month(items, now, schedule, prices)
-    queued = queued_cost(items, prices)
+    """``NAME spend this month: $0.30 (20 posts, 0 with a URL) of $5.00; queued: $1.62 (…)``."""
+    spent = spent_this_month(items, now, schedule, platform, prices)
+    queued = queued_cost(items, platform, prices)
     cap = f" of {usd(prices.monthly_budget_usd)}" if prices.monthly_budget_usd else ""
     return (
-        f"{PRICED} spend this month: {usd(spent.usd)} ({spent.posts} posts, {spent.with_url} "
+        f"{platform} spend this month: {usd(spent.usd)} ({spent.posts} posts, {spent.with_url} "
         f"with a URL){cap}; queued: {usd(queued.usd)} ({queued.posts} posts, {queued.with_url} "
         "with a URL)"
     )
 
 
-def post_label(platform: str, text: str, prices: XSettings) -> str:
-    """What one post costs, for listings: ``url $0.200``; empty off X."""
-    if platform != PRICED:
+def spend_lines(items: Sequence[QueueItem], now: dt.datetime, settings: Settings) -> str:
+    """:func:`spend_line` of every platform that is on and bills, one per line."""
+    return "\n".join(
+        spend_line(items, now, settings.schedule, name, prices(settings, name))
+        for name in priced(settings)
+    )
+
+
+def post_label(platform: str, text: str, options: Options) -> str:
+    """What one post costs, for listings: ``url $0.200``; empty where posts are free."""
+    cls = price_class(platform, text)
+    if cls is None or not isinstance(options, PricedOptions):
         return ""
-    cls = price_class(text)
-    return f"{cls} ${prices.price(cls == WITH_URL):.3f}"
+    return f"{cls} ${options.price(cls):.3f}"
+
+
+def price_fields(platform: str, text: str, options: Options) -> dict[str, object]:
+    """A post's price class and price, for ``--json``; nothing where posts are free."""
+    cls = price_class(platform, text)
+    if cls is None or not isinstance(options, PricedOptions):
+        return {}
+    return {"price_class": cls, "price_usd": options.price(cls)}

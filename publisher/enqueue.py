@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from publisher import platforms
 from publisher.cards import Card
 from publisher.config import Settings
-from publisher.errors import FormatError, InputError
+from publisher.errors import ConfigError, FormatError, InputError, PlatformError
 from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem, month_of
 from publisher.formatter import format_thread, number_posts, threads_for
 from publisher.models import Digest, DigestEntry, Thread
@@ -33,15 +34,18 @@ def enqueue(
     cards: Mapping[str, Card] | None = None,
     existing: list[QueueItem] | None = None,
     papers: PaperIndex | None = None,
+    limits: Mapping[str, Mapping[str, int]] | None = None,
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone.
 
-    ``cards`` (by entry id) go into the Bluesky threads' files, the only platform with cards.
+    ``cards`` (by entry id) go into the files of the threads whose platform shows link cards.
     ``existing`` (open items and this month's archive) and ``papers`` (every paper queued or
     archived) are passed by a caller that has them already: a sweep reads the queue once, not
-    once per digest. New items are added to both.
+    once per digest. New items are added to both. ``limits`` are the servers' own limits
+    (``read_limits``), which ``rules`` were built with: each thread's file keeps its platform's.
     """
     report = EnqueueReport()
+    with_cards = platforms.with_cards(settings.platforms)
     threads = threads_for(digests, settings.format, rules, list(settings.platforms), numbered=False)
     if existing is None:
         existing = [li.item for li in queue.load()[0]]
@@ -83,13 +87,41 @@ def enqueue(
             not_before=now,
             created=now,
             posts=posts,
-            card=(cards or {}).get(entry.id) if thread.platform == "bluesky" else None,
+            card=(cards or {}).get(entry.id) if thread.platform in with_cards else None,
+            limits=dict((limits or {}).get(thread.platform) or {}) or None,
         )
         papers.add(item)
         new.append(item)
     report.added = assign_times(new, existing, settings.schedule, now)
     queue.save_all(report.added)
     return report
+
+
+def read_limits(settings: Settings) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """The limits the enabled platforms' servers announce, read once, and notes for a person.
+
+    A platform whose credentials are not set, or whose server does not answer, keeps its
+    default limits, and a note says so: laying threads out within the defaults is safe, and
+    the scheduled job checks every post again before sending it.
+    """
+    from publisher.config import credentials
+    from publisher.platforms import registry, server_limits
+    from publisher.scrub import scrub
+
+    found: dict[str, dict[str, int]] = {}
+    notes: list[str] = []
+    for name in settings.platforms:
+        platform = registry()[name]
+        if platform.limits is None:
+            continue
+        try:
+            found[name] = server_limits(name, credentials(name), settings.retry.timeout_seconds)
+        except (ConfigError, PlatformError) as exc:
+            notes.append(
+                f"{platform.title}: the server's limits were not read ({scrub(str(exc))}); "
+                "its threads are laid out within the default limits"
+            )
+    return found, notes
 
 
 def paper_index(queue: FileQueue, items: list[QueueItem]) -> PaperIndex:

@@ -1,6 +1,6 @@
 """The one exception tree of the publisher.
 
-Lower layers (tweepy, atproto, httpx, requests, the file system) are converted into these at the
+Lower layers (the platforms' SDKs, httpx, requests, the file system) are converted into these at the
 module boundary, so the CLI only ever has to know about ``PublisherError``.
 """
 
@@ -116,7 +116,7 @@ class AccountRefused(PermanentError):
 
 
 class OutOfCredit(AccountRefused):
-    """The platform refuses to post until the account's prepaid credits are topped up (X's 402).
+    """The platform refuses to post until the account's prepaid credits are topped up (HTTP 402).
 
     Neither transient (retrying in this run cannot help) nor permanent for the thread: the thread
     waits, and the platform is stopped for the rest of the run.
@@ -124,7 +124,7 @@ class OutOfCredit(AccountRefused):
 
 
 class DuplicatePost(PermanentError):
-    """The platform says this exact post already exists (X's 403 duplicate).
+    """The platform says this exact post already exists (a duplicate refused).
 
     ``original`` is the URL of the older post it duplicates, when a look-up found it; then the
     post is certainly not this thread's own and must be edited before a retry.

@@ -5,7 +5,7 @@ A queue file is YAML front matter (machine fields) followed by the posts, each u
 
     ---
     id: 2025-05-20-mean-flows-for-one-step-generative-modeling
-    platform: x
+    platform: <name>
     status: pending
     not_before: 2025-05-20T09:00:00+09:00
     ...
@@ -60,6 +60,7 @@ TMP_PREFIX = ".tmp-"
 MAX_FILE_BYTES = 1 << 20  # a queue file is a few KB; anything near this is not one
 _SEPARATOR_START = "---- post "
 _SEPARATOR_LINE = re.compile(r"---- post (\d+) ----[ \t]*$", re.MULTILINE)
+_NESTED = ("card", "limits")  # the front-matter keys that hold a mapping
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -80,7 +81,7 @@ class PostRecord(BaseModel):
     cid: str | None = None
     at: AwareDatetime
     sha: str = ""  # of the text as sent, to notice edits made after posting
-    # X's price class of the post as sent ("plain" or "url"), for the month's spend; None off X.
+    # Its price class as sent ("plain" or "url"), for the month's spend; None where posts are free.
     price_class: Literal["plain", "url"] | None = None
 
 
@@ -104,7 +105,11 @@ class QueueItem(BaseModel):
     # Every author, comma-separated, for reference: the header may show only the first
     # format.max_authors. One line, so the fast front-matter reader still takes the file.
     authors: str = ""
-    card: Card | None = None  # Bluesky: the link card of the first post (its image fetched later)
+    card: Card | None = None  # the link card of the first post (its image fetched at send time)
+    # The limits the platform's server announced at enqueue ({"max_characters": 500, ...}):
+    # the posts were laid out within them and are checked against them, whatever the server
+    # says later. None: the platform's own defaults.
+    limits: dict[str, int] | None = None
     posted: list[PostRecord] = Field(default_factory=list)
     posts: list[str] = Field(default_factory=list, exclude=True)
 
@@ -138,8 +143,9 @@ def render(item: QueueItem) -> str:
     # Optional keys are written only when set, so files stay as earlier versions wrote them.
     if not fields.get("authors"):
         fields.pop("authors", None)
-    if fields.get("card") is None:
-        fields.pop("card", None)  # only threads with a card carry the key
+    for key in _NESTED:
+        if fields.get(key) is None:
+            fields.pop(key, None)  # only threads with a card (or server limits) carry the key
     # One line per value (no folding), so the fast reader below takes every file we write.
     head = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 20)
     # Each record on one line as a JSON object, which is also a YAML flow mapping.
@@ -286,7 +292,7 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
     """
     fields: dict[str, Any] = {}
     records: list[dict[str, Any]] | None = None
-    nested: dict[str, Any] | None = None  # the `card:` mapping, two-space indented
+    nested: dict[str, Any] | None = None  # a `card:` or `limits:` mapping, two-space indented
     for line in lines[1:end]:
         if nested is not None and line.startswith("  ") and records is None:
             key, colon, raw = line[2:].partition(":")
@@ -313,7 +319,7 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not colon or not key.isidentifier() or key in fields:
             return None
         if not raw:
-            if key == "card":
+            if key in _NESTED:
                 fields[key] = nested = {}
                 continue
             if key != "posted":
@@ -326,8 +332,9 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         if not ok:
             return None
         fields[key] = value
-    if fields.get("card") == {}:
-        fields["card"] = None  # `card:` with nothing under it, as YAML reads it
+    for key in _NESTED:
+        if fields.get(key) == {}:
+            fields[key] = None  # `card:` with nothing under it, as YAML reads it
     return fields
 
 

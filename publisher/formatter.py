@@ -21,10 +21,10 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from publisher import text as textlib
 from publisher.config import FormatSettings
 from publisher.errors import FormatError, InputError, Problem
 from publisher.models import Digest, DigestEntry, Thread
+from publisher.platforms import url_grammar
 from publisher.platforms.base import Rules
 
 # Break kinds, best first. The penalty is what choosing that break costs the layout.
@@ -193,8 +193,8 @@ def _body_for(
 
 
 def _inline_links(entry: DigestEntry, rules: Rules) -> DigestEntry:
-    """``entry`` with each URL in its text written as the platform writes links (on X, by the
-    link policy: ``arXiv:ID`` for an arXiv URL); ``entry`` itself when nothing changes."""
+    """``entry`` with each URL in its text written as the platform writes links (by its
+    link policy, say ``arXiv:ID`` for an arXiv URL); ``entry`` itself when nothing changes."""
     changes: dict[str, list[str]] = {}
     for name in ("comment_ko", "comment_en"):
         texts: list[str] = getattr(entry, name)
@@ -212,7 +212,7 @@ def _rewrite_links(text: str, rules: Rules) -> str:
         return text
     out: list[str] = []
     cursor = 0
-    for span in textlib.extract_urls(text):
+    for span in url_grammar.extract_urls(text):
         out.append(text[cursor : span.start])
         out.append(rules.inline_link(span.url))
         cursor = span.end
@@ -347,7 +347,7 @@ def _ends_sentence(word: str) -> bool:
     lowered = word.lower().lstrip("(\"'“‘")
     if lowered in _NOT_SENTENCE_END or _INITIAL.match(word):
         return False
-    return not textlib.extract_urls(word)
+    return not url_grammar.extract_urls(word)
 
 
 def _join(atoms: Sequence[Atom]) -> str:
@@ -402,8 +402,8 @@ def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) 
         pieces.append(Atom(text, brk, sep, unbreakable))
         first = False
 
-    spans = [(u.start, u.end) for u in textlib.extract_urls(atom.text)]
-    spans += [  # X's link policy writes arXiv:ID as text: keep it whole like the URL it replaced
+    spans = [(u.start, u.end) for u in url_grammar.extract_urls(atom.text)]
+    spans += [  # a link policy may write arXiv:ID as text: keep it whole like the URL it replaced
         (m.start(), m.end())
         for m in _ARXIV_TEXT.finditer(atom.text)
         if not any(a < m.end() and m.start() < b for a, b in spans)
@@ -450,7 +450,7 @@ def _pack(
     n = len(atoms)
     if n == 0:
         return []
-    # A second measure (Bluesky's bytes) only matters where some atom is denser in it than the
+    # A second measure (bytes, say) only matters where some atom is denser in it than the
     # ratio of the two caps; otherwise the first measure alone decides, which is much faster.
     dims = [
         d

@@ -1,7 +1,8 @@
 """Every paper links to itself: links looked up on arXiv and the card of each entry's link.
 
 Between the digest and the formatter: entries without a link get the arXiv link of their paper
-when the look-up finds exactly one, and each entry with a link gets a link card (for Bluesky).
+when the look-up finds exactly one, and each entry with a link gets a link card (for the
+platforms that show one).
 The network is used only when ``network`` is true; a failure never stops anything, it becomes a
 warning and the entry goes on without a link or with a plainer card.
 """

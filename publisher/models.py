@@ -17,8 +17,6 @@ from pydantic import (
     field_validator,
 )
 
-from publisher.text import price_class
-
 ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d])")
 ARXIV_URL = re.compile(
     r"^https?://(?:www\.)?(?:arxiv\.org|export\.arxiv\.org)/(?:abs|pdf|html)/(\d{4}\.\d{4,5})", re.I
@@ -137,10 +135,3 @@ class Thread(BaseModel):
     entry_id: str
     platform: str
     posts: list[str] = Field(min_length=1)
-
-    @property
-    def price_classes(self) -> list[str] | None:
-        """X's price class of each post ("plain" or "url"); None where posts are not billed."""
-        if self.platform != "x":
-            return None
-        return [price_class(post) for post in self.posts]

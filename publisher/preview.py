@@ -4,9 +4,9 @@ Built from digests (formatted and scheduled the way ``enqueue`` would) or from t
 again the way the scheduled job does). Pure apart from reading the input files; the renderers
 (``preview_html``) turn this data into HTML and Markdown.
 
-The highlighted spans come from what is posted: Bluesky's link and tag facets (UTF-8 byte
-offsets into the payload's text), and on X the URL entities X itself extracts (twitter-text) and
-its hashtags.
+The highlighted spans come from what is posted: each platform says where it shows links and
+tags in a payload (its descriptor's ``spans``); a platform that does not say shows its URLs and
+``#tags``. Prices come from the platform's price classes (``cost``).
 """
 
 from __future__ import annotations
@@ -18,23 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from publisher import text as textlib
+from publisher import cost, platforms
 from publisher.config import Settings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
-from publisher.platforms.base import Rules
-from publisher.platforms.x import XOptions as XSettings
+from publisher.platforms import rules_within, url_grammar
+from publisher.platforms.base import Options, PricedOptions, Rules
 from publisher.schedule import assign_times
 
-# X links `#` + letters, digits and `_` (a `-` ends the tag), not inside a word, not all digits.
-_X_HASHTAG = re.compile(r"(?<![\w&#])[#＃](\w+)")
-
-# X's pay-per-use prices, from the [x] settings' defaults (one source): per request, "with URL"
-# when X links anything.
-X_PRICE_PLAIN = ("Post: Create", XSettings().price(with_url=False))
-X_PRICE_URL = ("Post: Create (with URL)", XSettings().price(with_url=True))
+_TAG = re.compile(r"(?<![\w&#])#(\w+)")
 
 
 @dataclass(frozen=True)
@@ -57,7 +51,7 @@ class Price:
 
 @dataclass(frozen=True)
 class Card:
-    """A link card as the platform shows it under a post (Bluesky's ``embed.external``)."""
+    """A link card as the platform shows it under a post."""
 
     uri: str
     title: str
@@ -111,38 +105,26 @@ def numbering(index: int, total: int) -> str:
     return f"{index + 1}/{total}"
 
 
-def x_price(text: str, prices: XSettings | None = None) -> Price:
-    """X's price class of a post (the one ``text.price_class``), at the ``[x]`` prices."""
-    with_url = textlib.price_class(text) == "url"
-    label = (X_PRICE_URL if with_url else X_PRICE_PLAIN)[0]
-    return Price(label, (prices or XSettings()).price(with_url))
+def price(platform: str, text: str, options: Options) -> Price | None:
+    """What posting ``text`` costs on ``platform``: its price class, at its prices; None if free."""
+    cls = cost.price_class(platform, text)
+    if cls is None or not isinstance(options, PricedOptions):
+        return None
+    return Price(options.label(cls), options.price(cls))
 
 
-def x_spans(text: str) -> list[Span]:
-    """The URL entities X extracts, and the hashtags it links."""
-    urls = textlib.extract_urls(text)
-    spans = [Span(u.start, u.end, "link", u.url) for u in urls]
-    for match in _X_HASHTAG.finditer(text):
-        tag = match.group(1)
-        if tag.isdigit() or any(u.start <= match.start() < u.end for u in urls):
-            continue
-        spans.append(Span(match.start(), match.end(), "tag", tag))
-    return sorted(spans, key=lambda s: s.start)
-
-
-def facet_spans(text: str, facets: Sequence[Mapping[str, Any]]) -> list[Span]:
-    """Bluesky facets (UTF-8 byte offsets) as code-point spans of ``text``."""
-    index_of = {len(text[:i].encode()): i for i in range(len(text) + 1)}
-    spans = []
-    for facet in facets:
-        feature = facet["features"][0]
-        start = index_of[facet["index"]["byteStart"]]
-        end = index_of[facet["index"]["byteEnd"]]
-        if feature["$type"].endswith("#link"):
-            spans.append(Span(start, end, "link", feature["uri"]))
-        else:
-            spans.append(Span(start, end, "tag", feature["tag"]))
-    return sorted(spans, key=lambda s: s.start)
+def spans(platform: str, payload: Mapping[str, Any]) -> list[Span]:
+    """Where ``platform`` shows links and tags in the payload's text, in order."""
+    found = platforms.registry()[platform].spans
+    text = payload["text"]
+    if found is not None:
+        return [Span(*span) for span in found(payload)]
+    urls = [u for u in url_grammar.extract_urls(text) if "://" in u.url]
+    shown = [Span(u.start, u.end, "link", u.url) for u in urls]
+    for match in _TAG.finditer(text):
+        if not any(u.start <= match.start() < u.end for u in urls):
+            shown.append(Span(match.start(), match.end(), "tag", match.group(1)))
+    return sorted(shown, key=lambda s: s.start)
 
 
 def post_view(
@@ -151,21 +133,21 @@ def post_view(
     index: int,
     total: int,
     problems: list[Problem],
-    prices: XSettings | None = None,
+    options: Options | None = None,
 ) -> PostView:
     """One post as the platform shows it: text, highlights, measures, price class."""
     payload = rules.payload(text)
     shown = payload["text"]
-    is_x = rules.name == "x"
-    spans = x_spans(shown) if is_x else facet_spans(shown, payload.get("facets", []))
+    if options is None:  # the table's defaults
+        options = platforms.registry()[rules.name].options()
     return PostView(
         number=numbering(index, total),
         text=shown,
-        spans=spans,
+        spans=spans(rules.name, payload),
         counts=rules.measures(text),
         limits=rules.limits,
         problems=problems,
-        price=x_price(shown, prices) if is_x else None,
+        price=price(rules.name, shown, options),
     )
 
 
@@ -223,7 +205,7 @@ def from_digests(
                 i,
                 total,
                 _post_problems(platform_rules, text, i, source, line),
-                settings.options("x"),
+                settings.options(item.platform),
             )
             for i, text in enumerate(item.posts)
         ]
@@ -282,17 +264,17 @@ def _queued_thread(
         if item.card
         else None,
     )
-    platform_rules = rules.get(item.platform)
-    if platform_rules is None:
+    if item.platform not in rules:
         view.problems.append(Problem(path, 2, f"unknown platform {item.platform!r}"))
         return view
+    platform_rules = rules_within(rules, settings, item.platform, item.limits)
     total = len(item.posts)
     for i, text in enumerate(number_posts(item.posts, settings.format)):  # N/M is added when sent
         line = loaded.post_lines[i] if i < len(loaded.post_lines) else None
         posted = item.posted[i] if i < len(item.posted) else None
         # Posts already made are shown as they are, not checked again: they cannot change.
         found = [] if posted else _post_problems(platform_rules, text, i, path, line)
-        post = post_view(platform_rules, text, i, total, found, settings.options("x"))
+        post = post_view(platform_rules, text, i, total, found, settings.options(item.platform))
         post.posted_url = posted.url if posted else None
         view.posts.append(post)
     return view

@@ -11,12 +11,11 @@ import datetime as dt
 import html
 from collections.abc import Iterable, Sequence
 
+from publisher import platforms
 from publisher.errors import Problem
 from publisher.preview import Card, PostView, Preview, Span, ThreadView
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
-PLATFORM_NAMES = {"x": "X", "bluesky": "Bluesky"}
-MEASURE_NAMES = {"x": ("",), "bluesky": (" graphemes", " bytes")}
 
 CSS = """
 :root { color-scheme: light; }
@@ -36,25 +35,21 @@ h1 { font-size: 20px; margin: 0 0 4px; }
 .platforms { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr));
   gap: 16px; align-items: start; }
 .thread { background: #fff; border: 1px solid #cfd9de; border-radius: 16px; padding: 12px 16px; }
-.thread.bluesky { border-color: #c5d7ee; }
 .thread header { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: baseline;
   border-bottom: 1px solid #eff3f4; padding-bottom: 8px; margin-bottom: 8px; font-size: 13px;
   color: #536471; }
 .badge { font-weight: 700; border-radius: 999px; padding: 1px 10px; color: #fff; }
-.x .badge { background: #0f1419; }
-.bluesky .badge { background: #1083fe; }
+.badge { background: var(--accent, #536471); }
 .post { display: grid; grid-template-columns: 40px 1fr; gap: 0 10px; position: relative;
   padding: 6px 0 10px; }
 .avatar { width: 40px; height: 40px; border-radius: 50%; background: #cfd9de; }
-.bluesky .avatar { background: #9ec5fb; }
 .rail { position: absolute; left: 19px; top: 50px; bottom: -6px; width: 2px;
   background: #cfd9de; }
 .post:last-child .rail { display: none; }
 .who { font-weight: 700; }
 .who span { color: #536471; font-weight: 400; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; margin: 2px 0 6px; }
-.x .hl { color: #1d9bf0; }
-.bluesky .hl { color: #1083fe; }
+.hl { color: #1d9bf0; }
 .hl.tag { font-weight: 600; }
 .meta { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 12px; color: #536471; }
 .meta .over { color: #d93025; font-weight: 700; }
@@ -95,7 +90,7 @@ def render_text(text: str, spans: Sequence[Span]) -> str:
 
 
 def render_price(label: str, usd: float) -> str:
-    """A post's price class (X bills each post by class) as a badge."""
+    """A post's price class (for a platform that bills each post by class) as a badge."""
     return f'<span class="price" title="{e(label)}">{e(label)} · ${usd:.3f}</span>'
 
 
@@ -116,12 +111,23 @@ def render_card(uri: str, title: str, description: str, thumb: str | None) -> st
 
 
 def render_counts(platform: str, counts: Sequence[int], limits: Sequence[int]) -> str:
-    names = MEASURE_NAMES.get(platform, ("",) * len(counts))
+    known = platforms.registry().get(platform)
+    names = known.measure_names if known else ("",) * len(counts)
     parts = []
     for count, limit, name in zip(counts, limits, names, strict=False):
         cls = ' class="over"' if count > limit else ""
         parts.append(f"<span{cls}>{count}/{limit}{e(name)}</span>")
     return "".join(parts)
+
+
+def _title(platform: str) -> str:
+    known = platforms.registry().get(platform)
+    return known.title if known else platform
+
+
+def _accent(platform: str) -> str:
+    known = platforms.registry().get(platform)
+    return f' style="--accent: {e(known.color)}"' if known else ""
 
 
 def render_problems(problems: Iterable[Problem]) -> str:
@@ -134,7 +140,7 @@ def _when(moment: dt.datetime | None) -> str:
 
 def render_post(thread: ThreadView, post: PostView, card: Card | None) -> str:
     bad = " bad" if post.problems else ""
-    name = PLATFORM_NAMES.get(thread.platform, thread.platform)
+    name = _title(thread.platform)
     meta = [
         f'<span class="number">{e(post.number)}</span>',
         render_counts(thread.platform, post.counts, post.limits),
@@ -156,14 +162,14 @@ def render_post(thread: ThreadView, post: PostView, card: Card | None) -> str:
 
 
 def render_thread(thread: ThreadView) -> str:
-    name = PLATFORM_NAMES.get(thread.platform, thread.platform)
+    name = _title(thread.platform)
     posts = "".join(
         render_post(thread, post, thread.card if n == 0 else None)
         for n, post in enumerate(thread.posts)
     )
     return (
         f'<section class="thread {e(thread.platform)}" data-platform="{e(thread.platform)}" '
-        f'data-entry="{e(thread.entry_id)}">'
+        f'data-entry="{e(thread.entry_id)}"{_accent(thread.platform)}>'
         f'<header><span class="badge">{e(name)}</span>'
         f"<span>{len(thread.posts)} posts</span><span>{e(_when(thread.when))}</span>"
         f"<span>{e(thread.status)}</span><span>{e(thread.source)}</span></header>"
@@ -247,7 +253,7 @@ def render_markdown(preview: Preview) -> str:
     if problems:
         lines.append("")
     for thread in preview.threads:
-        name = PLATFORM_NAMES.get(thread.platform, thread.platform)
+        name = _title(thread.platform)
         lines.append(
             f"### {name}: {_md(thread.title)}  \n{_md(thread.source)} · {_when(thread.when)}"
             f" · {_md(thread.status)}"

@@ -98,8 +98,8 @@ def _check(report: CheckReport) -> list[str]:
 @lines.register
 def _digests(report: DigestDryRun) -> list[str]:
     out = note_lines(report.notes)
-    if report.link_policy:
-        out.append(report.link_policy + "\n")
+    if report.policies:
+        out += [*report.policies[:-1], report.policies[-1] + "\n"]
     for entry in report.entries:
         out.append(f"━━ {entry.title}\n   id {entry.id}")
         if entry.card is not None:

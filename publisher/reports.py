@@ -99,7 +99,7 @@ class DigestDryRun:
     """``publisher --dry-run DIGEST...``: the threads as they would be posted."""
 
     entries: list[DryRunEntry] = field(default_factory=list)
-    link_policy: str = ""  # one line on how links are posted where that costs money
+    policies: list[str] = field(default_factory=list)  # one line per setting that shapes posts
     totals: list[str] = field(default_factory=list)  # one cost line per platform
     notes: list[Any] = field(default_factory=list)  # the link look-up's notes
 

@@ -3,8 +3,9 @@
 The same paper is recognised by its arXiv id or by its normalised title. Such an entry is
 queued as a *revisit*: its own thread (the new comment is worth posting), under an id of its own
 (``<entry id>-<digest date>`` where the entry id is taken), whose first post opens with a note
-naming the digest date. The note makes the first post differ from the earlier thread's, so X's
-duplicate-text rule cannot refuse it, and tells readers that this revisits an earlier thread.
+naming the digest date. The note makes the first post differ from the earlier thread's, so a
+platform's duplicate-text rule cannot refuse it, and tells readers that this revisits an earlier
+thread.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from publisher import cost, lifecycle, retry
+from publisher import cost, lifecycle, platforms, retry
 from publisher.attention import Stuck, stuck_threads
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
@@ -39,6 +39,7 @@ from publisher.filequeue import (
     text_sha,
 )
 from publisher.formatter import number_posts
+from publisher.platforms import rules_within
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 from publisher.scrub import scrub
@@ -72,6 +73,7 @@ class Planned:
     loaded: LoadedItem
     payloads: list[dict[str, Any]]
     counts: list[int]
+    limit: int | None = None  # the platform's limit for this thread; None: its rules' default
 
 
 @dataclass
@@ -89,7 +91,8 @@ class Plan:
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
-    spend: str = ""  # X's spend this month and the forecast for what is queued, at plan time
+    # Per platform that bills: this month's spend and what is queued will cost, at plan time.
+    spend: str = ""
 
 
 @dataclass
@@ -103,7 +106,8 @@ class RunReport:
     halted: list[tuple[str, str]] = field(default_factory=list)
     # Platforms that refused to post for lack of prepaid credit, with what to do about it.
     out_of_credit: dict[str, str] = field(default_factory=dict)
-    spent: cost.Cost = field(default_factory=cost.Cost)  # what this run's X posts cost
+    # What this run's posts cost, per platform that bills each post.
+    spent: dict[str, cost.Cost] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -178,19 +182,19 @@ def make_plan(
     }
     taken = dict.fromkeys(settings.platforms, 0)
     blocked: dict[str, str] = {}
-    if cost.PRICED in settings.platforms:
-        plan.spend = cost.spend_line(
-            everything, now, settings.schedule, settings.options(cost.PRICED)
-        )
-    cap = settings.options(cost.PRICED).monthly_budget_usd
-    spent = cost.spent_this_month(
-        everything, now, settings.schedule, settings.options(cost.PRICED)
-    ).usd
+    plan.spend = cost.spend_lines(everything, now, settings)
+    spent = {
+        name: cost.spent_this_month(
+            everything, now, settings.schedule, name, cost.prices(settings, name)
+        ).usd
+        for name in cost.priced(settings)
+    }
     for loaded in open_items:
         item = loaded.item
         if item.platform not in settings.platforms:
             continue
-        found = check_item(loaded, rules, settings.format)
+        platform_rules = rules_within(rules, settings, item.platform, item.limits)
+        found = check_item(loaded, {item.platform: platform_rules}, settings.format)
         if found:
             plan.problems.extend(found)
             continue
@@ -215,25 +219,30 @@ def make_plan(
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
             continue
         texts = number_posts(item.posts, settings.format)[item.next_index :]
-        price = cost.texts_cost(item.platform, texts, settings.options(cost.PRICED)).usd
-        # The monthly cap is hard (money, not pace), except that a thread already begun is
-        # finished, as with the daily budget. 1e-9: sums of float prices.
-        if item.platform == cost.PRICED and cap and not started and spent + price > cap + 1e-9:
-            why = (
-                f"monthly X budget of {cost.usd(cap)} reached ({cost.usd(spent)} spent this month, "
-                f"this thread costs {cost.usd(price)})"
-            )
-            blocked[item.platform] = why
-            plan.waiting.append(Waiting(item, cost.next_month_start(now, settings.schedule), why))
-            continue
-        if item.platform == cost.PRICED:
-            spent += price
+        if item.platform in spent:
+            price = cost.texts_cost(item.platform, texts, settings.options(item.platform)).usd
+            cap = cost.prices(settings, item.platform).monthly_budget_usd
+            so_far = spent[item.platform]
+            # The monthly cap is hard (money, not pace), except that a thread already begun is
+            # finished, as with the daily budget. 1e-9: sums of float prices.
+            if cap and not started and so_far + price > cap + 1e-9:
+                why = (
+                    f"monthly {platforms.title(item.platform)} budget of {cost.usd(cap)} reached "
+                    f"({cost.usd(so_far)} spent this month, this thread costs {cost.usd(price)})"
+                )
+                blocked[item.platform] = why
+                plan.waiting.append(
+                    Waiting(item, cost.next_month_start(now, settings.schedule), why)
+                )
+                continue
+            spent[item.platform] = so_far + price
         platform_rules = rules[item.platform]
         payloads = [platform_rules.payload(t) for t in texts]
         if item.card is not None and item.next_index == 0:
-            # the adapter turns it into the first post's embed (Bluesky link card)
+            # the adapter turns it into the first post's embed (its link card)
             payloads[0]["card"] = item.card.model_dump()
-        plan.due.append(Planned(loaded, payloads, [platform_rules.length(t) for t in texts]))
+        counts = [platform_rules.length(t) for t in texts]
+        plan.due.append(Planned(loaded, payloads, counts, platform_rules.limit))
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
@@ -285,8 +294,10 @@ def run(
     finally:
         for adapter in adapters.values():
             adapter.close()
-        sent_x = [s.text for s in report.sent if s.platform == cost.PRICED]
-        report.spent = cost.texts_cost(cost.PRICED, sent_x, settings.options(cost.PRICED))
+        for name in cost.priced(settings):
+            texts = [s.text for s in report.sent if s.platform == name]
+            if texts:
+                report.spent[name] = cost.texts_cost(name, texts, settings.options(name))
     return report
 
 
@@ -379,7 +390,7 @@ class ThreadPoster:
             cid=ref.cid,
             at=self.now,
             sha=text_sha(text),
-            price_class=cost.price_class(text) if item.platform == cost.PRICED else None,
+            price_class=cost.price_class(item.platform, text),
         )
         lifecycle.record_post(item, record)
         self.recorded.add((item.platform, ref.id))

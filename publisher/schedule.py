@@ -46,9 +46,10 @@ def assign_times(
 ) -> list[QueueItem]:
     """Give each new thread a ``not_before``: the next free slot at or after ``now``.
 
-    Each platform is planned on its own, so a small daily budget on X pushes X threads to the
-    next day without holding back Bluesky. A slot takes ``threads_per_slot`` threads per platform;
-    with ``spacing_minutes`` set, threads are spaced that far apart instead of using slots.
+    Each platform is planned on its own, so a small daily budget on one platform pushes its
+    threads to the next day without holding back the others. A slot takes ``threads_per_slot``
+    threads per platform; with ``spacing_minutes`` set, threads are spaced that far apart instead
+    of using slots.
     """
     out: list[QueueItem] = []
     for platform in sorted({item.platform for item in new}):

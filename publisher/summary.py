@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from functools import singledispatch
 from typing import Any
 
-from publisher.cost import PRICED
 from publisher.errors import Problem
 from publisher.reports import EnqueueOutcome, RunOutcome
 from publisher.timefmt import LocalTimes
@@ -67,8 +66,8 @@ def _run(outcome: RunOutcome) -> str:
                 )
         else:
             lines.append("Nothing was posted.")
-        if report.spent.posts:
-            lines += ["", f"This run's spend: {report.spent.line(PRICED)}"]
+        for platform, spent in report.spent.items():
+            lines += ["", f"This run's spend: {spent.line(platform)}"]
     if report.out_of_credit:
         lines += ["", "### Out of credit", ""] + [
             f"- {platform}: {_cell(why, 300)}" for platform, why in report.out_of_credit.items()

@@ -71,11 +71,13 @@ def sweep(
     rules: Mapping[str, Rules],
     now: dt.datetime,
     prepare: Prepare | None = None,
+    limits: Mapping[str, Mapping[str, int]] | None = None,
 ) -> SweepReport:
     """Enqueue every digest file under ``paths``, each on its own; the caller holds the lock.
 
     ``prepare`` turns a file's digests into the digests to queue and their link cards (the
-    arXiv look-up); it runs only for the files that are read.
+    arXiv look-up); it runs only for the files that are read. ``limits``: the servers' own
+    (``enqueue.read_limits``), which ``rules`` were built with.
     """
     report = SweepReport()
     paths = list(paths)
@@ -106,7 +108,7 @@ def sweep(
                 month = month_of(now.astimezone(settings.schedule.zone))
                 existing += [li.item for li in queue.load_archive([month])[0]]
                 papers = paper_index(queue, existing)
-            done = enqueue(queue, digests, settings, rules, now, cards, existing, papers)
+            done = enqueue(queue, digests, settings, rules, now, cards, existing, papers, limits)
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from publisher.testing.mastodon_server import FakeMastodonServer
 from publisher.testing.x_server import FakeXServer
 
 pytest_plugins = ["tests.fixtures_pds"]
@@ -52,6 +53,20 @@ def x_server() -> Iterator[FakeXServer]:
         access_token=X_CANARY["X_ACCESS_TOKEN"],
         access_token_secret=X_CANARY["X_ACCESS_TOKEN_SECRET"],
     )
+    server.start()
+    yield server
+    server.stop()
+    assert server.errors == []
+
+
+# A fake Mastodon token, a leak canary too.
+MASTODON_CANARY = {"MASTODON_ACCESS_TOKEN": "canary-mastodon-token-3f9a0c"}
+
+
+@pytest.fixture
+def mastodon_server() -> Iterator[FakeMastodonServer]:
+    """A local server answering like a Mastodon instance for the canary token, stopped after."""
+    server = FakeMastodonServer(access_token=MASTODON_CANARY["MASTODON_ACCESS_TOKEN"])
     server.start()
     yield server
     server.stop()

@@ -21,7 +21,9 @@ def quiet_env(**extra: str) -> dict[str, str]:
     package is not installed.
     """
     base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PUBLISHER_", "X_", "BLUESKY_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PUBLISHER_", "X_", "BLUESKY_", "MASTODON_"))
     }
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     return {**base, "PYTHONPATH": path, **extra}

@@ -15,8 +15,9 @@ from publisher.errors import FormatError
 from publisher.formatter import format_thread
 from publisher.models import DigestEntry
 from publisher.platforms.bluesky import BlueskyRules, short_url
+from publisher.platforms.text_measures import graphemes
 from publisher.platforms.x import XRules
-from publisher.text import graphemes, x_weighted_length
+from publisher.platforms.x_text import x_weighted_length
 from tests.publisher_cli import run_publisher
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

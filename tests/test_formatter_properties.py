@@ -22,8 +22,10 @@ from publisher.errors import FormatError
 from publisher.formatter import _inline_links, format_thread
 from publisher.models import DigestEntry, Thread
 from publisher.platforms.bluesky import MAX_TAG_GRAPHEMES, URL_DISPLAY_MAX, BlueskyRules, short_url
+from publisher.platforms.text_measures import graphemes, utf8_len
+from publisher.platforms.url_grammar import extract_urls
 from publisher.platforms.x import XRules
-from publisher.text import extract_urls, graphemes, utf8_len, x_weighted_length
+from publisher.platforms.x_text import x_weighted_length
 
 NO_DEADLINE = settings(deadline=None)
 GRAPHEME = regex.compile(r"\X")

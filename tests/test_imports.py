@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
 CONFIG = REPO / "config" / "publisher.toml"
 NOW = dt.datetime(2025, 5, 19, 12, 0, tzinfo=dt.UTC)
-HEAVY = ("atproto", "atproto_client", "tweepy", "httpx", "requests")
+HEAVY = ("atproto", "atproto_client", "tweepy", "mastodon", "httpx", "requests")
 MARKER = "LOADED-MODULES:"
 
 # Runs the CLI in this interpreter, then prints the heavy modules it loaded on stderr's last line.

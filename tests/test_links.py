@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from publisher import text as textlib
 from publisher.arxiv import ArxivClient, ArxivError, Paper, match, normalise, parse_feed
-from publisher.cards import THUMB_MAX_BYTES, Card, fetch_page_card, page_card, thumbnail
+from publisher.cards import Card, fetch_page_card, page_card, thumbnail
 from publisher.config import FormatSettings, LinksSettings, Settings
 from publisher.digest import read_digests
 from publisher.filequeue import FileQueue, QueueItem, parse, render
 from publisher.formatter import format_thread
 from publisher.links import resolve
 from publisher.models import Digest, DigestEntry
-from publisher.platforms import rules_for
+from publisher.platforms import rules_for, url_grammar
+from publisher.platforms.bluesky import THUMB_MAX_BYTES
 from publisher.testing.links_server import FakePaper, LinksServer
 from tests.publisher_cli import quiet_env, run_publisher
 
@@ -204,7 +204,7 @@ class TestEnqueue:
             else:
                 assert f"arXiv:{papers[item.title].id}" in item.posts[0]
                 assert item.card is None
-                assert all(textlib.extract_urls(post) == [] for post in item.posts)
+                assert all(url_grammar.extract_urls(post) == [] for post in item.posts)
 
     def test_ids_do_not_depend_on_the_look_up(self, tmp_path: Path, server: LinksServer) -> None:
         """A looked-up link does not rename the thread: enqueuing again after a failed
@@ -281,7 +281,7 @@ class TestDryRun:
         for thread in threads:
             if thread["platform"] == "x":
                 assert thread["link_policy"] == "id"
-                assert all(textlib.extract_urls(p["text"]) == [] for p in thread["posts"])
+                assert all(url_grammar.extract_urls(p["text"]) == [] for p in thread["posts"])
         assert done.stderr.count("arXiv look-up: found") == 9
 
 
@@ -312,7 +312,7 @@ class TestXLinkPolicy:
             assert "arXiv:" not in header
         else:
             assert shown in header.splitlines()
-        has_url = any(textlib.extract_urls(p) for p in thread.posts)
+        has_url = any(url_grammar.extract_urls(p) for p in thread.posts)
         assert has_url == (policy == "url")
         bluesky = format_thread(_entry(url), rules["bluesky"], FormatSettings())
         assert url in bluesky.posts[0]
@@ -375,12 +375,12 @@ class TestCards:
 
     def test_small_png_kept(self, server: LinksServer) -> None:
         """A PNG under 1,000,000 bytes is uploaded as it is."""
-        assert thumbnail(server.small_png) == (server.small_png, "image/png")
+        assert thumbnail(server.small_png, THUMB_MAX_BYTES) == (server.small_png, "image/png")
 
     def test_big_png_reencoded(self, server: LinksServer) -> None:
         """A PNG over 1,000,000 bytes becomes a JPEG within the limit."""
         assert len(server.big_png) > THUMB_MAX_BYTES
-        got = thumbnail(server.big_png)
+        got = thumbnail(server.big_png, THUMB_MAX_BYTES)
         assert got is not None
         data, kind = got
         assert kind == "image/jpeg"
@@ -389,7 +389,7 @@ class TestCards:
 
     def test_broken_image(self) -> None:
         """Bytes that are no image give no thumbnail, and no exception."""
-        assert thumbnail(b"\x89PNG\r\n\x1a\n broken") is None
+        assert thumbnail(b"\x89PNG\r\n\x1a\n broken", THUMB_MAX_BYTES) is None
 
 
 class TestQueueFile:

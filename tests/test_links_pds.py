@@ -19,7 +19,7 @@ from pydantic import SecretStr
 
 from publisher import runner
 from publisher.arxiv import ArxivClient
-from publisher.cards import THUMB_MAX_BYTES, Card
+from publisher.cards import Card
 from publisher.config import (
     FormatSettings,
     LinksSettings,
@@ -33,6 +33,7 @@ from publisher.filequeue import FileQueue, QueueItem
 from publisher.formatter import number_posts
 from publisher.links import resolve
 from publisher.platforms import rules_for
+from publisher.platforms.bluesky import THUMB_MAX_BYTES
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.testing.clock import FakeClock
 from publisher.testing.links_server import FakePaper, LinksServer

@@ -29,7 +29,7 @@ from publisher.errors import PlatformError, RateLimited, TransientError
 from publisher.formatter import format_thread
 from publisher.platforms import registry, rules_for
 from publisher.platforms.base import Adapter, PostRef, Slot
-from tests.conftest import EXAMPLE, X_CANARY
+from tests.conftest import EXAMPLE, MASTODON_CANARY, X_CANARY
 
 NAMES = list(registry())
 RULES = rules_for(Settings())
@@ -133,6 +133,32 @@ class BlueskyHarness:
         return len(self.proxy.faults)
 
 
+class MastodonHarness:
+    def __init__(self, server: Any) -> None:
+        self.server = server
+
+    def adapter(self) -> Adapter:
+        from publisher.platforms.mastodon import MastodonCredentials
+        from publisher.platforms.mastodon_adapter import MastodonAdapter
+
+        values = {**MASTODON_CANARY, "MASTODON_BASE_URL": self.server.base_url}
+        return MastodonAdapter(MastodonCredentials.model_validate(values), timeout=2)
+
+    def fail_next_post(self, kind: str) -> None:
+        if kind == "lost":
+            self.server.fail_next("drop", after_commit=True)
+        elif kind == "429":
+            self.server.fail_next("429", reset_in=1)
+        else:
+            self.server.fail_next(kind)
+
+    def texts(self) -> list[str]:
+        return list(self.server.texts())
+
+    def faults_hit(self) -> int:
+        return len(self.server.faults_hit)
+
+
 def _x(request: pytest.FixtureRequest) -> Harness:
     return XHarness(request.getfixturevalue("x_server"))
 
@@ -141,9 +167,14 @@ def _bluesky(request: pytest.FixtureRequest) -> Harness:
     return BlueskyHarness(request.getfixturevalue("pds"), request.getfixturevalue("fault_proxy"))
 
 
+def _mastodon(request: pytest.FixtureRequest) -> Harness:
+    return MastodonHarness(request.getfixturevalue("mastodon_server"))
+
+
 HARNESSES: dict[str, Callable[[pytest.FixtureRequest], Harness]] = {
     "x": _x,
     "bluesky": _bluesky,
+    "mastodon": _mastodon,
 }
 
 

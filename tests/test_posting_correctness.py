@@ -413,15 +413,15 @@ class TestHandEdits:
     def test_unknown_platform_file_is_reported(
         self, repo: Path, x_server: FakeXServer, x_env: dict[str, str]
     ) -> None:
-        """`x.mastodon.md` is said, with its platform line, not skipped in silence."""
+        """A file for no known platform (`x.myspace.md`) is said, with its platform line."""
         edited, other = _queue_two(repo)
         item = read_item(edited).item
-        FileQueue(repo / "queue").save(item.model_copy(update={"platform": "mastodon"}))
-        path = repo / "queue" / "arxiv-2505.13447.mastodon.md"
+        FileQueue(repo / "queue").save(item.model_copy(update={"platform": "myspace"}))
+        path = repo / "queue" / "arxiv-2505.13447.myspace.md"
         done = post(repo, x_env)
         assert done.returncode == 1
-        line = _line_of(path, "platform: mastodon")
-        assert f"queue/{path.name}:{line}: unknown platform 'mastodon'" in done.stderr
+        line = _line_of(path, "platform: myspace")
+        assert f"queue/{path.name}:{line}: unknown platform 'myspace'" in done.stderr
         assert items(repo)[other.name.removesuffix(".md")].status == "posted"
 
     def test_split_post_is_numbered_from_the_thread(

@@ -13,16 +13,13 @@ from publisher.errors import Problem
 from publisher.platforms import rules_for
 from publisher.platforms.x import XOptions
 from publisher.preview import (
-    X_PRICE_PLAIN,
-    X_PRICE_URL,
     Card,
     Preview,
     ThreadView,
-    facet_spans,
     numbering,
     post_view,
-    x_price,
-    x_spans,
+    price,
+    spans,
 )
 from publisher.preview_html import render_card, render_html, render_markdown, render_price
 from tests.publisher_cli import run_publisher
@@ -69,15 +66,15 @@ class TestSpans:
         """Each Bluesky span covers exactly the bytes its facet names, with its URI or tag."""
         text = "Code: https://github.com/zhyang2226/AR-Lopti-and-more 한국 #rl #llm"
         payload = RULES["bluesky"].payload(text)
-        spans = facet_spans(payload["text"], payload["facets"])
+        found = spans("bluesky", payload)
         raw = payload["text"].encode()
-        assert len(spans) == len(payload["facets"]) == 3
-        for span, facet in zip(spans, payload["facets"], strict=True):
+        assert len(found) == len(payload["facets"]) == 3
+        for span, facet in zip(found, payload["facets"], strict=True):
             start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
             assert payload["text"][span.start : span.end] == raw[start:end].decode()
-        assert [s.kind for s in spans] == ["link", "tag", "tag"]
-        assert spans[0].target == "https://github.com/zhyang2226/AR-Lopti-and-more"
-        assert payload["text"][spans[0].start : spans[0].end] == "github.com/zhyang2226/AR-Lopt…"
+        assert [s.kind for s in found] == ["link", "tag", "tag"]
+        assert found[0].target == "https://github.com/zhyang2226/AR-Lopti-and-more"
+        assert payload["text"][found[0].start : found[0].end] == "github.com/zhyang2226/AR-Lopt…"
 
     @pytest.mark.parametrize(
         ("text", "expected"),
@@ -91,7 +88,8 @@ class TestSpans:
     )
     def test_x_spans_are_what_x_links(self, text: str, expected: list[tuple[str, str]]) -> None:
         """On X: the URL entities twitter-text extracts, and hashtags as X ends them."""
-        assert [(s.kind, text[s.start : s.end]) for s in x_spans(text)] == expected
+        found = spans("x", {"text": text})
+        assert [(s.kind, text[s.start : s.end]) for s in found] == expected
 
 
 class TestPostView:
@@ -101,18 +99,24 @@ class TestPostView:
         assert numbering(3, 4) == "4/4"
 
     @pytest.mark.parametrize(
-        ("text", "price"),
-        [("a plain post", X_PRICE_PLAIN), ("a post with arxiv.org/abs/2505.13447", X_PRICE_URL)],
+        ("text", "expected"),
+        [
+            ("a plain post", ("Post: Create", 0.015)),
+            ("a post with arxiv.org/abs/2505.13447", ("Post: Create (with URL)", 0.20)),
+        ],
     )
-    def test_x_price_class(self, text: str, price: tuple[str, float]) -> None:
-        """X bills a post that links anything as "with URL"."""
-        assert (x_price(text).label, x_price(text).usd) == price
+    def test_x_price_class(self, text: str, expected: tuple[str, float]) -> None:
+        """X bills a post that links anything as "with URL", at the [x] table's default prices."""
+        shown = price("x", text, XOptions())
+        assert shown is not None
+        assert (shown.label, shown.usd) == expected
 
     def test_x_price_follows_the_x_settings(self) -> None:
         """A price changed in [x] is the price the preview shows."""
         prices = XOptions(price_per_post=0.02, price_per_post_with_url=0.3)
-        assert x_price("a plain post", prices).usd == 0.02
-        assert x_price("see arxiv.org/abs/2505.13447", prices).usd == 0.3
+        plain, linked = price("x", "a plain post", prices), price("x", "arxiv.org/abs/1", prices)
+        assert plain is not None and plain.usd == 0.02
+        assert linked is not None and linked.usd == 0.3
 
     def test_bluesky_post_has_two_measures_and_no_price(self) -> None:
         """Bluesky counts graphemes and bytes; it has no price class."""

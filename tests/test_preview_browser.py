@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from publisher import text as textlib
+from publisher.platforms import url_grammar
 from publisher.testing.browser import dump_dom, find_chromium, screenshot
 from tests.fixtures_pds import to_terminal
 from tests.publisher_cli import run_publisher
@@ -152,7 +152,7 @@ def expected_spans(platform: str, payload: dict[str, Any]) -> list[dict[str, str
         return out
     return [
         {"kind": "link", "target": u.url, "text": text[u.start : u.end]}
-        for u in textlib.extract_urls(text)
+        for u in url_grammar.extract_urls(text)
     ]
 
 

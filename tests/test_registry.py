@@ -123,3 +123,39 @@ class TestOldKeys:
         assert [str(p) for p in info.value.problems] == [
             f"{path}:1: schedule.daily_posts: 'blusky' is not a platform; did you mean 'bluesky'?"
         ]
+
+
+class TestPlatformOption:
+    """``--platform NAME`` for a platform that is off (not in ``platforms = [...]``)."""
+
+    CONFIG = REPO / "config" / "publisher.toml"
+    EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
+
+    def off(self) -> list[str]:
+        on = load_settings(self.CONFIG).platforms
+        off = [name for name in registry() if name not in on]
+        assert off, "the bundled config turns every platform on: nothing to check"
+        return off
+
+    def test_a_dry_run_of_a_digest_shows_it_with_a_note(self) -> None:
+        """A dry run posts nothing, so it shows the platform asked for, within its limit."""
+        for name in self.off():
+            done = run_publisher(
+                "--dry-run", "--platform", name, "--config", str(self.CONFIG), str(self.EXAMPLE)
+            )
+            assert done.returncode == 0, done.stderr
+            limit = registry()[name].rules(registry()[name].options(), {}).limit
+            assert re.search(rf"^── {name} 1/\d+  \d+/{limit}$", done.stdout, re.M)
+            assert not re.search(r"^── (?!" + name + r" )", done.stdout, re.M)  # only it
+            assert f"note: {name} is off" in done.stderr
+
+    def test_posting_to_it_is_refused_with_how_to_turn_it_on(self, tmp_path: Path) -> None:
+        """Posting never reaches a platform that is off: exit 2 and the setting to change."""
+        (tmp_path / "queue").mkdir()
+        for name in self.off():
+            done = run_publisher(
+                "--platform", name, "--config", str(self.CONFIG), "--queue", str(tmp_path / "queue")
+            )
+            assert done.returncode == 2
+            assert f'--platform {name}: {name} is off; add "{name}" to platforms' in done.stderr
+            assert "Traceback" not in done.stderr

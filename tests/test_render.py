@@ -273,7 +273,7 @@ class TestDigestDryRun:
                     card_on="bluesky",
                 )
             ],
-            link_policy="x link policy: the id",
+            policies=["x link policy: the id"],
             totals=["x: 1 posts (0 with a URL), $0.02", "bluesky: 1 posts"],
         )
 

@@ -17,17 +17,14 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.text import (
+from publisher.platforms.text_measures import byte_offset, graphemes, utf8_len
+from publisher.platforms.url_grammar import UrlSpan, extract_urls
+from publisher.platforms.x_text import (
     X_DEFAULT_WEIGHT,
     X_MAX_WEIGHTED_LENGTH,
     X_SCALE,
     X_TRANSFORMED_URL_LENGTH,
     X_WEIGHT_RANGES,
-    UrlSpan,
-    byte_offset,
-    extract_urls,
-    graphemes,
-    utf8_len,
     x_is_valid,
     x_problems,
     x_weighted_length,
@@ -95,7 +92,7 @@ class TestConformanceData:
         assert nbsp == ["@user Try http://\u00a0example.com/path"]
 
     def test_module_constants_match_v3_config(self) -> None:
-        """publisher.text uses the weights, scale and limits of twitter-text-v3.json."""
+        """publisher.platforms.x_text uses the weights, scale and limits of twitter-text-v3.json."""
         assert CONFIG["version"] == 3
         assert CONFIG["maxWeightedTweetLength"] == X_MAX_WEIGHTED_LENGTH
         assert CONFIG["scale"] == X_SCALE
@@ -306,7 +303,7 @@ class TestProperties:
 
 # ---------------------------------------------------------------------------------------
 # The fast paths against straightforward references: twitter-text's VALID_URL as one
-# regex with all the TLDs (what publisher.text compiled before; ~50 ms), the emoji
+# regex with all the TLDs (what the URL grammar compiled before; ~50 ms), the emoji
 # regex over every code point, and regex's \X.
 
 
@@ -314,7 +311,7 @@ def _reference_url_regex() -> Any:
     """Java's VALID_URL as one ``regex`` pattern, the TLDs factored as a greedy trie."""
     import regex
 
-    from publisher import text as t
+    from publisher.platforms import url_grammar as t
 
     trie: dict[str, Any] = {}
     for tld in (*t._GTLDS.split(), *t._CCTLDS.split()):
@@ -349,7 +346,7 @@ def _reference_extract_urls(text: str) -> list[UrlSpan]:
     """Extractor.extractURLsWithIndices over finditer of the one-regex VALID_URL."""
     import regex
 
-    from publisher import text as t
+    from publisher.platforms import url_grammar as t
 
     if "url" not in _REFERENCE:
         _REFERENCE["url"] = _reference_url_regex()
@@ -384,7 +381,7 @@ def _reference_weighted_length(text: str) -> int:
     """twitter-text v3 weightedLength, code point by code point."""
     import regex
 
-    from publisher import text as t
+    from publisher.platforms import x_text as t
 
     if "emoji" not in _REFERENCE:
         _REFERENCE["emoji"] = regex.compile(t._EMOJI)
@@ -474,7 +471,7 @@ class TestFastPathsAgainstReferences:
         """Every code point an emoji sequence can hold one of (the hint) is in the hint."""
         import regex
 
-        from publisher import text as t
+        from publisher.platforms import x_text as t
 
         every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
         starts = regex.findall(
@@ -490,7 +487,7 @@ class TestFastPathsAgainstReferences:
         """No code point of the single-grapheme ranges can join a neighbour."""
         import regex
 
-        from publisher import text as t
+        from publisher.platforms import text_measures as t
 
         every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
         singletons = "".join(regex.findall(f"[{t._SINGLETONS}]", every))

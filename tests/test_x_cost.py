@@ -222,7 +222,7 @@ class TestPriceClass:
         ],
     )
     def test_class(self, text: str, expected: str) -> None:
-        assert cost.price_class(text) == expected
+        assert cost.price_class("x", text) == expected
 
     def test_month_spend_from_records(self) -> None:
         """Spend this month counts records by their stored class, in the local month only."""
@@ -234,7 +234,7 @@ class TestPriceClass:
             update={"at": dt.datetime(2026, 10, 31, 14, 0, tzinfo=dt.UTC)}
         )
         item = item.model_copy(update={"posted": [url_record, old, item.posted[2]]})
-        spent = cost.spent_this_month([item], NOW, schedule, prices)
+        spent = cost.spent_this_month([item], NOW, schedule, "x", prices)
         assert (spent.posts, spent.with_url) == (2, 1)
         assert spent.usd == pytest.approx(0.215)
 

@@ -12,12 +12,16 @@ import functools
 import importlib
 import pkgutil
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from publisher.platforms.base import Adapter, Credentials, Options, Platform, PostRef, Rules
 
-if TYPE_CHECKING:
-    from publisher.config import Settings
+
+class Configured(Protocol):
+    """What the settings give the registry: each platform's options table."""
+
+    def options(self, name: str) -> Options: ...
+
 
 __all__ = [
     "Adapter",
@@ -29,6 +33,7 @@ __all__ = [
     "connect",
     "registry",
     "rules_for",
+    "rules_within",
 ]
 
 
@@ -56,13 +61,27 @@ def title(name: str) -> str:
 
 
 def rules_for(
-    settings: Settings, limits: Mapping[str, Mapping[str, int]] | None = None
+    settings: Configured, limits: Mapping[str, Mapping[str, int]] | None = None
 ) -> dict[str, Rules]:
     """The text rules of every platform, as configured; ``limits`` are servers' own limits."""
     return {
         name: platform.rules(settings.options(name), (limits or {}).get(name, {}))
         for name, platform in registry().items()
     }
+
+
+def rules_within(
+    rules: Mapping[str, Rules],
+    settings: Configured,
+    name: str,
+    limits: Mapping[str, int] | None,
+) -> Rules:
+    """``rules[name]``, or, for a thread whose queue file cached its server's ``limits`` at
+    enqueue, the platform's rules within those limits (not the ones read in this run)."""
+    platform = registry().get(name)
+    if not limits or platform is None:
+        return rules[name]
+    return platform.rules(settings.options(name), limits)
 
 
 def _load(path: str) -> Any:

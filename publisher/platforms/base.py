@@ -14,6 +14,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 Layout = Literal["sections", "paired", "compact"]
+# A highlighted piece of a post's text: code-point [start, end), "link" or "tag", the target.
+Span = tuple[int, int, Literal["link", "tag"], str]
 
 
 class Options(BaseModel):
@@ -29,6 +31,28 @@ class Options(BaseModel):
     daily_posts: int | None = Field(default=None, ge=0)
     # This platform's thread layout; None: ``[format] layout``.
     layout: Layout | None = None
+
+    def shown(self) -> dict[str, str]:
+        """Settings a dry run shows with each of its threads in ``--json``; none by default."""
+        return {}
+
+    def note(self) -> str:
+        """One line for a dry run on a setting that changes what is posted; "" for none."""
+        return ""
+
+
+class PricedOptions(Options):
+    """The table of a platform that bills each post: a price per price class, a monthly cap."""
+
+    monthly_budget_usd: float = Field(default=0, ge=0)  # 0: no cap
+
+    def price(self, price_class: str) -> float:
+        """What one post of ``price_class`` costs, in USD."""
+        raise NotImplementedError
+
+    def label(self, price_class: str) -> str:
+        """How the platform's price list names ``price_class``."""
+        return price_class
 
 
 class Credentials(BaseModel):
@@ -72,6 +96,19 @@ class Platform:
     renamed: Mapping[str, str] = field(default_factory=dict)
     # Whether its threads carry a link card for the paper (fetched at enqueue).
     cards: bool = False
+    # A platform that bills each post: the price class of a post's text (priced by its
+    # ``PricedOptions``). None: posts are free.
+    price_class: Callable[[str], str] | None = None
+    # What its measures are called in the preview, in the order of ``Rules.limits``:
+    # ("",) for one length, (" graphemes", " bytes") for two.
+    measure_names: tuple[str, ...] = ("",)
+    # Other words that name it (its SDK, an old name, what its posts are called), so that
+    # tests/test_platform_names.py also finds them outside publisher/platforms/.
+    aliases: tuple[str, ...] = ()
+    color: str = "#536471"  # its badge and highlight colour in the preview
+    # Where it shows links and tags in a payload's text, as (start, end, "link" | "tag",
+    # target) in code points; None: its URLs with a scheme and its #tags.
+    spans: Callable[[Mapping[str, Any]], list[Span]] | None = None
 
 
 @dataclass(frozen=True)

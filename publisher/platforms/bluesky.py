@@ -11,18 +11,19 @@ from typing import Any
 
 from pydantic import Field, SecretStr
 
-from publisher import text as textlib
-from publisher.platforms.base import Credentials, Options, Platform, service_url
+from publisher.platforms import text_measures as textlib
+from publisher.platforms._langs import TAG as _TAG
+from publisher.platforms._langs import detect_langs
+from publisher.platforms.base import Credentials, Options, Platform, Span, service_url
+from publisher.platforms.url_grammar import extract_urls
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000
 MAX_TAG_GRAPHEMES = 64
+THUMB_MAX_BYTES = 1_000_000  # lexicon app.bsky.embed.external#external.thumb maxSize
 URL_DISPLAY_MAX = 30  # a longer URL is shown shortened, behind a facet to the full URL
 
-_TAG = re.compile(r"(?<![^\s(\[])#([^\s#]+)")
 _TRAILING_PUNCT = re.compile(r"[.,;:!?…'\")\]}]+$")
-_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 def short_url(url: str) -> str:
@@ -36,25 +37,6 @@ def short_url(url: str) -> str:
 
 def _full_url(url: str) -> str:
     return url if re.match(r"^https?://", url, re.I) else "https://" + url
-
-
-def detect_langs(text: str) -> list[str]:
-    """``ko`` for Korean posts, ``en`` for English ones, both where a post holds both.
-
-    URLs and hashtags do not count. A Korean sentence with a few English terms is Korean; a
-    post is "both" when its Latin letters outweigh a third of its Hangul-weighted letters
-    (a Hangul syllable carries about three Latin letters' worth of text).
-    """
-    plain = _TAG.sub(" ", text)
-    for span in reversed(textlib.extract_urls(plain)):
-        plain = plain[: span.start] + " " + plain[span.end :]
-    hangul = len(_HANGUL.findall(plain))
-    latin = len(_LATIN.findall(plain))
-    if hangul and latin > hangul * 3 * 0.5:
-        return ["ko", "en"]
-    if hangul:
-        return ["ko"]
-    return ["en"]
 
 
 class BlueskyOptions(Options):
@@ -130,7 +112,7 @@ class BlueskyRules:
         links: list[tuple[int, int, str]] = []  # (start, end) in code points of the shown text
         cursor = 0
         length = 0
-        for span in textlib.extract_urls(text):
+        for span in extract_urls(text):
             before = text[cursor : span.start]
             parts.append(before)
             length += len(before)
@@ -170,6 +152,22 @@ class BlueskyRules:
         ]
 
 
+def spans(payload: Mapping[str, Any]) -> list[Span]:
+    """The payload's link and tag facets (UTF-8 byte offsets) as code-point spans."""
+    text = payload["text"]
+    index_of = {len(text[:i].encode()): i for i in range(len(text) + 1)}
+    found: list[Span] = []
+    for facet in payload.get("facets", []):
+        feature = facet["features"][0]
+        start = index_of[facet["index"]["byteStart"]]
+        end = index_of[facet["index"]["byteEnd"]]
+        if feature["$type"].endswith("#link"):
+            found.append((start, end, "link", feature["uri"]))
+        else:
+            found.append((start, end, "tag", feature["tag"]))
+    return sorted(found)
+
+
 def _rules(options: BlueskyOptions, limits: Mapping[str, int]) -> BlueskyRules:
     return BlueskyRules(options.layout)
 
@@ -184,4 +182,8 @@ PLATFORM = Platform(
     adapter="publisher.platforms.bluesky_adapter:connect",
     rank=20,
     cards=True,
+    measure_names=(" graphemes", " bytes"),
+    aliases=("bsky", "atproto"),
+    spans=spans,
+    color="#1083fe",
 )

@@ -198,6 +198,7 @@ class BlueskyAdapter:
         An image that cannot be fetched, read or uploaded (refused) gives a card without it.
         """
         from publisher.cards import fetch_thumbnail
+        from publisher.platforms.bluesky import THUMB_MAX_BYTES
 
         external: dict[str, Any] = {
             "uri": str(card.get("uri") or ""),
@@ -205,7 +206,11 @@ class BlueskyAdapter:
             "description": str(card.get("description") or ""),
         }
         thumb = card.get("thumb")
-        image = fetch_thumbnail(thumb, self.timeout) if isinstance(thumb, str) and thumb else None
+        image = (
+            fetch_thumbnail(thumb, self.timeout, THUMB_MAX_BYTES)
+            if isinstance(thumb, str) and thumb
+            else None
+        )
         if image is not None:
             client, _ = self._session()
             data = image[0]

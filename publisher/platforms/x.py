@@ -11,17 +11,20 @@ from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 
-from publisher import text as textlib
 from publisher.models import arxiv_id
-from publisher.platforms.base import Credentials, Options, Platform, service_url
+from publisher.platforms import x_text
+from publisher.platforms.base import Credentials, Platform, PricedOptions, Span, service_url
+from publisher.platforms.url_grammar import extract_urls
 
 HashtagStyle = Literal["underscore", "camel", "join"]
 LinkPolicy = Literal["id", "url", "none"]
 
 _NOT_HASHTAG_CHAR = re.compile(r"[^\w]+")
+# X links `#` + letters, digits and `_` (a `-` ends the tag), not inside a word, not all digits.
+_HASHTAG = re.compile(r"(?<![\w&#])[#＃](\w+)")
 
 
-class XOptions(Options):
+class XOptions(PricedOptions):
     """The ``[x]`` table: hashtags, how paper links are written, what a post costs, a monthly cap.
 
     ``link``: how the paper link is written on X. A post in which X links something is billed at
@@ -36,10 +39,25 @@ class XOptions(Options):
     link: LinkPolicy = "id"
     price_per_post: float = Field(default=0.015, ge=0)
     price_per_post_with_url: float = Field(default=0.20, ge=0)
-    monthly_budget_usd: float = Field(default=0, ge=0)  # 0: no cap
 
-    def price(self, with_url: bool) -> float:
-        return self.price_per_post_with_url if with_url else self.price_per_post
+    def price(self, price_class: str) -> float:
+        return self.price_per_post_with_url if price_class == "url" else self.price_per_post
+
+    def label(self, price_class: str) -> str:
+        return "Post: Create (with URL)" if price_class == "url" else "Post: Create"
+
+    def shown(self) -> dict[str, str]:
+        return {"link_policy": self.link}
+
+    def note(self) -> str:
+        return f"x link policy: {_LINK_NOTES[self.link]}"
+
+
+_LINK_NOTES = {
+    "id": 'link = "id": the arXiv id as text (arXiv:ID), which X neither links nor bills as a URL',
+    "url": 'link = "url": the link itself, so the first post is billed at X\'s URL price',
+    "none": 'link = "none": no link on X',
+}
 
 
 class XCredentials(Credentials):
@@ -70,7 +88,7 @@ class XRules:
         self.layout = layout
 
     def link(self, url: str) -> str | None:
-        """The paper link as the ``[x] link`` policy writes it (see ``XSettings``)."""
+        """The paper link as the ``[x] link`` policy writes it (see ``XOptions``)."""
         if self.link_policy == "url":
             return url
         found = arxiv_id(url)
@@ -87,17 +105,17 @@ class XRules:
         return url
 
     def length(self, text: str) -> int:
-        return int(textlib.x_weighted_length(text))
+        return int(x_text.x_weighted_length(text))
 
     def measures(self, text: str) -> tuple[int, ...]:
-        return (textlib.x_weighted_length(text),)
+        return (x_text.x_weighted_length(text),)
 
     @property
     def limits(self) -> tuple[int, ...]:
         return (self.limit,)
 
     def problems(self, text: str) -> list[str]:
-        return list(textlib.x_problems(text))
+        return list(x_text.x_problems(text))
 
     def hashtag(self, tag: str) -> str:
         """X ends a hashtag at '-', so ``mechanistic-interpretation`` is joined into one word."""
@@ -125,6 +143,19 @@ def public_url(username: str | None, post_id: str) -> str:
     return f"https://x.com/i/web/status/{post_id}"
 
 
+def spans(payload: Mapping[str, Any]) -> list[Span]:
+    """The URL entities X extracts from a post, and the hashtags it links."""
+    text = payload["text"]
+    urls = extract_urls(text)
+    found: list[Span] = [(u.start, u.end, "link", u.url) for u in urls]
+    for match in _HASHTAG.finditer(text):
+        tag = match.group(1)
+        if tag.isdigit() or any(u.start <= match.start() < u.end for u in urls):
+            continue
+        found.append((match.start(), match.end(), "tag", tag))
+    return sorted(found)
+
+
 def _rules(options: XOptions, limits: Mapping[str, int]) -> XRules:
     return XRules(options.hashtag_style, options.link, options.layout)
 
@@ -140,6 +171,10 @@ PLATFORM = Platform(
     rules=_rules,
     adapter="publisher.platforms.x_adapter:connect",
     rank=10,
+    price_class=x_text.price_class,
+    spans=spans,
+    color="#0f1419",
+    aliases=("twitter", "tweet", "tweets", "tweepy"),
     renamed={
         "format.x_hashtag_style": "hashtag_style",
         "format.x_layout": "layout",

@@ -28,11 +28,11 @@ from publisher.errors import (
     Unreachable,
 )
 from publisher.platforms.base import PostRef, Slot
+from publisher.platforms.url_grammar import extract_urls
 from publisher.platforms.x import XCredentials, XOptions, public_url
 from publisher.platforms.x_transport import point_client_at
 from publisher.ratelimit import retry_at
 from publisher.scrub import scrub
-from publisher.text import extract_urls
 
 RECENT_POSTS = 50  # how far back to look for a post whose outcome was unknown
 _DUPLICATE = re.compile(r"duplicate content", re.I)

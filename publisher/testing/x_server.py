@@ -2,7 +2,7 @@
 
 The real ``tweepy.Client`` talks to it (pointed here by
 ``publisher.platforms.x_transport.point_client_at``); nothing in tweepy is mocked. Standard
-library only, plus ``publisher.text.x_weighted_length`` for X's length rule.
+library only, plus ``publisher.platforms.x_text.x_weighted_length`` for X's length rule.
 
 Endpoints (any Host header; paths as tweepy sends them):
 
@@ -708,7 +708,7 @@ class FakeXServer:
                 )
             reply_to = target
 
-        from publisher.text import x_weighted_length  # lazily: the handler may load first
+        from publisher.platforms.x_text import x_weighted_length  # lazily: may load first
 
         weighted = x_weighted_length(text)
         if weighted > MAX_WEIGHTED_LENGTH:

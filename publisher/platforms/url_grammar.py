@@ -1,59 +1,25 @@
-"""Text measurement for the platforms: X (twitter-text v3) and Bluesky helpers.
+"""Where the URLs are in a text: a port of twitter-text's URL extractor.
 
-X counts a post with the twitter-text v3 rules (``twitter-text-v3.json``): the text is
-NFC-normalized, every URL found by twitter-text's URL extractor weighs 23, every emoji
-sequence weighs 2, and every other code point weighs 1 or 2 depending on its range.
-:func:`extract_urls` is a port of twitter-text's ``Extractor.extractURLsWithIndices``
-(Java, ``Regex.VALID_URL``), including bare domains with a valid TLD. Its TLD lists are
-copied from twitter-text's ``TldLists.java`` (Apache-2.0, Copyright Twitter, Inc.).
+:func:`extract_urls` is a port of twitter-text's ``Extractor.extractURLsWithIndices`` (Java,
+``Regex.VALID_URL``), including bare domains with a valid TLD. Its TLD lists are copied from
+twitter-text's ``TldLists.java`` (Apache-2.0, Copyright Twitter, Inc.). X links and counts
+exactly these URLs, Mastodon counts those with a scheme, and the formatter keeps each one whole.
 
-Bluesky counts graphemes and UTF-8 bytes and places facets at UTF-8 byte offsets:
-:func:`graphemes`, :func:`utf8_len` and :func:`byte_offset`.
-
-This module is imported at start-up and compiles nothing then. :func:`extract_urls` does
-not compile twitter-text's VALID_URL with its ~1,560 TLDs as one regex (~50 ms with
-``regex``): a few small ``re`` patterns (~4 ms, on the first text with a ``.``) find where
-a URL may start, a set holds the TLDs, and :func:`_domain_end` walks the choices the regex
-engine backtracks through, in its order (tests compare it with the one-regex form). Like
-that regex, it is quadratic on long runs of dotted labels: a 280-character ``"a.a.a…"``
-takes ~3 ms, a 2,000-character one ~0.2 s. The weights count ASCII, Latin-1 and
-emoji-free texts without a character loop, and ``regex`` (emoji and grapheme clusters) is
-only imported for texts that need it.
+It compiles nothing at import. It does not compile twitter-text's VALID_URL with its ~1,560
+TLDs as one regex (~50 ms with ``regex``): a few small ``re`` patterns (~4 ms, on the first
+text with a ``.``) find where a URL may start, a set holds the TLDs, and :func:`_domain_end`
+walks the choices the regex engine backtracks through, in its order (tests compare it with the
+one-regex form). Like that regex, it is quadratic on long runs of dotted labels: a
+280-character ``"a.a.a…"`` takes ~3 ms, a 2,000-character one ~0.2 s.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Iterator
 from functools import cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-__all__ = [
-    "X_MAX_WEIGHTED_LENGTH",
-    "X_TRANSFORMED_URL_LENGTH",
-    "UrlSpan",
-    "byte_offset",
-    "extract_urls",
-    "graphemes",
-    "utf8_len",
-    "x_is_valid",
-    "x_problems",
-    "x_weighted_length",
-]
-
-# twitter-text config v3 (tests check these against the vendored twitter-text-v3.json).
-X_MAX_WEIGHTED_LENGTH = 280
-X_SCALE = 100
-X_DEFAULT_WEIGHT = 200
-X_TRANSFORMED_URL_LENGTH = 23
-X_WEIGHT_RANGES: tuple[tuple[int, int, int], ...] = (
-    (0x0000, 0x10FF, 100),  # Basic Latin .. Georgian
-    (0x2000, 0x200D, 100),  # spaces in General Punctuation
-    (0x2010, 0x201F, 100),  # hyphens and quotes
-    (0x2032, 0x2037, 100),  # primes
-)
-X_INVALID_CHARACTERS = "\ufffe\ufeff\uffff"
+__all__ = ["UrlSpan", "extract_urls"]
 
 _MAX_URL_LENGTH = 4096  # Extractor.MAX_URL_LENGTH
 _MAX_TCO_SLUG_LENGTH = 40  # Extractor.MAX_TCO_SLUG_LENGTH
@@ -384,7 +350,7 @@ def extract_urls(text: str) -> list[UrlSpan]:
     """Return the URLs X links in ``text``, as twitter-text's ``extractURLsWithIndices``.
 
     Indices are code-point indices into ``text`` (Python ``str`` indices), end exclusive.
-    The text is taken as given: :func:`x_weighted_length` NFC-normalizes before calling it.
+    The text is taken as given: X's counter NFC-normalizes before calling it.
 
     This does what ``finditer`` of Java's VALID_URL regex does, without its ~1,560-TLD
     alternation (~50 ms to compile): a small regex finds where a URL may start, the TLD is
@@ -443,188 +409,3 @@ def extract_urls(text: str) -> list[UrlSpan]:
         if _valid_host_and_length(len(url), has_protocol, host):
             urls.append(UrlSpan(start, start + len(url), url))
     return urls
-
-
-# ---------------------------------------------------------------------------------------
-# Emoji: every emoji sequence weighs X_DEFAULT_WEIGHT in total (twitter-text v3 counts the
-# entities of twemoji-parser). Flags, subdivision flags (tag sequences), keycaps, emoji
-# with a skin tone, and ZWJ sequences of these are one sequence each; a pictograph that is
-# text by default (©, ☺) is an emoji only with U+FE0F after it.
-
-_EMOJI_ELEMENT = (
-    r"(?:\p{Emoji_Modifier_Base}\p{Emoji_Modifier}\ufe0f?"
-    r"|\p{Emoji_Presentation}\ufe0f?"
-    r"|\p{Extended_Pictographic}\ufe0f)"
-)
-_EMOJI = (
-    r"\p{Regional_Indicator}{2}"
-    r"|\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"
-    r"|[#*0-9]\ufe0f?\u20e3"
-    rf"|{_EMOJI_ELEMENT}(?:\u200d(?:{_EMOJI_ELEMENT}|\p{{Extended_Pictographic}}))*"
-)
-# The light code points (all of U+0000-U+00FF among them) weigh _LIGHT_WEIGHT, the others
-# X_DEFAULT_WEIGHT.
-_LIGHT_WEIGHT = X_WEIGHT_RANGES[0][2]
-assert X_WEIGHT_RANGES[0][:2] == (0, 0x10FF)
-assert all(weight == _LIGHT_WEIGHT for _, _, weight in X_WEIGHT_RANGES)
-
-
-class _NonAsciiPatterns:
-    """Patterns for non-ASCII X texts, compiled on the first one (~1 ms)."""
-
-    def __init__(self) -> None:
-        # Every emoji sequence holds one of these (tests check it against the Unicode
-        # properties of ``regex``): most texts are known to hold none without ``regex``.
-        self.emoji_hint = re.compile(
-            "[\u00a9\u00ae\u203c\u2049\u20e3\u2122\u2139\u2194-\u2b55"
-            "\u3030\u303d\u3297\u3299\U0001f000-\U0001ffff]"
-        ).search
-        # The light code points above Latin-1 (rare in most texts: found one by one).
-        light = "".join(f"{chr(max(start, 0x100))}-{chr(end)}" for start, end, _ in X_WEIGHT_RANGES)
-        self.light_above_latin1 = re.compile(f"[{light}]").findall
-
-
-@cache
-def _non_ascii() -> _NonAsciiPatterns:
-    return _NonAsciiPatterns()
-
-
-@cache
-def _emoji_finditer() -> Callable[[str], Iterator[Any]]:
-    import regex  # ~8 ms: only texts with an emoji hint need it
-
-    return regex.compile(_EMOJI).finditer  # type: ignore[no-any-return]
-
-
-def _chars_weight(text: str) -> int:
-    """Return the weight of ``text`` counted code point by code point (no URL, no emoji)."""
-    if text.isascii():  # all of ASCII lies in the first light range
-        return _LIGHT_WEIGHT * len(text)
-    light = len(text.encode("latin-1", "ignore")) + len(_non_ascii().light_above_latin1(text))
-    return _LIGHT_WEIGHT * light + X_DEFAULT_WEIGHT * (len(text) - light)
-
-
-def x_weighted_length(text: str) -> int:
-    """Return the length X counts for ``text`` (twitter-text v3 ``weightedLength``).
-
-    NFC-normalizes, then counts each URL as 23, each emoji sequence as 2, each code point
-    in the v3 light ranges (U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F, U+2032-U+2037) as
-    1 and every other code point as 2. So 140 Hangul syllables weigh 280.
-    """
-    if text.isascii() and "." not in text:  # no URL, no emoji, every code point weighs 1
-        return len(text)
-    normalized = unicodedata.normalize("NFC", text)
-    url_ends = {u.start: u.end for u in extract_urls(normalized)}
-    if normalized.isascii() or _non_ascii().emoji_hint(normalized) is None:
-        emoji_ends: dict[int, int] = {}
-    else:
-        emoji_ends = {m.start(): m.end() for m in _emoji_finditer()(normalized)}
-    if not url_ends and not emoji_ends:
-        return _chars_weight(normalized) // X_SCALE
-    # A URL, else an emoji sequence, starting at i weighs as one; the code points between
-    # them weigh one by one. (An emoji sequence inside a URL is part of the URL.)
-    weighted = 0
-    i = 0
-    for start in sorted(url_ends.keys() | emoji_ends.keys()):
-        if start < i:
-            continue
-        weighted += _chars_weight(normalized[i:start])
-        if start in url_ends:
-            weighted += X_TRANSFORMED_URL_LENGTH * X_SCALE
-            i = url_ends[start]
-        else:
-            weighted += X_DEFAULT_WEIGHT
-            i = emoji_ends[start]
-    weighted += _chars_weight(normalized[i:])
-    return weighted // X_SCALE
-
-
-def x_problems(text: str) -> list[str]:
-    """Return why X would refuse ``text`` as a post; an empty list means it is valid.
-
-    Problems: an empty (or whitespace-only) text, a weighted length over 280, and the
-    invalid characters U+FFFE, U+FEFF, U+FFFF.
-    """
-    problems: list[str] = []
-    if not text.strip():
-        problems.append("text is empty")
-    length = x_weighted_length(text)
-    if length > X_MAX_WEIGHTED_LENGTH:
-        problems.append(
-            f"weighted length {length} exceeds {X_MAX_WEIGHTED_LENGTH} (X counts URLs as "
-            f"{X_TRANSFORMED_URL_LENGTH}, emoji and CJK/Hangul as 2)"
-        )
-    if not text.isascii() and ("\ufffe" in text or "\ufeff" in text or "\uffff" in text):
-        for index, char in enumerate(text):
-            if char in X_INVALID_CHARACTERS:
-                problems.append(f"invalid character U+{ord(char):04X} at index {index}")
-    return problems
-
-
-def x_is_valid(text: str) -> bool:
-    """Return whether X accepts ``text`` as a post's text (see :func:`x_problems`)."""
-    return not x_problems(text)
-
-
-# ---------------------------------------------------------------------------------------
-# Bluesky measures.
-
-
-# Code points that never join a neighbour in a grapheme cluster: a cluster of two or more
-# code points always holds a CR, Extend, ZWJ, SpacingMark, Prepend, Hangul jamo (L, V, T)
-# or regional indicator, and none lies in these ranges (tests check it against ``regex``).
-# A text of these has one grapheme per code point. (CJK ideographs are left out: ``re``
-# takes ~1 ms to compile each 10,000 code points of ranges.)
-_SINGLETONS = (
-    "\x00-\x0c\x0e-\u02ff\u0370-\u0482\u2010-\u2027\u2030-\u205e\u2070-\u20cf"
-    "\u2100-\u2bff\u3000-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u30ff\u3131-\u318e"
-    "\uac00-\ud7a3\uff01-\uff9d\U0001f000-\U0001f1e5\U0001f200-\U0001f3fa"
-    "\U0001f400-\U0001faff"
-)
-
-
-@cache
-def _not_singleton() -> Callable[[str], re.Match[str] | None]:
-    return re.compile(f"[^{_SINGLETONS}]").search
-
-
-@cache
-def _grapheme_findall() -> Callable[[str], list[str]]:
-    import regex  # ~8 ms, unless already imported (the formatter uses it)
-
-    return regex.compile(r"\X").findall  # type: ignore[no-any-return]
-
-
-def graphemes(text: str) -> int:
-    """Return the number of extended grapheme clusters (Bluesky's limit: 300)."""
-    if text.isascii():  # only CR LF joins in ASCII
-        return len(text) - text.count("\r\n")
-    if _not_singleton()(text) is None:
-        return len(text)
-    return len(_grapheme_findall()(text))
-
-
-def utf8_len(text: str) -> int:
-    """Return the length of ``text`` in UTF-8 bytes (Bluesky's limit: 3000)."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-8"))
-
-
-def byte_offset(text: str, cp_index: int) -> int:
-    """Return the UTF-8 byte offset of code-point index ``cp_index`` in ``text``.
-
-    ``cp_index`` may be ``len(text)`` (the end). Bluesky facets use these offsets.
-    """
-    if not 0 <= cp_index <= len(text):
-        raise IndexError(f"code-point index {cp_index} out of range 0..{len(text)}")
-    return len(text[:cp_index].encode("utf-8"))
-
-
-def price_class(text: str) -> str:
-    """X's price class of a post: ``"url"`` when X links something in it, else ``"plain"``.
-
-    X's pay-per-use API bills a post "with URL" at a higher rate; what X links is exactly what
-    twitter-text's URL extraction finds (``arxiv.org/abs/…`` counts, ``arXiv:2505.13447`` not).
-    """
-    return "url" if extract_urls(unicodedata.normalize("NFC", text)) else "plain"
