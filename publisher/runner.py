@@ -236,7 +236,6 @@ def make_plan(
                 )
                 continue
             spent[item.platform] = so_far + price
-        platform_rules = rules[item.platform]
         payloads = [platform_rules.payload(t) for t in texts]
         if item.card is not None and item.next_index == 0:
             # the adapter turns it into the first post's embed (its link card)
