@@ -19,7 +19,8 @@ The scheduled job (``runner.py``) makes the first five moves; people make the la
 ``reason`` (why the last run left it). ``hold``, ``release`` and ``retry`` on a thread already
 in the state asked for change nothing and return a note saying so.
 
-Standard library only at run time: ``filequeue.py`` takes ``Status`` from here for its model.
+Standard library only: it stands below the queue files, whose model (``filequeue.QueueItem``)
+takes ``Status`` from here and is what the moves are made on (a ``Thread`` here).
 """
 
 from __future__ import annotations
@@ -27,10 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from publisher.filequeue import PostRecord, QueueItem
+from typing import Any, Protocol
 
 __all__ = [
     "ALLOWED",
@@ -57,6 +55,24 @@ class Status(StrEnum):
     POSTED = "posted"  # every post made; the file moves to the archive
     FAILED = "failed"  # the platform refused a post for good: waits for `publisher retry`
     HELD = "held"  # kept back by a person: waits for `publisher release`
+
+
+class Thread(Protocol):
+    """What the moves read and change of a queued thread (``filequeue.QueueItem``)."""
+
+    status: Status
+    reason: str | None
+    sending: int | None
+    sending_at: dt.datetime | None
+    not_before: dt.datetime
+    posted: list[Any]  # its PostRecords, one per post made
+    posts: list[str]
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def next_index(self) -> int: ...
 
 
 class Move(StrEnum):
@@ -92,7 +108,7 @@ class TransitionRefused(ValueError):
     asked (the CLI adds the file and line)."""
 
 
-def _check(item: QueueItem, move: Move, why: str | None = None) -> None:
+def _check(item: Thread, move: Move, why: str | None = None) -> None:
     if item.status not in ALLOWED[move]:
         starts = ", ".join(sorted(ALLOWED[move]))
         raise TransitionRefused(
@@ -100,12 +116,12 @@ def _check(item: QueueItem, move: Move, why: str | None = None) -> None:
         )
 
 
-def _reopened(item: QueueItem) -> Status:
+def _reopened(item: Thread) -> Status:
     """Where a thread goes back to when it may be posted again."""
     return Status.POSTING if item.posted else Status.PENDING
 
 
-def _settle_mark(item: QueueItem, index: int, in_doubt: bool) -> None:
+def _settle_mark(item: Thread, index: int, in_doubt: bool) -> None:
     """Keep the ``sending`` mark (and when it was set) only while the post's outcome is unknown,
     so that the next run looks for the post before sending it again."""
     item.sending = index + 1 if in_doubt else None
@@ -115,7 +131,7 @@ def _settle_mark(item: QueueItem, index: int, in_doubt: bool) -> None:
 # ---- the scheduled job ------------------------------------------------------------------------
 
 
-def start_sending(item: QueueItem, index: int, at: dt.datetime) -> None:
+def start_sending(item: Thread, index: int, at: dt.datetime) -> None:
     """Mark post ``index`` (0-based) as in flight before it is sent.
 
     ``at``: the real time. A mark already on this post (an earlier run did not learn the outcome)
@@ -133,7 +149,7 @@ def start_sending(item: QueueItem, index: int, at: dt.datetime) -> None:
     item.reason = None
 
 
-def record_post(item: QueueItem, record: PostRecord) -> None:
+def record_post(item: Thread, record: Any) -> None:
     """The post in flight is confirmed: record it and clear the mark."""
     _check(item, Move.RECORD)
     if record.post != item.next_index + 1:
@@ -145,7 +161,7 @@ def record_post(item: QueueItem, record: PostRecord) -> None:
     item.sending_at = None
 
 
-def finish(item: QueueItem) -> None:
+def finish(item: Thread) -> None:
     """Every post is recorded: the thread is posted."""
     _check(item, Move.FINISH)
     if item.next_index < len(item.posts):
@@ -155,7 +171,7 @@ def finish(item: QueueItem) -> None:
     item.status = Status.POSTED
 
 
-def fail(item: QueueItem, index: int, in_doubt: bool, reason: str) -> None:
+def fail(item: Thread, index: int, in_doubt: bool, reason: str) -> None:
     """The platform refused post ``index`` for good: the thread waits for a person.
 
     ``in_doubt``: the post may have been made after all (keep the mark for a look-up).
@@ -166,7 +182,7 @@ def fail(item: QueueItem, index: int, in_doubt: bool, reason: str) -> None:
     item.reason = reason
 
 
-def defer(item: QueueItem, index: int, in_doubt: bool, at: dt.datetime, reason: str) -> None:
+def defer(item: Thread, index: int, in_doubt: bool, at: dt.datetime, reason: str) -> None:
     """Stop at post ``index`` for now, not the thread's fault: due again at ``at``."""
     _check(item, Move.DEFER)
     _settle_mark(item, index, in_doubt)
@@ -179,7 +195,7 @@ def defer(item: QueueItem, index: int, in_doubt: bool, at: dt.datetime, reason: 
 # Each returns a note when the thread is already as asked (nothing changes), None when it changed.
 
 
-def hold(item: QueueItem, now: dt.datetime) -> str | None:
+def hold(item: Thread, now: dt.datetime) -> str | None:
     """Keep the thread back until released (``now``: unused, as every command takes it)."""
     if item.status == Status.HELD:
         return "already held"
@@ -188,7 +204,7 @@ def hold(item: QueueItem, now: dt.datetime) -> str | None:
     return None
 
 
-def release(item: QueueItem, now: dt.datetime) -> str | None:
+def release(item: Thread, now: dt.datetime) -> str | None:
     """Let a held thread go out at its time (``now``: unused, as every command takes it)."""
     if item.status in (Status.PENDING, Status.POSTING):
         return "not held: it already goes out at its time"
@@ -198,7 +214,7 @@ def release(item: QueueItem, now: dt.datetime) -> str | None:
     return None
 
 
-def retry(item: QueueItem, now: dt.datetime) -> str | None:
+def retry(item: Thread, now: dt.datetime) -> str | None:
     """Post a failed or deferred thread again at the next run (at ``now`` at the latest)."""
     if item.status in (Status.PENDING, Status.POSTING) and item.reason is None:  # not deferred
         if item.not_before <= now:
@@ -217,7 +233,7 @@ def retry(item: QueueItem, now: dt.datetime) -> str | None:
 
 
 # The commands people give, by name.
-COMMANDS: dict[str, Callable[[QueueItem, dt.datetime], str | None]] = {
+COMMANDS: dict[str, Callable[[Thread, dt.datetime], str | None]] = {
     "hold": hold,
     "release": release,
     "retry": retry,
