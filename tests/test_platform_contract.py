@@ -119,15 +119,12 @@ class BlueskyHarness:
             self.proxy.fail_next(kind)
 
     def texts(self) -> list[str]:
-        from atproto import Client
+        # Every record, page by page: the PDS is shared by the session's tests, and record keys
+        # come from a hash of the thread, so one page holds an arbitrary 100 of them.
+        from publisher.testing.pds import list_posts
 
-        client = Client(base_url=self.pds.url)
-        client.login(self.pds.handle, self.pds.password)
-        listed = client.com.atproto.repo.list_records(
-            {"repo": client.me.did, "collection": "app.bsky.feed.post", "limit": 100}
-        )
-        records = sorted(listed.records, key=lambda r: r.value.created_at)
-        return [r.value.text for r in records]
+        values: list[Any] = [record["value"] for record in list_posts(self.pds)]
+        return [value["text"] for value in sorted(values, key=lambda v: v["createdAt"])]
 
     def faults_hit(self) -> int:
         return len(self.proxy.faults)
