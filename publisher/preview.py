@@ -5,14 +5,13 @@ again the way the scheduled job does). Pure apart from reading the input files; 
 (``preview_html``) turn this data into HTML and Markdown.
 
 The highlighted spans come from what is posted: each platform says where it shows links and
-tags in a payload (its descriptor's ``spans``); a platform that does not say shows its URLs and
-``#tags``. Prices come from the platform's price classes (``cost``).
+tags in a payload (its descriptor's ``spans``). Prices come from the platform's price classes
+(``cost``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +23,9 @@ from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
-from publisher.platforms import rules_within, url_grammar
+from publisher.platforms import rules_within
 from publisher.platforms.base import Options, PricedOptions, Rules
 from publisher.schedule import assign_times
-
-_TAG = re.compile(r"(?<![\w&#])#(\w+)")
 
 
 @dataclass(frozen=True)
@@ -114,17 +111,10 @@ def price(platform: str, text: str, options: Options) -> Price | None:
 
 
 def spans(platform: str, payload: Mapping[str, Any]) -> list[Span]:
-    """Where ``platform`` shows links and tags in the payload's text, in order."""
+    """Where ``platform`` shows links and tags in the payload's text, in order; none when its
+    descriptor does not say."""
     found = platforms.registry()[platform].spans
-    text = payload["text"]
-    if found is not None:
-        return [Span(*span) for span in found(payload)]
-    urls = [u for u in url_grammar.extract_urls(text) if "://" in u.url]
-    shown = [Span(u.start, u.end, "link", u.url) for u in urls]
-    for match in _TAG.finditer(text):
-        if not any(u.start <= match.start() < u.end for u in urls):
-            shown.append(Span(match.start(), match.end(), "tag", match.group(1)))
-    return sorted(shown, key=lambda s: s.start)
+    return [Span(*span) for span in found(payload)] if found is not None else []
 
 
 def post_view(

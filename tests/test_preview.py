@@ -92,6 +92,16 @@ class TestSpans:
         assert [(s.kind, text[s.start : s.end]) for s in found] == expected
 
 
+    def test_mastodon_spans_are_what_mastodon_links(self) -> None:
+        """On Mastodon: URLs with a scheme (a bare domain stays text) and tags with a letter."""
+        text = "see https://arxiv.org/abs/2505.13447 and arxiv.org/abs/1 #long-context #2025"
+        found = spans("mastodon", {"text": text})
+        assert [(s.kind, text[s.start : s.end], s.target) for s in found] == [
+            ("link", "https://arxiv.org/abs/2505.13447", "https://arxiv.org/abs/2505.13447"),
+            ("tag", "#long", "long"),
+        ]
+
+
 class TestPostView:
     def test_numbering_is_one_based(self) -> None:
         """N/M counts from 1."""

@@ -107,7 +107,7 @@ class Platform:
     aliases: tuple[str, ...] = ()
     color: str = "#536471"  # its badge and highlight colour in the preview
     # Where it shows links and tags in a payload's text, as (start, end, "link" | "tag",
-    # target) in code points; None: its URLs with a scheme and its #tags.
+    # target) in code points; None: nothing is highlighted.
     spans: Callable[[Mapping[str, Any]], list[Span]] | None = None
 
 

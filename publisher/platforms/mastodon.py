@@ -21,7 +21,7 @@ from pydantic import Field, SecretStr
 
 from publisher.platforms import text_measures as textlib
 from publisher.platforms._langs import detect_langs
-from publisher.platforms.base import Credentials, Options, Platform, service_url
+from publisher.platforms.base import Credentials, Options, Platform, Span, service_url
 from publisher.platforms.url_grammar import extract_urls
 
 MAX_CHARACTERS = 500  # Mastodon's default; an instance may set its own
@@ -36,6 +36,8 @@ _MENTION = re.compile(
 )
 # Tag::HASHTAG_NAME_PAT takes word characters and '_' (and '·' inside); a '-' ends a tag.
 _NOT_HASHTAG_CHAR = re.compile(r"[^\w]+")
+# Tag::HASHTAG_RE, as far as a digest's tags go: '#' not after a letter, digit, '=', '/' or ')'.
+_HASHTAG = re.compile(r"(?<![=/)\w])#(\w*[^\W\d]\w*)")
 
 
 class MastodonOptions(Options):
@@ -122,6 +124,17 @@ class MastodonRules:
         return {"text": text, "language": detect_langs(text)[0], "visibility": self.visibility}
 
 
+def spans(payload: Mapping[str, Any]) -> list[Span]:
+    """What Mastodon links in a status: URLs with a scheme, and hashtags with a letter or '_'."""
+    text = payload["text"]
+    urls = [u for u in extract_urls(text) if _SCHEME.match(u.url)]
+    found: list[Span] = [(u.start, u.end, "link", u.url) for u in urls]
+    for match in _HASHTAG.finditer(text):
+        if not any(u.start <= match.start() < u.end for u in urls):
+            found.append((match.start(), match.end(), "tag", match.group(1)))
+    return sorted(found)
+
+
 def _rules(options: MastodonOptions, limits: Mapping[str, int]) -> MastodonRules:
     return MastodonRules(
         limits.get("max_characters", MAX_CHARACTERS),
@@ -145,5 +158,6 @@ PLATFORM = Platform(
     on_by_default=False,
     limits="publisher.platforms.mastodon_adapter:instance_limits",
     color="#6364ff",
+    spans=spans,
     aliases=("toot", "toots", "fediverse"),
 )
