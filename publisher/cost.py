@@ -8,10 +8,10 @@ A platform that bills per post declares how a post's text is classed (its descri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from publisher import platforms
 from publisher.config import ScheduleSettings
@@ -136,16 +136,19 @@ def queued_cost(items: Iterable[QueueItem], platform: str, prices: PricedOptions
     return total
 
 
-def spend_line(
-    items: Sequence[QueueItem],
-    now: dt.datetime,
-    schedule: ScheduleSettings,
-    platform: str,
-    prices: PricedOptions,
-) -> str:
+def month_spend(
+    items: Iterable[QueueItem], now: dt.datetime, settings: Settings
+) -> dict[str, Cost]:
+    """:func:`spent_this_month` of every platform that is on and bills."""
+    items = list(items)
+    return {
+        name: spent_this_month(items, now, settings.schedule, name, prices(settings, name))
+        for name in priced(settings)
+    }
+
+
+def spend_line(platform: str, spent: Cost, queued: Cost, prices: PricedOptions) -> str:
     """``NAME spend this month: $0.30 (20 posts, 0 with a URL) of $5.00; queued: $1.62 (…)``."""
-    spent = spent_this_month(items, now, schedule, platform, prices)
-    queued = queued_cost(items, platform, prices)
     cap = f" of {usd(prices.monthly_budget_usd)}" if prices.monthly_budget_usd else ""
     return (
         f"{platform} spend this month: {usd(spent.usd)} ({spent.posts} posts, {spent.with_url} "
@@ -154,25 +157,50 @@ def spend_line(
     )
 
 
-def spend_lines(items: Sequence[QueueItem], now: dt.datetime, settings: Settings) -> str:
-    """:func:`spend_line` of every platform that is on and bills, one per line."""
+def spend_lines(
+    items: Sequence[QueueItem],
+    now: dt.datetime,
+    settings: Settings,
+    spent: Mapping[str, Cost] | None = None,
+) -> str:
+    """:func:`spend_line` of every platform that is on and bills, one per line; ``spent`` is
+    :func:`month_spend`, when the caller has it already."""
+    if spent is None:
+        spent = month_spend(items, now, settings)
     return "\n".join(
-        spend_line(items, now, settings.schedule, name, prices(settings, name))
+        spend_line(
+            name,
+            spent[name],
+            queued_cost(items, name, prices(settings, name)),
+            prices(settings, name),
+        )
         for name in priced(settings)
     )
 
 
-def post_label(platform: str, text: str, options: Options) -> str:
-    """What one post costs, for listings: ``url $0.200``; empty where posts are free."""
+class PostPrice(NamedTuple):
+    """What one post costs: its price class, its price and the name the price list gives it."""
+
+    price_class: str
+    usd: float
+    label: str
+
+
+def post_price(platform: str, text: str, options: Options) -> PostPrice | None:
+    """What posting ``text`` on ``platform`` costs; None where posts are free."""
     cls = price_class(platform, text)
     if cls is None or not isinstance(options, PricedOptions):
-        return ""
-    return f"{cls} ${options.price(cls):.3f}"
+        return None
+    return PostPrice(cls, options.price(cls), options.label(cls))
+
+
+def post_label(platform: str, text: str, options: Options) -> str:
+    """What one post costs, for listings: ``url $0.200``; empty where posts are free."""
+    found = post_price(platform, text, options)
+    return "" if found is None else f"{found.price_class} ${found.usd:.3f}"
 
 
 def price_fields(platform: str, text: str, options: Options) -> dict[str, object]:
     """A post's price class and price, for ``--json``; nothing where posts are free."""
-    cls = price_class(platform, text)
-    if cls is None or not isinstance(options, PricedOptions):
-        return {}
-    return {"price_class": cls, "price_usd": options.price(cls)}
+    found = post_price(platform, text, options)
+    return {} if found is None else {"price_class": found.price_class, "price_usd": found.usd}

@@ -24,7 +24,7 @@ from publisher.errors import InputError, Problem
 from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
 from publisher.platforms import rules_within
-from publisher.platforms.base import Options, PricedOptions, Rules
+from publisher.platforms.base import Options, Rules
 from publisher.schedule import assign_times
 
 
@@ -104,10 +104,8 @@ def numbering(index: int, total: int) -> str:
 
 def price(platform: str, text: str, options: Options) -> Price | None:
     """What posting ``text`` costs on ``platform``: its price class, at its prices; None if free."""
-    cls = cost.price_class(platform, text)
-    if cls is None or not isinstance(options, PricedOptions):
-        return None
-    return Price(options.label(cls), options.price(cls))
+    found = cost.post_price(platform, text, options)
+    return None if found is None else Price(found.label, found.usd)
 
 
 def spans(platform: str, payload: Mapping[str, Any]) -> list[Span]:

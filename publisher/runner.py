@@ -182,13 +182,9 @@ def make_plan(
     }
     taken = dict.fromkeys(settings.platforms, 0)
     blocked: dict[str, str] = {}
-    plan.spend = cost.spend_lines(everything, now, settings)
-    spent = {
-        name: cost.spent_this_month(
-            everything, now, settings.schedule, name, cost.prices(settings, name)
-        ).usd
-        for name in cost.priced(settings)
-    }
+    month = cost.month_spend(everything, now, settings)
+    plan.spend = cost.spend_lines(everything, now, settings, month)
+    spent = {name: so_far.usd for name, so_far in month.items()}
     for loaded in open_items:
         item = loaded.item
         if item.platform not in settings.platforms:
