@@ -471,8 +471,6 @@ def _platforms(args: argparse.Namespace, settings: Any, *, shows_off: bool = Fal
     a dry run of digests, a preview), with a note; anywhere else naming it is an error that says
     how to turn it on.
     """
-    from publisher import platforms
-
     off = [name for name in args.platform if name not in settings.platforms]
     for name in off:
         turn_on = f'add "{name}" to platforms = [...] in the config to post there'
@@ -574,11 +572,11 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     report = DigestDryRun(notes=links.notes)
     report.policies = [n for name in settings.platforms if (n := settings.options(name).note())]
     totals: dict[str, cost.Cost] = {}
+    with_card = platforms.with_cards(settings.platforms)
     for digest, n, thread, earlier in shown:
         entry, platform = digest.entries[n], thread.platform
         if not report.entries or report.entries[-1].id != entry.id:
             card = links.cards.get(entry.id)
-            with_card = platforms.with_cards(settings.platforms)
             shown_card = card.model_dump() if card and with_card else None
             report.entries.append(
                 DryRunEntry(
@@ -614,7 +612,6 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
 
 def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
     """What a dry run shows of how a thread links its paper: a card, or the setting in force."""
-
     shown: dict[str, Any] = dict(settings.options(thread.platform).shown())
     if platforms.registry()[thread.platform].cards:
         card = links.cards.get(thread.entry_id)
