@@ -49,20 +49,15 @@ the ``status`` answered, None when dropped). ``statuses`` holds what was made, o
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import re
-import socket
-import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from publisher.testing.wire import Fault, Reply, WireServer
 
 __all__ = ["FakeMastodonServer", "countable_length"]
 
@@ -77,7 +72,6 @@ _FAULT_OPTS: dict[str, frozenset[str]] = {
     "slow": frozenset({"delay", "commit"}),
     "drop": frozenset({"after_commit"}),
 }
-_STATUS_TEXT = {500: "Internal Server Error", 503: "Service Unavailable"}
 _ID = re.compile(r"[0-9]{1,20}")
 _SCHEME = re.compile(r"https?://", re.I)
 _MENTION = re.compile(r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.I)
@@ -144,99 +138,10 @@ def _iso(moment: float) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
-@dataclass
-class _Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Fault:
-    kind: str
-    opts: dict[str, Any]
-
-
-def _error(status: int, message: str) -> _Reply:
-    return _Reply(status, {"error": message})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeMastodonServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.fake._opened(self.connection)
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):  # the client is gone
-            super().finish()
-        self.server.fake._closed(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read ``FakeMastodonServer.requests`` instead."""
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        fake = self.server.fake
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        split = urlsplit(self.path)
-        record: dict[str, Any] = {
-            "method": self.command,
-            "path": split.path,
-            "query": dict(parse_qsl(split.query, keep_blank_values=True)),
-            "headers": dict(self.headers.items()),
-            "body": body.decode("utf-8", errors="replace"),
-            "status": None,
-        }
-        fake._begin(record)
-        try:
-            try:
-                reply = fake._dispatch(self.command, self.path, dict(self.headers.items()), body)
-            except Exception as exc:  # a bug here must show in the test, not as a hang-up
-                fake.errors.append(repr(exc))
-                reply = _error(500, f"fake bug: {exc!r}")
-            if reply is None:
-                self.close_connection = True
-                return
-            record["status"] = reply.status
-            self._send(reply)
-        finally:
-            fake._end()
-
-    def _send(self, reply: _Reply) -> None:
-        payload = json.dumps(reply.body).encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-            self.wfile.flush()
-        except OSError:
-            self.close_connection = True
-
-
-class FakeMastodonServer:
+class FakeMastodonServer(WireServer):
     """A Mastodon instance stand-in on 127.0.0.1 (ephemeral port). See the module doc."""
+
+    FAULT_OPTS = _FAULT_OPTS
 
     def __init__(
         self,
@@ -249,6 +154,7 @@ class FakeMastodonServer:
         request_limit: int = 300,
         key_ttl: float = KEY_TTL_SECONDS,
     ) -> None:
+        super().__init__()
         self.access_token = access_token
         self.account_id = account_id
         self.username = username
@@ -258,90 +164,16 @@ class FakeMastodonServer:
         self.key_ttl = key_ttl
 
         self.statuses: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        self.errors: list[str] = []  # exceptions raised by the fake itself (its own bugs)
-        self.faults_hit: list[str] = []
-
-        self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._in_flight = 0
-        self._faults: deque[_Fault] = deque()
         self._keys: dict[str, tuple[str, float]] = {}  # key -> (status id, stored at)
         self._offset = 0.0
         self._sequence = 0
         self._window_start = 0.0
         self._window_used = 0
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.base_url = ""
 
-    # ----------------------------------------------------------------- lifecycle
-
-    def start(self) -> str:
-        """Start serving in a background thread; returns the base URL (``http://127.0.0.1:PORT``)."""
-        if self._server is not None:
-            return self.base_url
-        self._stopping.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        host, port = server.server_address[:2]
-        self.base_url = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving, close every open connection and wake any "slow" handler."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeMastodonServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _error(self, status: int, message: str) -> Reply:
+        return Reply(status, {"error": message})
 
     # ------------------------------------------------------------------- control
-
-    def fail_next(self, kind: str, *, count: int = 1, after: int = 0, **opts: Any) -> None:
-        """Make the next ``count`` POST /api/v1/statuses requests fail as ``kind``.
-
-        With ``after=N`` the next N posts go through normally first (a fault on post N+1).
-        """
-        allowed = _FAULT_OPTS.get(kind)
-        if allowed is None:
-            raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(_FAULT_OPTS)}")
-        unknown = set(opts) - allowed
-        if unknown:
-            raise ValueError(f"fault {kind!r} takes {sorted(allowed)}, not {sorted(unknown)}")
-        if count < 1:
-            raise ValueError("count must be >= 1")
-        with self._lock:
-            self._faults.extend(_Fault("pass", {}) for _ in range(after))
-            self._faults.extend(_Fault(kind, dict(opts)) for _ in range(count))
 
     def advance(self, seconds: float) -> None:
         """Move the server's clock on (Idempotency-Keys older than ``key_ttl`` are forgotten)."""
@@ -356,49 +188,21 @@ class FakeMastodonServer:
         with self._lock:
             return [s["text"] for s in self.statuses]
 
-    def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Wait until no request is being handled; False if that did not happen in ``timeout``."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
-
-    # ------------------------------------------------------- handler bookkeeping
-
-    def _opened(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.add(conn)
-
-    def _closed(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.discard(conn)
-
-    def _begin(self, record: dict[str, Any]) -> None:
-        with self._lock:
-            self.requests.append(record)
-            self._in_flight += 1
-
-    def _end(self) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
-
     # ------------------------------------------------------------------- routing
 
     def _dispatch(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
-    ) -> _Reply | None:
+    ) -> Reply | None:
         split = urlsplit(raw_path)
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         parts = tuple(unquote(p) for p in split.path.strip("/").split("/"))
         if (method, parts) == ("GET", ("api", "v2", "instance")):
             return self._instance()
         if not self._authorized(headers):
-            return _error(401, "The access token is invalid")
+            return self._error(401, "The access token is invalid")
         if (method, parts) == ("POST", ("api", "v1", "statuses")):
-            with self._lock:
-                fault = self._faults.popleft() if self._faults else None
-                if fault is not None and fault.kind != "pass":
-                    self.faults_hit.append(fault.kind)
-            if fault is not None and fault.kind != "pass":
+            fault = self._next_fault()
+            if fault is not None:
                 return self._faulted(fault, headers, body)
             return self._limited(lambda: self._create(headers, body))
         match (method, *parts):
@@ -410,13 +214,13 @@ class FakeMastodonServer:
                 return self._limited(lambda: self._show(status_id))
             case ("DELETE", "api", "v1", "statuses", status_id):
                 return self._limited(lambda: self._delete(status_id))
-        return _error(404, "Record not found")
+        return self._error(404, "Record not found")
 
     def _authorized(self, headers: dict[str, str]) -> bool:
         header = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         return header == f"Bearer {self.access_token}"
 
-    def _limited(self, answer: Any) -> _Reply:
+    def _limited(self, answer: Any) -> Reply:
         """``answer()`` within the account's rate limit, with the X-RateLimit-* headers."""
         with self._lock:
             now = self.now()
@@ -426,7 +230,7 @@ class FakeMastodonServer:
             if allowed:
                 self._window_used += 1
             headers = self._limit_headers(self.request_limit - self._window_used)
-        reply: _Reply = answer() if allowed else _error(429, "Too many requests")
+        reply: Reply = answer() if allowed else self._error(429, "Too many requests")
         reply.headers.update(headers)
         return reply
 
@@ -443,31 +247,17 @@ class FakeMastodonServer:
 
     # -------------------------------------------------------------------- faults
 
-    def _faulted(self, fault: _Fault, headers: dict[str, str], body: bytes) -> _Reply | None:
+    def _faulted(self, fault: Fault, headers: dict[str, str], body: bytes) -> Reply | None:
         opts = fault.opts
         if fault.kind == "429":
             reset = time.time() + float(opts.get("reset_in", 2))
-            return _Reply(429, {"error": "Too many requests"}, self._limit_headers(0, reset=reset))
-        if fault.kind in ("500", "503"):
-            status = int(fault.kind)
-            if opts.get("after_commit"):
-                self._limited(lambda: self._create(headers, body))
-            return _error(status, _STATUS_TEXT[status])
-        if fault.kind == "slow":
-            if self._stopping.wait(float(opts.get("delay", 5))):
-                return None  # the server is stopping: hang up
-            if opts.get("commit", True):
-                return self._limited(lambda: self._create(headers, body))
-            return _error(503, _STATUS_TEXT[503])
-        # "drop"
-        if opts.get("after_commit"):
-            self._limited(lambda: self._create(headers, body))
-        return None
+            return Reply(429, {"error": "Too many requests"}, self._limit_headers(0, reset=reset))
+        return self._strike(fault, lambda: self._limited(lambda: self._create(headers, body)))
 
     # ----------------------------------------------------------------- endpoints
 
-    def _instance(self) -> _Reply:
-        return _Reply(
+    def _instance(self) -> Reply:
+        return Reply(
             200,
             {
                 "domain": "127.0.0.1",
@@ -493,8 +283,8 @@ class FakeMastodonServer:
             "created_at": "2024-01-01T00:00:00.000Z",
         }
 
-    def _verify_credentials(self) -> _Reply:
-        return _Reply(200, {**self._account(), "source": {"privacy": "public", "note": ""}})
+    def _verify_credentials(self) -> Reply:
+        return Reply(200, {**self._account(), "source": {"privacy": "public", "note": ""}})
 
     @staticmethod
     def _form(headers: dict[str, str], body: bytes) -> dict[str, Any] | None:
@@ -508,10 +298,10 @@ class FakeMastodonServer:
             return found if isinstance(found, dict) else None
         return dict(parse_qsl(text, keep_blank_values=True))
 
-    def _create(self, headers: dict[str, str], body: bytes) -> _Reply:
+    def _create(self, headers: dict[str, str], body: bytes) -> Reply:
         form = self._form(headers, body)
         if form is None:
-            return _error(400, "Error occurred while parsing request parameters")
+            return self._error(400, "Error occurred while parsing request parameters")
         key = next((v for k, v in headers.items() if k.lower() == "idempotency-key"), "")
         with self._lock:
             now = self.now()
@@ -520,23 +310,23 @@ class FakeMastodonServer:
                 if known is not None and now - known[1] < self.key_ttl:
                     made = next((s for s in self.statuses if s["id"] == known[0]), None)
                     if made is not None:
-                        return _Reply(200, self._render(made))
+                        return Reply(200, self._render(made))
             reply_to = form.get("in_reply_to_id") or None
             parent = None
             if reply_to is not None:
                 parent = next((s for s in self.statuses if s["id"] == str(reply_to)), None)
                 if parent is None:
-                    return _error(404, "Record not found")
+                    return self._error(404, "Record not found")
             text = str(form.get("status") or "")
             visibility = str(form.get("visibility") or "public")
             if visibility not in VISIBILITIES:
-                return _error(422, "Validation failed: Visibility is not included in the list")
+                return self._error(422, "Validation failed: Visibility is not included in the list")
             if not text.strip():
-                return _error(422, "Validation failed: Text can't be blank")
+                return self._error(422, "Validation failed: Text can't be blank")
             spoiler = str(form.get("spoiler_text") or "")
             count = len(spoiler) + countable_length(text, self.characters_reserved_per_url)
             if count > self.max_characters:
-                return _error(
+                return self._error(
                     422,
                     f"Validation failed: Text character limit of {self.max_characters} exceeded",
                 )
@@ -552,7 +342,7 @@ class FakeMastodonServer:
             self.statuses.append(status)
             if key:
                 self._keys[key] = (str(status["id"]), now)
-            return _Reply(200, self._render(status))
+            return Reply(200, self._render(status))
 
     def _next_id(self, now: float) -> str:
         """Mastodon's id: milliseconds since the epoch << 16, plus a sequence; always rising."""
@@ -589,22 +379,24 @@ class FakeMastodonServer:
             "poll": None,
         }
 
-    def _show(self, status_id: str) -> _Reply:
+    def _show(self, status_id: str) -> Reply:
         with self._lock:
             found = next((s for s in self.statuses if s["id"] == status_id), None)
-            return _Reply(200, self._render(found)) if found else _error(404, "Record not found")
+            return (
+                Reply(200, self._render(found)) if found else self._error(404, "Record not found")
+            )
 
-    def _delete(self, status_id: str) -> _Reply:
+    def _delete(self, status_id: str) -> Reply:
         with self._lock:
             found = next((s for s in self.statuses if s["id"] == status_id), None)
             if found is None:
-                return _error(404, "Record not found")
+                return self._error(404, "Record not found")
             self.statuses.remove(found)
-            return _Reply(200, {**self._render(found), "text": found["text"]})
+            return Reply(200, {**self._render(found), "text": found["text"]})
 
-    def _account_statuses(self, account_id: str, query: dict[str, str], split: Any) -> _Reply:
+    def _account_statuses(self, account_id: str, query: dict[str, str], split: Any) -> Reply:
         if account_id != self.account_id:
-            return _error(404, "Record not found")
+            return self._error(404, "Record not found")
         try:
             limit = min(max(int(query.get("limit", "20")), 1), 40)
         except ValueError:
@@ -614,7 +406,7 @@ class FakeMastodonServer:
             value = query.get(name)
             if value:
                 if not _ID.fullmatch(value):
-                    return _error(400, f"Invalid {name}")
+                    return self._error(400, f"Invalid {name}")
                 bounds[name] = int(value)
         with self._lock:
             items = list(self.statuses)
@@ -627,7 +419,7 @@ class FakeMastodonServer:
         if "min_id" in bounds:  # the page just above min_id, still given newest first
             items = [s for s in items if int(s["id"]) > bounds["min_id"]][:limit]
         page = sorted(items, key=lambda s: int(s["id"]), reverse=True)[:limit]
-        reply = _Reply(200, [self._render(s) for s in page])
+        reply = Reply(200, [self._render(s) for s in page])
         if page:
             path = f"{self.base_url}{split.path}"
             older = urlencode({"limit": limit, "max_id": page[-1]["id"]})

@@ -59,23 +59,19 @@ waits until no request is being handled (e.g. after a client timed out on a "slo
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import math
 import re
-import socket
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from publisher.testing.wire import STATUS_TEXT, Fault, Reply, WireServer
 
 __all__ = ["DUPLICATE_DETAIL", "REPLY_TARGET_DETAIL", "FakeXServer", "oauth1_signature"]
 
@@ -128,21 +124,6 @@ _USER_TWEETS_PARAMS = frozenset(
     }
 )
 
-_STATUS_TEXT = {500: "Internal Server Error", 503: "Service Unavailable"}
-
-
-@dataclass
-class _Reply:
-    status: int
-    body: dict[str, Any] | None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Fault:
-    kind: str
-    opts: dict[str, Any]
-
 
 @dataclass
 class _Window:
@@ -178,11 +159,11 @@ def _problem(status: int, title: str, detail: str | None = None) -> dict[str, An
     return {"title": title, "detail": detail or title, "type": "about:blank", "status": status}
 
 
-def _invalid(message: str, parameters: dict[str, list[str]] | None = None) -> _Reply:
+def _invalid(message: str, parameters: dict[str, list[str]] | None = None) -> Reply:
     error: dict[str, Any] = {"message": message}
     if parameters is not None:
         error["parameters"] = parameters
-    return _Reply(
+    return Reply(
         400,
         {
             "errors": [error],
@@ -247,84 +228,10 @@ def _iso(now: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeXServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.fake._opened(self.connection)
-
-    def finish(self) -> None:
-        with contextlib.suppress(OSError):  # the client is gone; nothing left to flush to
-            super().finish()
-        self.server.fake._closed(self.connection)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read ``FakeXServer.requests`` instead."""
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def _handle(self) -> None:
-        fake = self.server.fake
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        record: dict[str, Any] = {
-            "method": self.command,
-            "path": urlsplit(self.path).path,
-            "query": dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True)),
-            "headers": dict(self.headers.items()),
-            "body": body.decode("utf-8", errors="replace"),
-            "status": None,
-        }
-        fake._begin(record)
-        try:
-            try:
-                reply = fake._dispatch(self.command, self.path, dict(self.headers.items()), body)
-            except Exception as exc:  # a bug here must show in the test, not as a hang-up
-                fake.errors.append(repr(exc))
-                reply = _Reply(500, _problem(500, "Internal Server Error", f"fake bug: {exc!r}"))
-            if reply is None:
-                self.close_connection = True
-                return
-            record["status"] = reply.status
-            self._send(reply)
-        finally:
-            fake._end()
-
-    def _send(self, reply: _Reply) -> None:
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            self.send_header("content-type", "application/json; charset=utf-8")
-            self.send_header("content-length", str(len(payload)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-            self.wfile.flush()
-        except OSError:
-            self.close_connection = True  # the client hung up (e.g. timed out while we slept)
-
-
-class FakeXServer:
+class FakeXServer(WireServer):
     """An X API v2 stand-in on 127.0.0.1 (ephemeral port), for one user. See the module doc."""
+
+    FAULT_OPTS = _FAULT_OPTS
 
     def __init__(
         self,
@@ -341,6 +248,7 @@ class FakeXServer:
         daily_post_limit: int | None = None,
         clock_skew: float = 300.0,
     ) -> None:
+        super().__init__()
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
         self.access_token = access_token
@@ -353,137 +261,32 @@ class FakeXServer:
         self.daily_post_limit = daily_post_limit
 
         self.tweets: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        self.errors: list[str] = []  # exceptions raised by the fake itself (its own bugs)
-        self.faults_hit: list[str] = []  # the kind of each armed fault that struck, in order
-
-        self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._in_flight = 0
-        self._faults: deque[_Fault] = deque()
         self._nonces: set[tuple[str, str]] = set()
         self._last_id = 0
         self._post_window = _Window(post_limit, WINDOW_SECONDS)
         self._day_window = _Window(daily_post_limit or 0, DAY_SECONDS)
         self._get_windows = {k: _Window(v, WINDOW_SECONDS) for k, v in _GET_LIMITS.items()}
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.base_url = ""
 
-    # ----------------------------------------------------------------- lifecycle
-
-    def start(self) -> str:
-        """Start serving in a background thread; returns the base URL (``http://127.0.0.1:PORT``)."""
-        if self._server is not None:
-            return self.base_url
-        self._stopping.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        host, port = server.server_address[:2]
-        self.base_url = f"http://{host!s}:{port}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self.base_url
-
-    def stop(self) -> None:
-        """Stop serving, close every open connection and wake any "slow" handler."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):  # already closed by the peer
-                conn.shutdown(socket.SHUT_RDWR)
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeXServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # ------------------------------------------------------------------- control
-
-    def fail_next(self, kind: str, *, count: int = 1, after: int = 0, **opts: Any) -> None:
-        """Make the next ``count`` POST /2/tweets requests fail as ``kind`` (see the module doc).
-
-        With ``after=N`` the next N posts go through normally first (a fault on post N+1).
-        """
-        allowed = _FAULT_OPTS.get(kind)
-        if allowed is None:
-            raise ValueError(f"unknown fault kind {kind!r}; known: {sorted(_FAULT_OPTS)}")
-        unknown = set(opts) - allowed
-        if unknown:
-            raise ValueError(f"fault {kind!r} takes {sorted(allowed)}, not {sorted(unknown)}")
-        if count < 1:
-            raise ValueError("count must be >= 1")
-        with self._lock:
-            for _ in range(after):
-                self._faults.append(_Fault("pass", {}))
-            for _ in range(count):
-                self._faults.append(_Fault(kind, dict(opts)))
-
-    def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Wait until no request is being handled; False if that did not happen in ``timeout``."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
-
-    # ------------------------------------------------------- handler bookkeeping
-
-    def _opened(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.add(conn)
-
-    def _closed(self, conn: socket.socket) -> None:
-        with self._lock:
-            self._connections.discard(conn)
-
-    def _begin(self, record: dict[str, Any]) -> None:
-        with self._lock:
-            self.requests.append(record)
-            self._in_flight += 1
-
-    def _end(self) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
+    def _error(self, status: int, message: str) -> Reply:
+        title = STATUS_TEXT.get(status, message)
+        return Reply(status, _problem(status, title, None if title == message else message))
 
     # ------------------------------------------------------------------- routing
 
     def _dispatch(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
-    ) -> _Reply | None:
+    ) -> Reply | None:
         split = urlsplit(raw_path)
         path = split.path
         params = parse_qsl(split.query, keep_blank_values=True)
 
         if method == "POST" and path == "/2/tweets":
-            with self._lock:
-                fault = self._faults.popleft() if self._faults else None
-                if fault is not None and fault.kind != "pass":
-                    self.faults_hit.append(fault.kind)
-            if fault is not None and fault.kind != "pass":
+            fault = self._next_fault()
+            if fault is not None:
                 return self._faulted(fault, path, params, headers, body)
             return self._create(path, params, headers, body)
 
-        answer: Callable[[], _Reply]
+        answer: Callable[[], Reply]
         match (method, *(unquote(p) for p in path.strip("/").split("/"))):
             case ("GET", "2", "users", "me"):
                 window, answer = "me", self._me
@@ -497,9 +300,7 @@ class FakeXServer:
             case ("DELETE", "2", "tweets", tweet_id):
                 window, answer = "delete", lambda: self._delete(tweet_id)
             case _:
-                return _Reply(
-                    404, _problem(404, "Not Found Error", f"No route for {method} {path}")
-                )
+                return Reply(404, _problem(404, "Not Found Error", f"No route for {method} {path}"))
         return self._checked(window, method, path, params, headers, answer)
 
     def _checked(
@@ -509,8 +310,8 @@ class FakeXServer:
         path: str,
         params: list[tuple[str, str]],
         headers: dict[str, str],
-        answer: Callable[[], _Reply],
-    ) -> _Reply:
+        answer: Callable[[], Reply],
+    ) -> Reply:
         denied = self._authenticate(method, path, params, headers)
         if denied is not None:
             return denied
@@ -520,9 +321,9 @@ class FakeXServer:
             allowed = window.take(now)
             limit_headers = window.headers(now)
             if allowed:
-                reply: _Reply = answer()
+                reply: Reply = answer()
             else:
-                reply = _Reply(429, _problem(429, "Too Many Requests"))
+                reply = Reply(429, _problem(429, "Too Many Requests"))
         reply.headers.update(limit_headers)
         return reply
 
@@ -530,9 +331,9 @@ class FakeXServer:
 
     def _authenticate(
         self, method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str]
-    ) -> _Reply | None:
+    ) -> Reply | None:
         """None when the OAuth 1.0a header is valid for this request, else the 401 to answer."""
-        denied = _Reply(401, _problem(401, "Unauthorized"))
+        denied = Reply(401, _problem(401, "Unauthorized"))
         header = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         if not header.startswith("OAuth "):
             return denied
@@ -584,19 +385,19 @@ class FakeXServer:
 
     def _faulted(
         self,
-        fault: _Fault,
+        fault: Fault,
         path: str,
         params: list[tuple[str, str]],
         headers: dict[str, str],
         body: bytes,
-    ) -> _Reply | None:
+    ) -> Reply | None:
         opts = fault.opts
         now = time.time()
         if fault.kind == "429":
             reset = str(math.ceil(now + float(opts.get("reset_in", 2))))
             with self._lock:
                 window_headers = self._post_window.headers(now)
-            reply = _Reply(429, _problem(429, "Too Many Requests"))
+            reply = Reply(429, _problem(429, "Too Many Requests"))
             if opts.get("daily"):
                 reply.headers.update(window_headers)
                 reply.headers.update(
@@ -616,7 +417,7 @@ class FakeXServer:
                 )
             return reply
         if fault.kind == "402":
-            return _Reply(
+            return Reply(
                 402,
                 {
                     "title": "CreditsDepleted",
@@ -624,27 +425,13 @@ class FakeXServer:
                     "type": "https://api.twitter.com/2/problems/credits",
                 },
             )
-        if fault.kind in ("500", "503"):
-            status = int(fault.kind)
-            if opts.get("after_commit"):
-                self._create(path, params, headers, body)
-            return _Reply(status, _problem(status, _STATUS_TEXT[status]))
-        if fault.kind == "slow":
-            if self._stopping.wait(float(opts.get("delay", 5))):
-                return None  # the server is stopping: hang up
-            if opts.get("commit", True):
-                return self._create(path, params, headers, body)
-            return _Reply(503, _problem(503, _STATUS_TEXT[503]))
-        # "drop"
-        if opts.get("after_commit"):
-            self._create(path, params, headers, body)
-        return None
+        return self._strike(fault, lambda: self._create(path, params, headers, body))
 
     # ----------------------------------------------------------------- endpoints
 
     def _create(
         self, path: str, params: list[tuple[str, str]], headers: dict[str, str], body: bytes
-    ) -> _Reply:
+    ) -> Reply:
         denied = self._authenticate("POST", path, params, headers)
         if denied is not None:
             return denied
@@ -655,13 +442,13 @@ class FakeXServer:
             if allowed:
                 reply = self._create_locked(body, now)
             else:
-                reply = _Reply(429, _problem(429, "Too Many Requests"))
+                reply = Reply(429, _problem(429, "Too Many Requests"))
             if self.daily_post_limit is not None:
                 limit_headers.update(self._day_window.headers(now, "x-user-limit-24hour"))
         reply.headers.update(limit_headers)
         return reply
 
-    def _create_locked(self, body: bytes, now: float) -> _Reply:
+    def _create_locked(self, body: bytes, now: float) -> Reply:
         try:
             payload = json.loads(body.decode("utf-8")) if body else None
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -722,13 +509,13 @@ class FakeXServer:
         if reply_to is not None:
             parent = next((t for t in self.tweets if t["id"] == reply_to), None)
             if parent is None:
-                return _Reply(403, _problem(403, "Forbidden", REPLY_TARGET_DETAIL))
+                return Reply(403, _problem(403, "Forbidden", REPLY_TARGET_DETAIL))
 
         if any(t["text"] == text for t in self.tweets):
-            return _Reply(403, _problem(403, "Forbidden", DUPLICATE_DETAIL))
+            return Reply(403, _problem(403, "Forbidden", DUPLICATE_DETAIL))
 
         if self.daily_post_limit is not None and not self._day_window.take(now):
-            return _Reply(429, _problem(429, "Too Many Requests"))
+            return Reply(429, _problem(429, "Too Many Requests"))
 
         tweet_id = max(_snowflake_time(now), self._last_id + 1)
         self._last_id = tweet_id
@@ -742,7 +529,7 @@ class FakeXServer:
                 "conversation_id": parent["conversation_id"] if parent else sid,
             }
         )
-        return _Reply(201, {"data": {"id": sid, "text": text, "edit_history_tweet_ids": [sid]}})
+        return Reply(201, {"data": {"id": sid, "text": text, "edit_history_tweet_ids": [sid]}})
 
     def _render(self, tweet: dict[str, Any], fields: set[str]) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -770,12 +557,12 @@ class FakeXServer:
         raw = dict(params).get("tweet.fields", "")
         return {f.strip() for f in raw.split(",") if f.strip()}
 
-    def _me(self) -> _Reply:
-        return _Reply(
+    def _me(self) -> Reply:
+        return Reply(
             200, {"data": {"id": self.user_id, "name": self.name, "username": self.username}}
         )
 
-    def _lookup(self, ids: list[str], params: list[tuple[str, str]], *, single: bool) -> _Reply:
+    def _lookup(self, ids: list[str], params: list[tuple[str, str]], *, single: bool) -> Reply:
         if not ids or any(not _ID_RE.fullmatch(i) for i in ids):
             return _invalid(f"The `id` query parameter value [{','.join(ids)}] is not valid")
         fields = self._fields(params)
@@ -787,14 +574,14 @@ class FakeXServer:
             body["data"] = data[0] if single else data
         if errors:
             body["errors"] = errors
-        return _Reply(200, body)
+        return Reply(200, body)
 
-    def _delete(self, tweet_id: str) -> _Reply:
+    def _delete(self, tweet_id: str) -> Reply:
         before = len(self.tweets)
         self.tweets[:] = [t for t in self.tweets if t["id"] != tweet_id]
-        return _Reply(200, {"data": {"deleted": len(self.tweets) != before}})
+        return Reply(200, {"data": {"deleted": len(self.tweets) != before}})
 
-    def _user_tweets(self, user_id: str, params: list[tuple[str, str]]) -> _Reply:
+    def _user_tweets(self, user_id: str, params: list[tuple[str, str]]) -> Reply:
         query = dict(params)
         for name in query:
             if name not in _USER_TWEETS_PARAMS:
@@ -806,7 +593,7 @@ class FakeXServer:
         if not _ID_RE.fullmatch(user_id):
             return _invalid(f"The `id` query parameter value [{user_id}] is not valid")
         if user_id != self.user_id:
-            return _Reply(200, {"errors": [_not_found_error("user", user_id)]})
+            return Reply(200, {"errors": [_not_found_error("user", user_id)]})
         try:
             max_results = int(query.get("max_results", "10"))
         except ValueError:
@@ -847,4 +634,4 @@ class FakeXServer:
         if rest:
             meta["next_token"] = base64.urlsafe_b64encode(page[-1]["id"].encode()).decode()
         body["meta"] = meta
-        return _Reply(200, body)
+        return Reply(200, body)
