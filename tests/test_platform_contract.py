@@ -65,16 +65,11 @@ class Harness(Protocol):
 # ---- harnesses --------------------------------------------------------------------------------
 
 
-class XHarness:
+class _WireHarness:
+    """A platform tested against its wire-level server in publisher/testing/ (same fault plan)."""
+
     def __init__(self, server: Any) -> None:
         self.server = server
-
-    def adapter(self) -> Adapter:
-        from publisher.platforms.x import XCredentials
-        from publisher.platforms.x_adapter import XAdapter
-
-        values = {**X_CANARY, "X_API_BASE_URL": self.server.base_url}
-        return XAdapter(XCredentials.model_validate(values), timeout=2)
 
     def fail_next_post(self, kind: str) -> None:
         if kind == "lost":
@@ -84,11 +79,20 @@ class XHarness:
         else:
             self.server.fail_next(kind)
 
-    def texts(self) -> list[str]:
-        return [t["text"] for t in sorted(self.server.tweets, key=lambda t: int(t["id"]))]
-
     def faults_hit(self) -> int:
         return len(self.server.faults_hit)
+
+
+class XHarness(_WireHarness):
+    def adapter(self) -> Adapter:
+        from publisher.platforms.x import XCredentials
+        from publisher.platforms.x_adapter import XAdapter
+
+        values = {**X_CANARY, "X_API_BASE_URL": self.server.base_url}
+        return XAdapter(XCredentials.model_validate(values), timeout=2)
+
+    def texts(self) -> list[str]:
+        return [t["text"] for t in sorted(self.server.tweets, key=lambda t: int(t["id"]))]
 
 
 class BlueskyHarness:
@@ -130,10 +134,7 @@ class BlueskyHarness:
         return len(self.proxy.faults)
 
 
-class MastodonHarness:
-    def __init__(self, server: Any) -> None:
-        self.server = server
-
+class MastodonHarness(_WireHarness):
     def adapter(self) -> Adapter:
         from publisher.platforms.mastodon import MastodonCredentials
         from publisher.platforms.mastodon_adapter import MastodonAdapter
@@ -141,19 +142,8 @@ class MastodonHarness:
         values = {**MASTODON_CANARY, "MASTODON_BASE_URL": self.server.base_url}
         return MastodonAdapter(MastodonCredentials.model_validate(values), timeout=2)
 
-    def fail_next_post(self, kind: str) -> None:
-        if kind == "lost":
-            self.server.fail_next("drop", after_commit=True)
-        elif kind == "429":
-            self.server.fail_next("429", reset_in=1)
-        else:
-            self.server.fail_next(kind)
-
     def texts(self) -> list[str]:
         return list(self.server.texts())
-
-    def faults_hit(self) -> int:
-        return len(self.server.faults_hit)
 
 
 def _x(request: pytest.FixtureRequest) -> Harness:
