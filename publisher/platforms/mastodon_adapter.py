@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
-import urllib3
 from mastodon import Mastodon
 from mastodon.errors import (
     MastodonAPIError,
@@ -42,8 +41,8 @@ from publisher.errors import (
     PlatformError,
     RateLimited,
     TransientError,
-    Unreachable,
 )
+from publisher.platforms._http import no_answer
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.mastodon import (
     CHARACTERS_RESERVED_PER_URL,
@@ -286,18 +285,6 @@ def _describe(exc: MastodonError, status: int | None) -> str:
 
 def _network(exc: MastodonNetworkError, sent: bool) -> PlatformError:
     """A request that got no answer: never connected (nothing sent), or lost on the way."""
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, requests.exceptions.ConnectTimeout):
-        return Unreachable("mastodon: cannot connect (connection timed out)")
-    if isinstance(cause, requests.exceptions.ConnectionError) and _never_connected(cause):
-        return Unreachable("mastodon: cannot connect")
-    if isinstance(cause, requests.exceptions.Timeout):
-        lost = "no answer in time (the post may have been made)" if sent else "no answer in time"
-        return TransientError(f"mastodon: {lost}", outcome_unknown=sent)
     lost = "connection lost (the post may have been made)" if sent else "connection lost"
-    return TransientError(f"mastodon: {lost}", outcome_unknown=sent)
-
-
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    found = no_answer("mastodon", exc.__cause__ or exc.__context__, sent=sent)
+    return found or TransientError(f"mastodon: {lost}", outcome_unknown=sent)

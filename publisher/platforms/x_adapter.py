@@ -15,7 +15,6 @@ from typing import Any
 
 import requests
 import tweepy
-import urllib3
 
 from publisher.errors import (
     AccountRefused,
@@ -25,8 +24,8 @@ from publisher.errors import (
     PlatformError,
     RateLimited,
     TransientError,
-    Unreachable,
 )
+from publisher.platforms._http import no_answer
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.url_grammar import extract_urls
 from publisher.platforms.x import XCredentials, XOptions, public_url
@@ -160,11 +159,6 @@ def _describe(exc: tweepy.errors.HTTPException) -> str:
     return scrub(f"x: {status} {messages}".strip())
 
 
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
-
-
 def convert(exc: Exception) -> PlatformError:
     """tweepy/requests exceptions → the publisher's own, without secrets."""
     if isinstance(exc, tweepy.errors.TooManyRequests):
@@ -192,18 +186,9 @@ def convert(exc: Exception) -> PlatformError:
         if status in (401, 402):  # credentials refused, or no credit left: the account's problem
             return AccountRefused(_describe(exc), status=status)
         return PermanentError(_describe(exc), status=status)
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return Unreachable("x: cannot connect (connection timed out)")
-    if isinstance(exc, requests.exceptions.Timeout):
-        return TransientError(
-            "x: no answer in time (the post may have been made)", outcome_unknown=True
-        )
-    if isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc):
-        return Unreachable("x: cannot connect")
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        return TransientError(
-            "x: connection lost (the post may have been made)", outcome_unknown=True
-        )
+    lost = no_answer("x", exc)
+    if lost is not None:
+        return lost
     if isinstance(exc, requests.exceptions.RequestException | tweepy.errors.TweepyException):
         return PermanentError(f"x: {type(exc).__name__}")
     return PermanentError(f"x: unexpected {type(exc).__name__}")
