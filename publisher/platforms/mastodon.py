@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr
 
 from publisher.platforms import text_measures as textlib
 from publisher.platforms._langs import detect_langs
+from publisher.platforms._tags import word_hashtag
 from publisher.platforms.base import Credentials, Options, Platform, Span, service_url
 from publisher.platforms.url_grammar import extract_urls
 
@@ -34,8 +35,6 @@ _SCHEME = re.compile(r"https?://", re.I)
 _MENTION = re.compile(
     r"(?<![=/\w])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@\w+(?:[.-]+\w+)*", re.I | re.UNICODE
 )
-# Tag::HASHTAG_NAME_PAT takes word characters and '_' (and '·' inside); a '-' ends a tag.
-_NOT_HASHTAG_CHAR = re.compile(r"[^\w]+")
 # Tag::HASHTAG_RE, as far as a digest's tags go: '#' not after a letter, digit, '=', '/' or ')'.
 _HASHTAG = re.compile(r"(?<![=/)\w])#(\w*[^\W\d]\w*)")
 
@@ -104,13 +103,7 @@ class MastodonRules:
     def hashtag(self, tag: str) -> str:
         """A '-' ends a Mastodon hashtag, so ``mechanistic-interpretation`` is joined with '_';
         a tag needs a letter or '_', so an all-digit one gets a leading '_'."""
-        parts = [p for p in _NOT_HASHTAG_CHAR.split(tag) if p]
-        if not parts:
-            return "#" + tag
-        word = "_".join(parts)
-        if word.isdigit():
-            word = "_" + word
-        return "#" + word
+        return word_hashtag(tag)
 
     def link(self, url: str) -> str:
         """The paper link, whole: it counts ``url_weight`` characters whatever its length."""

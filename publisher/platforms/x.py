@@ -13,13 +13,12 @@ from pydantic import Field, SecretStr
 
 from publisher.models import arxiv_id
 from publisher.platforms import x_text
+from publisher.platforms._tags import JoinStyle, word_hashtag
 from publisher.platforms.base import Credentials, Platform, PricedOptions, Span, service_url
 from publisher.platforms.url_grammar import extract_urls
 
-HashtagStyle = Literal["underscore", "camel", "join"]
 LinkPolicy = Literal["id", "url", "none"]
 
-_NOT_HASHTAG_CHAR = re.compile(r"[^\w]+")
 # X links `#` + letters, digits and `_` (a `-` ends the tag), not inside a word, not all digits.
 _HASHTAG = re.compile(r"(?<![\w&#])[#＃](\w+)")
 
@@ -35,7 +34,7 @@ class XOptions(PricedOptions):
 
     # X ends a hashtag at '-': #mechanistic-interpretation becomes #mechanistic_interpretation
     # ("underscore"), #MechanisticInterpretation ("camel") or #mechanisticinterpretation ("join").
-    hashtag_style: HashtagStyle = "underscore"
+    hashtag_style: JoinStyle = "underscore"
     link: LinkPolicy = "id"
     price_per_post: float = Field(default=0.015, ge=0)
     price_per_post_with_url: float = Field(default=0.20, ge=0)
@@ -79,7 +78,7 @@ class XRules:
 
     def __init__(
         self,
-        hashtag_style: HashtagStyle = "underscore",
+        hashtag_style: JoinStyle = "underscore",
         link: LinkPolicy = "id",
         layout: str | None = None,
     ) -> None:
@@ -119,18 +118,7 @@ class XRules:
 
     def hashtag(self, tag: str) -> str:
         """X ends a hashtag at '-', so ``mechanistic-interpretation`` is joined into one word."""
-        parts = [p for p in _NOT_HASHTAG_CHAR.split(tag) if p]
-        if not parts:
-            return "#" + tag
-        if self.hashtag_style == "camel":
-            word = "".join(p[:1].upper() + p[1:] for p in parts)
-        elif self.hashtag_style == "join":
-            word = "".join(parts)
-        else:
-            word = "_".join(parts)
-        if word.isdigit():  # X does not link an all-digit hashtag
-            word = "_" + word
-        return "#" + word
+        return word_hashtag(tag, self.hashtag_style)
 
     def payload(self, text: str) -> dict[str, Any]:
         return {"text": text}
