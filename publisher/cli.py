@@ -503,10 +503,13 @@ def _run(args: argparse.Namespace) -> int:
     rules = _rules(settings)
     now = _now(args, settings)
     queue = FileQueue(_existing_queue(args))
-    if args.dry_run:
-        items, problems = queue.load()
+    if args.dry_run:  # the queue as the record of posts made says it is; nothing written
+        opened = runner.load_open(queue, write=False)
         archived = runner.recent_archive(queue, now, settings)
-        report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
+        items = [li for li in opened.items if li.item.status != "posted"]
+        plan = runner.make_plan(items, opened.problems, settings, rules, now, archived)
+        plan.notes = opened.notes
+        report = runner.RunReport(plan)
     else:
         from publisher.config import check_credentials, credentials
         from publisher.platforms import connect
@@ -672,8 +675,9 @@ def _status(args: argparse.Namespace) -> int:
     settings = _settings(args)
     now = _now(args, settings)
     queue = FileQueue(_existing_queue(args))
-    items, problems = queue.load()
-    report = StatusReport(_times(settings, now))
+    opened = runner.load_open(queue, write=False)  # the files as the record of posts says
+    items, problems = opened.items, opened.problems
+    report = StatusReport(_times(settings, now), notes=opened.notes)
     if cost.priced(settings):  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
         report.spend = cost.spend_lines(month, now, settings)
