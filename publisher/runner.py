@@ -567,7 +567,10 @@ def _explain(exc: PlatformError, index: int, item: QueueItem, path: Path) -> str
             "Check the account, then edit the post's text or record the existing post, "
             f"and run `publisher retry {item.key}`."
         )
-    return f"{where}: {exc}"
+    said = str(exc).strip().rstrip(":").strip()
+    if not said or said.endswith(f"{item.platform}"):  # a reason is never empty
+        said = f"{said or item.platform}: {type(exc).__name__}, with no reason given"
+    return f"{where}: {said}"
 
 
 def _ref(record: PostRecord) -> PostRef:
