@@ -763,6 +763,16 @@ def _commit_back(args: argparse.Namespace) -> int:
     from publisher.reports import CommitReport
 
     _existing_queue(args)
+    if args.recover:  # before a run posts: records earlier runs could only push aside
+        from publisher.gitsync import recover_records
+
+        found = recover_records(Path.cwd(), str(args.queue))
+        _show(
+            CommitReport(
+                f"records folded in from {', '.join(found)}" if found else "no records to recover"
+            )
+        )
+        return EXIT_OK
     result = commit_back(Path.cwd(), args.paths or [str(args.queue)], args.message)
     _show(CommitReport(result.message))
     return EXIT_OK
@@ -840,6 +850,12 @@ def _commit_back_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--message", default="queue: update publishing state", help="commit message"
+    )
+    parser.add_argument(
+        "--recover",
+        action="store_true",
+        help="commit nothing: fold the records of posts made that earlier runs pushed to "
+        "publisher-records/ branches into the queue's ledger (before a run posts)",
     )
 
 
