@@ -24,6 +24,7 @@ from publisher.lifecycle import Status
 from publisher.platforms import rules_for
 from publisher.testing.mastodon_server import FakeMastodonServer
 from tests.conftest import EXAMPLE
+from tests.publisher_cli import run_publisher
 from tests.test_mastodon_posting import (
     NOW,
     POSTS,
@@ -253,3 +254,26 @@ class TestEnqueueAfterPosting:
         ]
         assert "2025-05-20-mean-flows-for-one-step-generative-modeling.mastodon" in why
         assert "later digest" in why and "revisit" in why
+
+
+@pytest.mark.usefixtures("mastodon_env")
+def test_status_names_the_file_and_what_was_kept(
+    tmp_path: Path, mastodon_server: FakeMastodonServer
+) -> None:
+    """`publisher status` says that a posted post's edit cannot take effect and that records
+    missing from the file are the ledger's, naming the file."""
+    queue = _queue(tmp_path)
+    item = _half_posted(queue, mastodon_server)
+    edited = item.model_copy(update={"posted": []})
+    edited.posts = ["Post 1, reworded after it was posted", *item.posts[1:]]
+    path = queue.paths()[0]
+    path.write_text(render(edited), encoding="utf-8")
+    config = tmp_path / "publisher.toml"
+    config.write_text('platforms = ["mastodon"]\n', encoding="utf-8")
+
+    shown = run_publisher("status", "--queue", str(queue.root), "--config", str(config))
+
+    assert shown.returncode == 0, shown.stderr
+    assert f"note: {path}: posts 1, 2 were made" in shown.stdout
+    assert f"note: {path}: post 1 was edited after it was posted" in shown.stdout
+    assert "posting" in shown.stdout and "2/5" in shown.stdout
