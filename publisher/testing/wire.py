@@ -160,6 +160,11 @@ class WireServer:
             self._faults.extend(Fault("pass", {}) for _ in range(after))
             self._faults.extend(Fault(kind, dict(opts)) for _ in range(count))
 
+    def clear_faults(self) -> None:
+        """Disarm every fault not struck yet."""
+        with self._lock:
+            self._faults.clear()
+
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until no request is being handled; False if that did not happen in ``timeout``."""
         with self._idle:
