@@ -135,7 +135,7 @@ def paper_index(queue: FileQueue, items: list[QueueItem]) -> PaperIndex:
     of the record of posts made (which outlives the files)."""
     papers = PaperIndex(items + [li.item for li in queue.load_archive()[0]])
     for made in Ledger(queue.root).read().first_posts():
-        papers.add_known(made.thread, made.platform, made.title, made.source, made.record.url)
+        papers.add_known(made.thread, made.platform, made.title, made.source, made.url)
     return papers
 
 

@@ -34,13 +34,22 @@ MAX_LEDGER_BYTES = 256 << 20
 
 @dataclass
 class Made:
-    """A post the platform confirmed, as the ledger has it."""
+    """A post the platform confirmed, as the ledger has it (its record read when asked for:
+    a run asks for the few threads it has open, not the thousands posted)."""
 
     thread: str
     platform: str
-    record: PostRecord
+    id: str
+    url: str
+    fields: dict[str, Any]
     title: str = ""
     source: str | None = None
+
+    @property
+    def record(self) -> PostRecord:
+        return PostRecord.model_validate(
+            {k: v for k, v in self.fields.items() if k in _RECORD_FIELDS}
+        )
 
 
 @dataclass
@@ -52,16 +61,21 @@ class LedgerView:
     problems: list[Problem] = field(default_factory=list)
 
     def records(self, key: str) -> list[PostRecord]:
-        """The thread's posts made, 1, 2, … in order (stopping at the first one missing)."""
+        """The thread's posts made, 1, 2, … in order (stopping at the first one missing, or at
+        a line that does not make a record)."""
         posts = self.made.get(key, {})
         out: list[PostRecord] = []
         while len(out) + 1 in posts:
-            out.append(posts[len(out) + 1].record)
+            try:
+                out.append(posts[len(out) + 1].record)
+            except ValueError:
+                self.problems.append(Problem(LEDGER_FILE, None, f"{key}: unreadable record"))
+                break
         return out
 
     def ids(self) -> set[tuple[str, str]]:
         """Every (platform, post id) recorded."""
-        return {(m.platform, m.record.id) for posts in self.made.values() for m in posts.values()}
+        return {(m.platform, m.id) for posts in self.made.values() for m in posts.values()}
 
     def threads(self) -> set[str]:
         """Every thread with at least one post made."""
@@ -166,9 +180,11 @@ def _take(view: LedgerView, event: dict[str, Any]) -> None:
         return
     if event["event"] != "posted":
         raise ValueError(event["event"])
-    record = PostRecord.model_validate({k: v for k, v in event.items() if k in _RECORD_FIELDS})
-    made = Made(key, str(event["platform"]), record, str(event.get("title") or ""))
-    made.source = event.get("source")
+    post_id, url = event["id"], event["url"]
+    if post < 1 or not isinstance(post_id, str) or not isinstance(url, str):
+        raise ValueError("not a record")
+    made = Made(key, str(event["platform"]), post_id, url, event)
+    made.title, made.source = str(event.get("title") or ""), event.get("source")
     view.made.setdefault(key, {}).setdefault(post, made)  # the first record of a post stands
 
 

@@ -18,7 +18,7 @@ from publisher import runner
 from publisher.config import RetrySettings, Settings
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
-from publisher.filequeue import FileQueue, QueueItem, read_item, render, text_sha
+from publisher.filequeue import FileQueue, PostRecord, QueueItem, read_item, render, text_sha
 from publisher.ledger import LEDGER_FILE, Ledger
 from publisher.lifecycle import Status
 from publisher.platforms import rules_for
@@ -277,3 +277,20 @@ def test_status_names_the_file_and_what_was_kept(
     assert f"note: {path}: posts 1, 2 were made" in shown.stdout
     assert f"note: {path}: post 1 was edited after it was posted" in shown.stdout
     assert "posting" in shown.stdout and "2/5" in shown.stdout
+
+
+def test_a_torn_last_line_is_skipped_and_the_next_line_stands(tmp_path: Path) -> None:
+    """A crash mid-write leaves half a line: it is reported (not fatal), and the next record
+    goes on a line of its own."""
+    ledger = Ledger(tmp_path / "queue")
+    item = _item()
+    record = PostRecord(post=1, id="111", url="https://example.org/1", at=NOW, sha="abc")
+    ledger.posted(item, record)
+    with ledger.path.open("a", encoding="utf-8") as handle:
+        handle.write('{"event": "posted", "thread": "2025-05-20-mean')
+    ledger.posted(item, record.model_copy(update={"post": 2, "id": "222"}))
+
+    view = ledger.read()
+
+    assert [r.id for r in view.records(item.key)] == ["111", "222"]
+    assert [p.line for p in view.problems] == [2]
