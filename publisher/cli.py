@@ -762,7 +762,6 @@ def _commit_back(args: argparse.Namespace) -> int:
     from publisher.gitsync import commit_back
     from publisher.reports import CommitReport
 
-    _existing_queue(args)
     if args.recover:  # before a run posts: records earlier runs could only push aside
         from publisher.gitsync import recover_records
 
@@ -773,6 +772,7 @@ def _commit_back(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
+    _existing_queue(args)
     result = commit_back(Path.cwd(), args.paths or [str(args.queue)], args.message)
     _show(CommitReport(result.message))
     return EXIT_OK
@@ -974,7 +974,10 @@ COMMAND_TABLE = (
         "commit-back",
         _commit_back,
         "Commit the queue folder (only it) and push, rebasing on concurrent pushes "
-        "with a bounded retry. A real conflict fails, losing nothing.",
+        "with a bounded retry: no rename detection, queue files merged field by field (a "
+        "person's status and text, the run's records), the record of posts made by union. If "
+        "it still cannot push, it fails and pushes the commit to publisher-records/<sha>; "
+        "--recover folds such branches' records into the queue before the next run posts.",
         synopsis=(("commit-back", "commit the queue folder and push it (used by the workflow)"),),
         shared=("queue",),
         arguments=_commit_back_arguments,

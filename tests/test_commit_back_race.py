@@ -17,6 +17,7 @@ from publisher.gitsync import CommitBackError, commit_back, recover_records
 from publisher.ledger import LEDGER_FILE, Ledger
 from publisher.lifecycle import Status
 from publisher.queue_merge import merge_text
+from tests.publisher_cli import run_publisher
 from tests.test_gitsync import clone, git, isolated_git, no_sleep, show
 
 __all__ = ["isolated_git"]  # the autouse fixture, by name
@@ -169,3 +170,9 @@ def test_records_that_cannot_reach_main_go_to_a_branch_the_next_run_reads(
     assert [r.id for r in view.records(f"{PAPER}.mastodon")] == ["mastodon-1", "mastodon-2"]
     assert recover_records(later) == found  # read again: nothing appended twice
     assert len(Ledger(later / "queue").read().ids()) == 6
+    # the workflow's step, as the command line gives it, in another fresh checkout
+    fresh = clone(remote, tmp_path / "fresh")
+    done = run_publisher("commit-back", "--recover", cwd=fresh)
+    assert done.returncode == 0, done.stderr
+    assert f"records folded in from {found[0]}" in done.stdout
+    assert len(Ledger(fresh / "queue").read().ids()) == 6
