@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publisher import lifecycle
 from publisher.errors import Problem
 from publisher.filequeue import LoadedItem, PostRecord, QueueItem, text_sha
 
@@ -200,8 +201,6 @@ def reconcile(loaded: LoadedItem, view: LedgerView) -> list[str]:
     it was posted is said: the edit cannot take effect. The in-flight mark of a post the ledger
     saw go out, with no record of its outcome, is put back so that it is looked up, not resent.
     """
-    from publisher import lifecycle
-
     item, path = loaded.item, loaded.path
     notes: list[str] = []
     ledger = view.records(item.key)

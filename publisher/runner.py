@@ -39,7 +39,14 @@ from publisher.filequeue import (
     text_sha,
 )
 from publisher.formatter import number_posts
-from publisher.ledger import LEDGER_FILE, Ledger, LedgerView, missing_from_ledger, reconcile_all
+from publisher.ledger import (
+    LEDGER_FILE,
+    Ledger,
+    LedgerView,
+    ensure_attributes,
+    missing_from_ledger,
+    reconcile_all,
+)
 from publisher.platforms import rules_within
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
@@ -500,8 +507,6 @@ def load_open(queue: FileQueue, *, write: bool) -> Opened:
         for loaded in changed:
             queue.save(loaded.item)
         if items or view.made:
-            from publisher.ledger import ensure_attributes
-
             ensure_attributes(queue.root)
     return Opened(items, problems, notes, view, ledger)
 
