@@ -78,3 +78,29 @@ def test_mastodon_unsaid_then_out_of_time_keeps_the_mark(
     second = on_mastodon._run(queue, on_mastodon._settings(), now=later)
     assert second.exit_code == 0, (second.failed, second.plan.waiting)
     on_mastodon._assert_one_chain(mastodon_server, on_mastodon.POSTS)
+
+
+@pytest.mark.usefixtures("x_env")
+def test_x_deleted_posted_block_is_no_false_duplicate(
+    tmp_path: Path, x_server: FakeXServer
+) -> None:
+    """X half-posted, then its `posted:` block deleted by hand: the next run restores the
+    records from the ledger and posts the rest; X's duplicate rule is never met, so the thread
+    does not fail with a false "duplicates an older post"."""
+    queue = on_x._queue(tmp_path)
+    x_server.fail_next("503", after=2, count=50)
+    first = on_x._run(queue, on_x._settings(budget=0, timeout=2))
+    x_server.clear_faults()
+    assert first.deferred and len(x_server.tweets) == 2
+    path = queue.paths()[0]
+    text = path.read_text(encoding="utf-8")
+    head, _, rest = text.partition("posted:\n")
+    _, _, body = rest.partition("\n---\n")
+    path.write_text(head + "posted: []\n---\n" + body, encoding="utf-8")
+    later = on_x._item(queue).not_before + dt.timedelta(hours=1)
+
+    second = on_x._run(queue, on_x._settings(), now=later)
+
+    assert second.failed == [] and second.exit_code == 0
+    on_x._assert_one_chain(x_server, on_x.POSTS)
+    assert on_x._item(queue).status == "posted"
