@@ -232,6 +232,13 @@ class TestEnqueueAfterPosting:
 
         assert report.added == []
         assert report.skipped and all("already posted" in why for _, why in report.skipped)
+        # the same through the command line's sweep of the folder
+        config = tmp_path / "publisher.toml"
+        config.write_text('platforms = ["mastodon"]\n', encoding="utf-8")
+        args = ["--queue", str(queue.root), "--config", str(config), "--now", LATER.isoformat()]
+        done = run_publisher("enqueue", str(digest.parent), *args)
+        assert done.returncode == 0, done.stderr
+        assert "0 added" in done.stdout and queue.paths() == []
 
     def test_title_typo_fixed_after_posting_is_not_queued_again(
         self, tmp_path: Path, mastodon_server: FakeMastodonServer
