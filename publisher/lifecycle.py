@@ -181,7 +181,8 @@ def restore_records(item: Thread, records: list[Any]) -> None:
 def restore_mark(item: Thread, post: int, at: dt.datetime) -> None:
     """The record of posts made saw post ``post`` (1-based) go out at ``at`` and no answer: put
     the in-flight mark back (an edit or a merge lost it), so that the post is looked up first."""
-    if post == item.next_index + 1 and item.sending is None:
+    open_now = item.status in (Status.PENDING, Status.POSTING)
+    if open_now and post == item.next_index + 1 and item.sending is None:
         item.sending = post
         item.sending_at = at
 
