@@ -503,10 +503,13 @@ def _run(args: argparse.Namespace) -> int:
     rules = _rules(settings)
     now = _now(args, settings)
     queue = FileQueue(_existing_queue(args))
-    if args.dry_run:
-        items, problems = queue.load()
+    if args.dry_run:  # the queue as the record of posts made says it is; nothing written
+        opened = runner.load_open(queue, write=False)
         archived = runner.recent_archive(queue, now, settings)
-        report = runner.RunReport(runner.make_plan(items, problems, settings, rules, now, archived))
+        items = [li for li in opened.items if li.item.status != "posted"]
+        plan = runner.make_plan(items, opened.problems, settings, rules, now, archived)
+        plan.notes = opened.notes
+        report = runner.RunReport(plan)
     else:
         from publisher.config import check_credentials, credentials
         from publisher.platforms import connect
@@ -672,8 +675,9 @@ def _status(args: argparse.Namespace) -> int:
     settings = _settings(args)
     now = _now(args, settings)
     queue = FileQueue(_existing_queue(args))
-    items, problems = queue.load()
-    report = StatusReport(_times(settings, now))
+    opened = runner.load_open(queue, write=False)  # the files as the record of posts says
+    items, problems = opened.items, opened.problems
+    report = StatusReport(_times(settings, now), notes=opened.notes)
     if cost.priced(settings):  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
         report.spend = cost.spend_lines(month, now, settings)
@@ -758,6 +762,16 @@ def _commit_back(args: argparse.Namespace) -> int:
     from publisher.gitsync import commit_back
     from publisher.reports import CommitReport
 
+    if args.recover:  # before a run posts: records earlier runs could only push aside
+        from publisher.gitsync import recover_records
+
+        found = recover_records(Path.cwd(), str(args.queue))
+        _show(
+            CommitReport(
+                f"records folded in from {', '.join(found)}" if found else "no records to recover"
+            )
+        )
+        return EXIT_OK
     _existing_queue(args)
     result = commit_back(Path.cwd(), args.paths or [str(args.queue)], args.message)
     _show(CommitReport(result.message))
@@ -836,6 +850,12 @@ def _commit_back_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--message", default="queue: update publishing state", help="commit message"
+    )
+    parser.add_argument(
+        "--recover",
+        action="store_true",
+        help="commit nothing: fold the records of posts made that earlier runs pushed to "
+        "publisher-records/ branches into the queue's ledger (before a run posts)",
     )
 
 
@@ -954,7 +974,10 @@ COMMAND_TABLE = (
         "commit-back",
         _commit_back,
         "Commit the queue folder (only it) and push, rebasing on concurrent pushes "
-        "with a bounded retry. A real conflict fails, losing nothing.",
+        "with a bounded retry: no rename detection, queue files merged field by field (a "
+        "person's status and text, the run's records), the record of posts made by union. If "
+        "it still cannot push, it fails and pushes the commit to publisher-records/<sha>; "
+        "--recover folds such branches' records into the queue before the next run posts.",
         synopsis=(("commit-back", "commit the queue folder and push it (used by the workflow)"),),
         shared=("queue",),
         arguments=_commit_back_arguments,

@@ -10,8 +10,9 @@ from publisher import platforms
 from publisher.cards import Card
 from publisher.config import Settings
 from publisher.errors import ConfigError, FormatError, InputError, PlatformError
-from publisher.filequeue import LEDGER_NAME, SUFFIX, FileQueue, QueueItem, month_of
+from publisher.filequeue import SUFFIX, FileQueue, QueueItem, month_of
 from publisher.formatter import format_thread, number_posts, threads_for
+from publisher.ledger import LEDGER_FILE, Ledger
 from publisher.models import Digest, DigestEntry, Thread
 from publisher.platforms.base import Rules
 from publisher.revisit import Earlier, PaperIndex, note
@@ -54,20 +55,25 @@ def enqueue(
         existing += [li.item for li in queue.load_archive([month])[0]]
     if papers is None:
         papers = paper_index(queue, existing)
-    known = {p.name.removesuffix(SUFFIX) for p in queue.paths()}
-    posted = queue.posted_keys()
+    # Known: open, archived, or with posts recorded made (whatever became of their files).
+    known = {p.name.removesuffix(SUFFIX) for p in queue.paths()} | papers.keys
+    posted = queue.posted_keys() | papers.posted
     new: list[QueueItem] = []
     for digest, n, thread in threads:
         entry = digest.entries[n]
         line = digest.lines[n] if n < len(digest.lines) else None
         where = f"{digest.source}:{line}" if line else digest.source or None
         thread_id, posts = thread.entry_id, thread.posts
+        same = _same_entry(papers, entry, thread.platform, digest.source)
+        if same is not None:
+            report.skipped.append(same)
+            continue
         earlier = papers.earlier(entry, thread.platform, digest.source)
         if earlier is not None:
             thread_id, posts = _revisit(entry, digest, thread.platform, earlier, settings, rules)
         key = f"{thread_id}.{thread.platform}"
         if key in posted:
-            report.skipped.append((key, f"already posted ({queue.root / LEDGER_NAME})"))
+            report.skipped.append((key, f"already posted ({queue.root / LEDGER_FILE})"))
             continue
         if key in known:
             report.skipped.append((key, "already in the queue"))
@@ -125,8 +131,32 @@ def read_limits(settings: Settings) -> tuple[dict[str, dict[str, int]], list[str
 
 
 def paper_index(queue: FileQueue, items: list[QueueItem]) -> PaperIndex:
-    """Every paper of ``items`` and of the whole archive (a posted thread is archived at once)."""
-    return PaperIndex(items + [li.item for li in queue.load_archive()[0]])
+    """Every paper of ``items``, of the whole archive (a posted thread is archived at once) and
+    of the record of posts made (which outlives the files)."""
+    papers = PaperIndex(items + [li.item for li in queue.load_archive()[0]])
+    for made in Ledger(queue.root).read().first_posts():
+        papers.add_known(made.thread, made.platform, made.title, made.source, made.url)
+    return papers
+
+
+def _same_entry(
+    papers: PaperIndex, entry: DigestEntry, platform: str, digest: str | None
+) -> tuple[str, str] | None:
+    """(key, why) when ``entry`` is a paper this very digest already gave under another id (its
+    title edited: a typo fixed, a spelling changed): it is not queued again."""
+    found = papers.match(entry, platform)
+    key = f"{entry.id}.{platform}"
+    if found is None or found.digest != digest or found.key == key:
+        return None
+    if found.url:
+        why = (
+            f"{entry.title!r} is the paper already posted as {found.key} ({found.url}); not "
+            "queued again. To post it again on purpose, put it in a later digest: it is "
+            "queued as a revisit"
+        )
+    else:
+        why = f"{entry.title!r} is the paper already queued as {found.key}; not queued twice"
+    return key, why
 
 
 def _revisit(

@@ -26,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import functools
 import gc
@@ -535,6 +536,19 @@ def month_of(moment: dt.datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
+def _lock_refused(lock: Path, exc: OSError) -> str:
+    """Why the lock could not be taken, with what to do: the true cause, not always the lock."""
+    if lock.is_symlink():
+        return f"{lock}: cannot take the queue lock (a symlink): remove it"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        where = "on a read-only file system" if exc.errno == errno.EROFS else "not writable"
+        return (
+            f"{lock.parent}: the queue folder is {where} ({exc.strerror}): a run writes its "
+            "records there; make the folder writable for this user"
+        )
+    return f"{lock}: cannot take the queue lock ({exc.strerror or exc}): remove it"
+
+
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
     """Reading 10,000 files makes millions of small objects and no cycles: the cyclic
@@ -725,8 +739,7 @@ class FileQueue:
             # Never follow a symlink: a `.lock` link would create or truncate a file elsewhere.
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
         except OSError as exc:
-            what = "a symlink" if lock.is_symlink() else exc.strerror or str(exc)
-            raise QueueError(f"{lock}: cannot take the queue lock ({what}): remove it") from None
+            raise QueueError(_lock_refused(lock, exc)) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise QueueError(f"{lock}: the lock is not a regular file: remove it")

@@ -5,14 +5,25 @@ ids) is committed and pushed. Two writers can race (the scheduled publisher, the
 a person editing a digest), so the push is retried a few times after ``git pull --rebase``.
 
 Only the given paths are ever staged (never a bare ``git add -A``), so build output, caches or a
-stray edit elsewhere in the checkout never end up in a bot commit. A real rebase conflict is never
-"resolved" here: the rebase is aborted, the local commit is left as it was, nothing is pushed, and
-:class:`CommitBackError` names the conflicting files.
+stray edit elsewhere in the checkout never end up in a bot commit.
+
+A run's records are never lost to a person's concurrent edit. The rebase runs without rename
+detection (two files of one paper look alike: git would pair the wrong ones), merges the record
+of posts made (``posts.jsonl``) by union and every queue file with ``queue_merge`` (the person's
+status and text, the run's records), both defined for these git calls only. What still conflicts
+is settled so that the push goes through: a file deleted on one side stays deleted, a file both
+sides changed beyond a field merge keeps the pushed version; the run's records survive in
+``posts.jsonl``, from which the next run restores the file's ``posted:`` block. Each settlement is
+said in the result. If the push still fails, the commit is pushed to a branch of its own
+(``publisher-records/<sha>``) and :class:`CommitBackError` says so; ``recover_records`` folds
+such branches' records back in before the next run posts.
 """
 
 from __future__ import annotations
 
+import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +35,9 @@ from publisher.errors import PublisherError
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 DEFAULT_MESSAGE = "queue: update publishing state"
+RECORDS_PREFIX = "publisher-records/"  # branches holding a run's records it could not push
+LEDGER_FILE = "posts.jsonl"  # publisher.ledger's file (that module is not imported here)
+DRIVER_NAME = "publisher-queue"
 GIT_TIMEOUT = 120.0
 """Seconds any one git command may take (a pull or push over a slow network included)."""
 
@@ -132,7 +146,7 @@ def commit_back(
     git = _Git(repo, runner)
     if not git.ok("rev-parse", "--is-inside-work-tree"):
         raise CommitBackError(f"{repo} is not a git working tree")
-    git.config = _identity_config(git)
+    git.config = _identity_config(git) + _merge_config(git, paths)
     branch = branch or _current_branch(git)
 
     pathspec = _existing_paths(git, paths)
@@ -156,46 +170,161 @@ def _push_with_retry(
     backoff: float,
 ) -> CommitResult:
     last = ""
+    settled: list[str] = []
     for attempt in range(1, attempts + 1):
         if attempt > 1:
             sleep(backoff * 2 ** (attempt - 2))
         pull = git("pull", "--rebase", "--autostash", "--quiet", remote, branch, check=False)
         if pull.returncode != 0:
             if _rebase_in_progress(git):
-                _abort_conflicting_rebase(git, remote, branch)
-            last = f"`git pull --rebase {remote} {branch}` failed: {_tail(pull)}"
-            continue
+                settled += _settle_rebase(git, remote, branch)
+            else:
+                last = f"`git pull --rebase {remote} {branch}` failed: {_tail(pull)}"
+                continue
         push = git("push", remote, f"HEAD:refs/heads/{branch}", check=False)
         if push.returncode == 0:
             sha = git.out("rev-parse", "HEAD")
+            said = "".join(f"; {note}" for note in settled)
             return CommitResult(
                 committed=True,
                 pushed=True,
                 attempts=attempt,
                 sha=sha,
-                message=f"pushed {sha[:12]} to {remote}/{branch}",
+                message=f"pushed {sha[:12]} to {remote}/{branch}{said}",
             )
         last = f"`git push {remote} HEAD:{branch}` was rejected: {_tail(push)}"
         if any(marker in last.lower() for marker in _FATAL_PUSH_MARKERS):
             break
     sha = git.out("rev-parse", "HEAD")
+    kept = _push_aside(git, remote, sha)
     raise CommitBackError(
         f"could not push to {remote}/{branch} after {attempt} attempt(s); the commit {sha[:12]} "
-        f"is kept locally. Last error: {last}"
+        f"{kept}. Last error: {last}"
     )
 
 
-def _abort_conflicting_rebase(git: _Git, remote: str, branch: str) -> None:
-    """Abort the rebase (restoring the local commit) and raise with the conflicting files."""
-    conflicts = git("diff", "--name-only", "--diff-filter=U", check=False).stdout.split()
-    git("rebase", "--abort")
+def recover_records(
+    repo: Path,
+    queue: str = "queue",
+    *,
+    remote: str = "origin",
+    runner: Runner = subprocess,
+) -> list[str]:
+    """Fold the records of posts made that earlier runs could only push to a branch of their
+    own (``publisher-records/…``) into this checkout's ledger, before a run posts; the branches
+    read. Their lines are appended as they are (a post recorded twice counts once); the next
+    ``commit_back`` commits the ledger, and the branches can then be deleted."""
+    git = _Git(repo, runner)
+    pattern = f"refs/heads/{RECORDS_PREFIX}*"
+    listed = git("ls-remote", remote, pattern, check=False)
+    if listed.returncode != 0:
+        raise CommitBackError(f"cannot list {remote}'s record branches: {_tail(listed)}")
+    names = [line.split("\t", 1)[1] for line in listed.stdout.splitlines() if "\t" in line]
+    ledger = repo / queue / LEDGER_FILE
+    have = set(ledger.read_text(encoding="utf-8").splitlines()) if ledger.exists() else set()
+    found: list[str] = []
+    for ref in names:
+        local = f"refs/publisher-records/{ref.rsplit('/', 1)[-1]}"
+        git("fetch", "--quiet", remote, f"+{ref}:{local}")
+        shown = git("show", f"{local}:{queue}/{LEDGER_FILE}", check=False)
+        lines = [line for line in shown.stdout.splitlines() if line.strip() and line not in have]
+        if lines:
+            ledger.parent.mkdir(parents=True, exist_ok=True)
+            with ledger.open("a", encoding="utf-8") as handle:
+                handle.write("".join(f"{line}\n" for line in lines))
+            have.update(lines)
+        found.append(ref.removeprefix("refs/heads/"))
+    return found
+
+
+def _push_aside(git: _Git, remote: str, sha: str) -> str:
+    """Push the run's commit to a branch of its own, so that its records reach the remote."""
+    aside = f"{RECORDS_PREFIX}{sha[:12]}"
+    if git.ok("push", remote, f"HEAD:refs/heads/{aside}"):
+        return (
+            f"was pushed to the branch {aside} instead: its records of posts made are folded "
+            "back in before the next run posts (`publisher commit-back --recover`)"
+        )
+    return "is kept locally only (the branch push failed too)"
+
+
+def _settle_rebase(git: _Git, remote: str, branch: str) -> list[str]:
+    """Finish a rebase the merge drivers left with conflicts; what was kept, one note each.
+
+    A file deleted on one side stays deleted (a person dropping a thread, or a run archiving
+    it); a file both sides changed beyond a field merge keeps the pushed version (the run's
+    records are in the ledger, restored into the file by the next run). Anything else aborts.
+    """
+    notes: list[str] = []
+    for _ in range(10):
+        if not _rebase_in_progress(git):
+            return notes
+        stages: dict[str, set[str]] = {}
+        for line in git("ls-files", "-u", check=False).stdout.splitlines():
+            info, _, path = line.partition("\t")
+            stages.setdefault(path, set()).add(info.split()[2])
+        stuck = [p for p, have in stages.items() if {"2", "3"} <= have and not p.endswith(".md")]
+        if stuck:  # not a queue file: the ledger does not cover it; a person decides
+            _abort(git, remote, branch, "conflicts in: " + ", ".join(sorted(stuck)))
+        for path, have in sorted(stages.items()):
+            if {"2", "3"} <= have:
+                git("checkout", "--ours", "--", path)  # in a rebase, "ours" is the pushed side
+                git("add", "--", path)
+                notes.append(
+                    f"{path}: changed on both sides beyond a field merge: the pushed version "
+                    f"was kept; this run's records are in {LEDGER_FILE}"
+                )
+            else:
+                git("rm", "--quiet", "--", path)
+                notes.append(f"{path}: deleted on one side and changed on the other: kept deleted")
+        go_on = git("-c", "core.editor=true", "rebase", "--continue", check=False)
+        if go_on.returncode != 0 and not stages and _rebase_in_progress(git):
+            _abort(git, remote, branch, _tail(go_on))
+    if _rebase_in_progress(git):
+        _abort(git, remote, branch, "the rebase did not settle")
+    return notes
+
+
+def _abort(git: _Git, remote: str, branch: str, why: str) -> None:
+    git("rebase", "--abort", check=False)
     sha = git.out("rev-parse", "HEAD")
-    files = ", ".join(conflicts) if conflicts else "(git named no file)"
+    kept = _push_aside(git, remote, sha)
     raise CommitBackError(
-        f"rebase onto {remote}/{branch} conflicts in: {files}. The rebase was aborted and nothing "
-        f"was pushed; the local commit {sha[:12]} is kept. Resolve by hand: "
+        f"rebase onto {remote}/{branch} could not be settled ({why}); the rebase was aborted "
+        f"and nothing was pushed to {branch}; the commit {sha[:12]} {kept}. Resolve by hand: "
         f"git pull --rebase {remote} {branch}, fix the files, git push."
     )
+
+
+def _merge_config(git: _Git, paths: Sequence[str]) -> list[str]:
+    """``-c`` options for these git calls: no rename detection, the ledger merged by union and
+    queue files by ``queue_merge`` (run as a script by this very Python)."""
+    attributes = Path(git.out("rev-parse", "--git-path", "publisher-attributes"))
+    if not attributes.is_absolute():
+        attributes = git.repo / attributes
+    lines = []
+    for path in paths:
+        top = path.rstrip("/")
+        lines += [
+            f"{top}/**/*.md merge={DRIVER_NAME}",
+            f"{top}/{LEDGER_FILE} merge=union",
+            f"{top}/posted.txt merge=union",  # keys, read as a set: both sides' lines kept
+        ]
+    attributes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script = Path(__file__).with_name("queue_merge.py")
+    driver = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} %O %A %B"
+    return [
+        "-c",
+        "merge.renames=false",
+        "-c",
+        "diff.renames=false",
+        "-c",
+        f"core.attributesFile={attributes}",
+        "-c",
+        f"merge.{DRIVER_NAME}.name=publisher queue files: records and edits both kept",
+        "-c",
+        f"merge.{DRIVER_NAME}.driver={driver}",
+    ]
 
 
 def _identity_config(git: _Git) -> list[str]:

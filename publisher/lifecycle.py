@@ -42,6 +42,8 @@ __all__ = [
     "hold",
     "record_post",
     "release",
+    "restore_mark",
+    "restore_records",
     "retry",
     "start_sending",
 ]
@@ -159,6 +161,30 @@ def record_post(item: Thread, record: Any) -> None:
     item.posted.append(record)
     item.sending = None
     item.sending_at = None
+
+
+def restore_records(item: Thread, records: list[Any]) -> None:
+    """The record of posts made (``queue/posts.jsonl``) says these posts were made, whatever the
+    file said: they become the thread's records. A thread with every post made is posted; one
+    with some made is posting (a hold or a failure a person set stays)."""
+    item.posted = list(records)
+    if item.sending is not None and item.sending <= len(records):
+        item.sending = None
+        item.sending_at = None
+    if len(records) >= len(item.posts):
+        item.status = Status.POSTED
+        item.reason = None
+    elif records and item.status == Status.PENDING:
+        item.status = Status.POSTING
+
+
+def restore_mark(item: Thread, post: int, at: dt.datetime) -> None:
+    """The record of posts made saw post ``post`` (1-based) go out at ``at`` and no answer: put
+    the in-flight mark back (an edit or a merge lost it), so that the post is looked up first."""
+    open_now = item.status in (Status.PENDING, Status.POSTING)
+    if open_now and post == item.next_index + 1 and item.sending is None:
+        item.sending = post
+        item.sending_at = at
 
 
 def finish(item: Thread) -> None:

@@ -53,6 +53,7 @@ def _run(report: RunOutcome) -> dict[str, Any]:
             "problems": [str(p) for p in run.plan.problems],
             "stopped": [{"platform": p, "reason": r} for p, r in run.halted],
             "out_of_credit": run.out_of_credit,
+            "notes": run.plan.notes,
         }
     plan = run.plan
     return {
@@ -74,6 +75,7 @@ def _run(report: RunOutcome) -> dict[str, Any]:
         "held_or_failed": [vars(s) for s in plan.stuck],
         "problems": [str(p) for p in plan.problems],
         "spend": plan.spend,
+        "notes": plan.notes,
     }
 
 
@@ -95,4 +97,5 @@ def _status(report: StatusReport) -> dict[str, Any]:
         "held_or_failed": [vars(s) for s in report.stuck],
         "problems": [str(p) for p in report.problems],
         "spend": report.spend,
+        "notes": report.notes,
     }

@@ -113,7 +113,8 @@ def _digests(report: DigestDryRun) -> list[str]:
 
 @lines.register
 def _run(report: RunOutcome) -> list[str]:
-    return _plan_lines(report) if report.dry_run else _sent_lines(report)
+    shown = _plan_lines(report) if report.dry_run else _sent_lines(report)
+    return shown + [one_line(f"note: {note}") for note in report.run.plan.notes]
 
 
 def _plan_lines(report: RunOutcome) -> list[str]:
@@ -212,6 +213,7 @@ def _status(report: StatusReport) -> list[str]:
         + "".join(f", {n} {s}" for s, n in sorted(counts.items()))
         + (f"; {len(report.problems)} unreadable" if report.problems else "")
     )
+    out += [one_line(f"note: {note}") for note in report.notes]
     return out + stuck_lines(report.stuck)
 
 

@@ -166,6 +166,7 @@ class StatusReport:
     stuck: list[Stuck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     spend: str = ""
+    notes: list[str] = field(default_factory=list)  # edits that could not take effect, ...
 
 
 @dataclass(frozen=True)

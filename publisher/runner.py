@@ -39,6 +39,14 @@ from publisher.filequeue import (
     text_sha,
 )
 from publisher.formatter import number_posts
+from publisher.ledger import (
+    LEDGER_FILE,
+    Ledger,
+    LedgerView,
+    ensure_attributes,
+    missing_from_ledger,
+    reconcile_all,
+)
 from publisher.platforms import rules_within
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
@@ -91,6 +99,8 @@ class Plan:
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
+    # What a person should know: edits that could not take effect, records restored, ...
+    notes: list[str] = field(default_factory=list)
     # Per platform that bills: this month's spend and what is queued will cost, at plan time.
     spend: str = ""
 
@@ -253,10 +263,11 @@ def run(
     clock: retry.Clock | None = None,
 ) -> RunReport:
     """Post every due thread. The caller holds the queue lock."""
-    items, problems = queue.load()
-    items = archive_posted(queue, items, settings)
+    opened = load_open(queue, write=True)
+    items = archive_posted(queue, opened.items, settings, opened.notes)
     archived = recent_archive(queue, now, settings)
-    plan = make_plan(items, problems, settings, rules, now, archived)
+    plan = make_plan(items, opened.problems, settings, rules, now, archived)
+    plan.notes = opened.notes
     report = RunReport(plan)
     budget = retry.Budget(settings.retry, clock or retry.Clock())
     adapters: dict[str, Adapter] = {}
@@ -265,6 +276,7 @@ def run(
     # Every post id some thread has recorded: a look-up never adopts one of them for another.
     everyone = [li.item for li in items] + archived
     recorded = {(item.platform, r.id) for item in everyone for r in item.posted}
+    recorded |= opened.view.ids()
     try:
         for planned in plan.due:
             item = planned.loaded.item
@@ -283,6 +295,7 @@ def run(
                 report=report,
                 month=month,
                 recorded=recorded,
+                ledger=opened.ledger,
             )
             if poster.post() is Outcome.STOP_PLATFORM:
                 stopped.add(item.platform)
@@ -317,6 +330,7 @@ class ThreadPoster:
     month: str  # the archive folder of a thread posted in full
     # Every (platform, post id) some thread has recorded: a look-up never adopts one of them.
     recorded: set[tuple[str, str]]
+    ledger: Ledger  # the record of every post made, written before the queue file
     # The post in flight may have been made though no answer said so (a crash or a timeout
     # after sending): look for it before sending it again.
     maybe_sent: bool = False
@@ -332,10 +346,13 @@ class ThreadPoster:
         item = self.item
         total = len(item.posts)
         for index in range(item.next_index, total):
+            if not self._present():
+                return self._vanished(index)
             payload = self.planned.payloads[index - (total - len(self.planned.payloads))]
             self.maybe_sent = item.sending == index + 1
             lifecycle.start_sending(item, index, wall_clock())
-            self.queue.save(item)
+            self.ledger.sending(item, index, item.sending_at or wall_clock())
+            self._save()
             taken = frozenset(i for p, i in self.recorded if p == item.platform)
             slot = Slot(item.key, index, self.root, self.parent, since=_since(item), taken=taken)
             try:
@@ -344,9 +361,32 @@ class ThreadPoster:
                 return self._stopped(index, exc)
             self._record(index, ref, payload["text"])
         lifecycle.finish(item)
-        self.queue.save(item)
         self.queue.record_posted(item.key)
+        if not self._present():
+            return self._vanished(total)
+        self._save()
         self.queue.archive(item, self.month)
+        return Outcome.NEXT_THREAD
+
+    def _present(self) -> bool:
+        """Whether the thread's file is still there: a file deleted or renamed while the run
+        holds the lock is never written again (which would bring it back and post it)."""
+        return self.queue.path_of(self.item).is_file()
+
+    def _save(self) -> None:
+        if self._present():
+            self.queue.save(self.item)
+
+    def _vanished(self, index: int) -> Outcome:
+        item = self.item
+        left = len(item.posts) - index
+        rest = (
+            f"its {left} post(s) still to send were not sent" if left else "all its posts were made"
+        )
+        self.report.plan.notes.append(
+            f"{self.queue.path_of(item)}: deleted or renamed during the run: not written again, "
+            f"{rest}; the posts made are recorded in {self.queue.root / LEDGER_FILE}"
+        )
         return Outcome.NEXT_THREAD
 
     def _attempt(self, payload: dict[str, Any], slot: Slot) -> PostRef:
@@ -387,9 +427,10 @@ class ThreadPoster:
             sha=text_sha(text),
             price_class=cost.price_class(item.platform, text),
         )
+        self.ledger.posted(item, record)  # the fact first, then its view in the queue file
         lifecycle.record_post(item, record)
         self.recorded.add((item.platform, ref.id))
-        self.queue.save(item)
+        self._save()
         self.report.sent.append(
             SentPost(item.key, item.title, item.platform, index + 1, len(item.posts), sent, ref.url)
         )
@@ -428,29 +469,74 @@ class ThreadPoster:
         # permanent: 400/401/403/404/413, a duplicate not found
         reason = _reason(exc, index, item, self.queue.path_of(item))
         lifecycle.fail(item, index, self.maybe_sent, reason)
-        self.queue.save(item)
+        self._save()
         report.failed.append((item.key, reason))
         return Outcome.NEXT_THREAD
 
     def _defer(self, index: int, at: dt.datetime, why: str) -> None:
         lifecycle.defer(self.item, index, self.maybe_sent, at, why)
-        self.queue.save(self.item)
+        self._save()
+
+
+@dataclass
+class Opened:
+    """The open queue as the ledger says it is."""
+
+    items: list[LoadedItem]
+    problems: list[Problem]
+    notes: list[str]
+    view: LedgerView
+    ledger: Ledger
+
+
+def load_open(queue: FileQueue, *, write: bool) -> Opened:
+    """The open queue, each file made to agree with the record of posts made (``ledger``).
+
+    ``write``: the caller holds the lock and may write (a run): files whose records were restored
+    are saved, and posts their files record that the ledger lacks (a queue from before the
+    ledger) are added to it. Otherwise (``status``, the dry run) nothing is written.
+    """
+    items, problems = queue.load()
+    ledger = Ledger(queue.root)
+    view = ledger.read()
+    changed, notes = reconcile_all(items, view)
+    notes = [str(p) for p in view.problems] + notes
+    if write:
+        for item, record in missing_from_ledger([li.item for li in items], view):
+            ledger.posted(item, record)
+        for loaded in changed:
+            queue.save(loaded.item)
+        if items or view.made:
+            ensure_attributes(queue.root)
+    return Opened(items, problems, notes, view, ledger)
 
 
 def archive_posted(
-    queue: FileQueue, items: list[LoadedItem], settings: Settings
+    queue: FileQueue, items: list[LoadedItem], settings: Settings, notes: list[str] | None = None
 ) -> list[LoadedItem]:
     """Move threads posted in full that are still in the open queue (a run that stopped between
-    the last save and the move, or a queue from before the archive) to the archive, by the month
-    of their last post; the items left open."""
+    the last save and the move, a queue from before the archive, a restored copy) to the
+    archive, by the month of their last post; the items left open.
+
+    A thread already archived is never overwritten: the copy in the queue is removed and the
+    archive kept (said in ``notes``)."""
     still_open = []
     for loaded in items:
         item = loaded.item
         if item.status != lifecycle.Status.POSTED:
             still_open.append(loaded)
             continue
-        last = item.posted[-1].at if item.posted else item.created
         queue.record_posted(item.key)
+        earlier = queue.find_archived(item.key)
+        if earlier is not None:
+            loaded.path.unlink()
+            if notes is not None:
+                notes.append(
+                    f"{loaded.path}: a copy of a thread posted in full, archived as {earlier}: "
+                    "the copy was removed and the archive kept (nothing is posted again)"
+                )
+            continue
+        last = item.posted[-1].at if item.posted else item.created
         queue.archive(item, month_of(last.astimezone(settings.schedule.zone)))
     return still_open
 
@@ -486,7 +572,10 @@ def _explain(exc: PlatformError, index: int, item: QueueItem, path: Path) -> str
             "Check the account, then edit the post's text or record the existing post, "
             f"and run `publisher retry {item.key}`."
         )
-    return f"{where}: {exc}"
+    said = str(exc).strip().rstrip(":").strip()
+    if not said or said.endswith(f"{item.platform}"):  # a reason is never empty
+        said = f"{said or item.platform}: {type(exc).__name__}, with no reason given"
+    return f"{where}: {said}"
 
 
 def _ref(record: PostRecord) -> PostRef:

@@ -86,6 +86,8 @@ def _run(outcome: RunOutcome) -> str:
             for key, when, why in report.deferred
         ]
     lines += problems_section(plan.problems)
+    if plan.notes:
+        lines += ["", "### Notes", ""] + [f"- {_cell(note, 300)}" for note in plan.notes]
     if plan.spend:
         lines += ["", plan.spend]
     if plan.waiting:

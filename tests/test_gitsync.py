@@ -327,8 +327,10 @@ class TestRetry:
             commit_back(ours, ["queue"], MESSAGE, attempts=3, sleep=waits.append, backoff=0.5)
 
         assert "declined" in str(caught.value)
+        assert "kept locally only (the branch push failed too)" in str(caught.value)
         assert waits == [0.5, 1.0]
-        assert (remote / "reject-count").read_text(encoding="utf-8").strip() == "7"
+        # three attempts, then the push to a branch of its own: declined as well
+        assert (remote / "reject-count").read_text(encoding="utf-8").strip() == "6"
         assert head(remote, "main") == before
         assert git(ours, "log", "-1", "--format=%s") == MESSAGE
 

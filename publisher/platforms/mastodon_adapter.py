@@ -204,9 +204,19 @@ def _snowflake(since: float | None) -> str | None:
     return str(int(since * 1000) << 16)
 
 
+UNSAID = (
+    "mastodon: the answer (200) did not say which status was made (no id in it; a proxy or a "
+    "broken front end in between?): the post may have been made"
+)
+
+
 def _ref(status: Any) -> PostRef:
-    post_id = str(status["id"])
-    return PostRef(id=post_id, url=str(status.get("url") or status.get("uri") or ""))
+    """The status an answer says was made; an answer without its id leaves the outcome unknown
+    (the post is looked up before it is sent again)."""
+    post_id = status.get("id") if hasattr(status, "get") else None
+    if post_id is None or not str(post_id).strip():
+        raise TransientError(UNSAID, outcome_unknown=True)
+    return PostRef(id=str(post_id), url=str(status.get("url") or status.get("uri") or ""))
 
 
 def _positive(value: Any, default: int) -> int:
@@ -256,6 +266,12 @@ class _Client:
             return AccountRefused(_describe(exc, 401), status=401)
         if isinstance(exc, MastodonNotFoundError):
             return PermanentError(_describe(exc, 404), status=404)
+        if isinstance(exc, MastodonAPIError) and _unparsed(exc):
+            return TransientError(
+                "mastodon: an answer that is not the instance's (not JSON; a proxy or a captive "
+                "portal in between?): " + ("the post may have been made" if sent else "unread"),
+                outcome_unknown=sent,
+            )
         if isinstance(exc, MastodonAPIError):
             status = _status(exc)
             if status == 403:  # a suspended account or a token without the scope
@@ -269,6 +285,12 @@ class _Client:
         return PermanentError(f"mastodon: unexpected {type(exc).__name__}")
 
 
+def _unparsed(exc: MastodonError) -> bool:
+    """Mastodon.py could not read the answer as JSON (its message says so)."""
+    first = exc.args[0] if exc.args else ""
+    return isinstance(first, str) and first.startswith("Could not parse response as JSON")
+
+
 def _status(exc: MastodonError) -> int | None:
     """The HTTP status Mastodon.py put in the exception's arguments."""
     found = exc.args[1] if len(exc.args) > 1 else None
@@ -280,6 +302,8 @@ def _describe(exc: MastodonError, status: int | None) -> str:
     error = exc.args[3] if len(exc.args) > 3 and isinstance(exc.args[3], str) else ""
     if isinstance(exc, MastodonRatelimitError):
         error = "rate limited"
+    if not error.strip():  # a reason is never empty
+        error = f"{type(exc).__name__} (the instance gave no error text)"
     return scrub(f"mastodon: {status or ''} {error}".strip().replace("  ", " "))
 
 

@@ -57,7 +57,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from publisher.testing.wire import Fault, Reply, WireServer
+from publisher.testing.wire import COMMON_FAULTS, Fault, Reply, WireServer
 
 __all__ = ["FakeMastodonServer", "countable_length"]
 
@@ -67,10 +67,7 @@ VISIBILITIES = ("public", "unlisted", "private", "direct")
 
 _FAULT_OPTS: dict[str, frozenset[str]] = {
     "429": frozenset({"reset_in"}),
-    "500": frozenset({"after_commit"}),
-    "503": frozenset({"after_commit"}),
-    "slow": frozenset({"delay", "commit"}),
-    "drop": frozenset({"after_commit"}),
+    **COMMON_FAULTS,
 }
 _ID = re.compile(r"[0-9]{1,20}")
 _SCHEME = re.compile(r"https?://", re.I)

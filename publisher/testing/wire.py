@@ -10,6 +10,8 @@ A server (``FakeXServer``, ``FakeMastodonServer``) subclasses :class:`WireServer
 * ``"slow"``: wait ``delay`` seconds, then make the post (``commit=False``: answer 503).
 * ``"drop"``: close the connection without an answer; with ``after_commit=True`` after making
   the post (the client cannot tell whether it was made).
+* ``"empty"`` / ``"html"``: make the post, then answer 200 with ``{}`` / an HTML page (a proxy
+  or a broken front end in between): an answer that does not say what was made.
 
 ``fail_next(kind, count=1, after=0, **opts)`` arms them, ``after=N`` letting N posts through
 first. Standard library only.
@@ -30,11 +32,23 @@ from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
 STATUS_TEXT = {500: "Internal Server Error", 503: "Service Unavailable"}
+# What a captive portal or a broken proxy answers with status 200.
+HTML_PAGE = b"<!DOCTYPE html><html><body><h1>Welcome</h1><p>Please wait.</p></body></html>"
+# The faults every server has, with the options each takes (each server adds its own).
+COMMON_FAULTS: dict[str, frozenset[str]] = {
+    "500": frozenset({"after_commit"}),
+    "503": frozenset({"after_commit"}),
+    "slow": frozenset({"delay", "commit"}),
+    "drop": frozenset({"after_commit"}),
+    "empty": frozenset(),
+    "html": frozenset(),
+}
 
 
 @dataclass
 class Reply:
-    """An answer: status, a JSON body (None: no body) and headers."""
+    """An answer: status, a JSON body (None: no body; bytes: sent as they are, as HTML) and
+    headers."""
 
     status: int
     body: Any
@@ -146,6 +160,11 @@ class WireServer:
             self._faults.extend(Fault("pass", {}) for _ in range(after))
             self._faults.extend(Fault(kind, dict(opts)) for _ in range(count))
 
+    def clear_faults(self) -> None:
+        """Disarm every fault not struck yet."""
+        with self._lock:
+            self._faults.clear()
+
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Wait until no request is being handled; False if that did not happen in ``timeout``."""
         with self._idle:
@@ -176,6 +195,9 @@ class WireServer:
             if opts.get("commit", True):
                 return create()
             return self._error(503, STATUS_TEXT[503])
+        if fault.kind in ("empty", "html"):
+            create()
+            return Reply(200, {} if fault.kind == "empty" else HTML_PAGE)
         if fault.kind != "drop":
             raise ValueError(f"no common fault {fault.kind!r}")
         if opts.get("after_commit"):
@@ -266,10 +288,13 @@ class _Handler(BaseHTTPRequestHandler):
             fake._end()
 
     def _send(self, reply: Reply) -> None:
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode("utf-8")
+        raw = isinstance(reply.body, bytes)
+        payload = b"" if reply.body is None else reply.body if raw else json.dumps(reply.body)
+        payload = payload.encode("utf-8") if isinstance(payload, str) else payload
+        kind = "text/html" if raw else "application/json"
         try:
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)

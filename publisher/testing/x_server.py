@@ -71,7 +71,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from publisher.testing.wire import STATUS_TEXT, Fault, Reply, WireServer
+from publisher.testing.wire import COMMON_FAULTS, STATUS_TEXT, Fault, Reply, WireServer
 
 __all__ = ["DUPLICATE_DETAIL", "REPLY_TARGET_DETAIL", "FakeXServer", "oauth1_signature"]
 
@@ -96,10 +96,7 @@ _INVALID_CHARS = ("\ufffe", "\ufeff", "\uffff")
 
 _FAULT_OPTS: dict[str, frozenset[str]] = {
     "429": frozenset({"reset_in", "daily"}),
-    "500": frozenset({"after_commit"}),
-    "503": frozenset({"after_commit"}),
-    "slow": frozenset({"delay", "commit"}),
-    "drop": frozenset({"after_commit"}),
+    **COMMON_FAULTS,
     "402": frozenset(),
 }
 
