@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -29,6 +30,11 @@ LOCAL_ACTION = "./"  # this repository's own action.yml
 # pinned to one, since a tag can be moved.
 _ACTION_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9_.-]+@[0-9a-f]{40}$")
 _PLATFORMS_LINE = re.compile(r"^platforms = \[.*\]$", re.M)
+
+# The action of this very release, ``OWNER/REPO@COMMIT#vX.Y.Z``, written here by the release that
+# publishes it (a commit cannot name its own SHA). None in a development copy: then ``init``
+# needs ``--action``.
+RELEASED_ACTION: str | None = None
 
 CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0"
 
@@ -66,6 +72,17 @@ class Action:
             # checkout the job has just made, the commit that runs, on every runner version.
             return "./ # zizmor: ignore[self-repository] -- this checkout's own action.yml"
         return f"{self.ref} # {self.version}"
+
+
+def released_action() -> str:
+    """The default ``--action``: this release's own, when the release names it."""
+    if RELEASED_ACTION is None:
+        raise ScaffoldError(
+            "--action is needed: this copy of the publisher names no released action; give "
+            "OWNER/REPO@COMMIT, the full commit SHA of the release the workflows should run "
+            "(docs/setup.md, step 1), or ./ in a fork of the publisher"
+        )
+    return RELEASED_ACTION
 
 
 # ---- .env.example --------------------------------------------------------------------------------
@@ -349,10 +366,38 @@ class Plan:
     platforms: list[str] = field(default_factory=list)
 
 
-def plan(platforms: Sequence[str], action: Action, schedule: ScheduleSettings) -> Plan:
-    """Every file of a new digest repository, for ``platforms``."""
+@dataclass
+class InitReport:
+    """What ``publisher init`` did: the folder, the files written, what to do next."""
+
+    folder: str
+    written: list[str]
+    steps: list[str]
+
+
+def platform_names(text: str | None) -> list[str]:
+    """``--platforms A,B`` as names, in the registry's order; every name checked."""
+    if text is None:
+        return default_platforms()
+    asked = [name.strip() for name in text.split(",") if name.strip()]
+    known = list(registry())
+    unknown = [name for name in asked if name not in known]
+    if unknown or not asked:
+        from publisher.config_problems import did_you_mean
+
+        what = f"{unknown[0]!r} is not a platform" if unknown else "names no platform"
+        hint = did_you_mean(unknown[0], known) if unknown else ""
+        raise ScaffoldError(f"--platforms: {what}; choose from {', '.join(known)}{hint}")
+    return [name for name in known if name in asked]
+
+
+def plan(platforms: Sequence[str], action: Action) -> Plan:
+    """Every file of a new digest repository, for ``platforms``; the cron lines from the
+    schedule of the settings file it writes."""
+    config = config_text(platforms)
+    schedule = ScheduleSettings.model_validate(tomllib.loads(config).get("schedule", {}))
     files: dict[Path, str] = {
-        CONFIG: config_text(platforms),
+        CONFIG: config,
         Path("digests") / "README.md": DIGESTS_README,
         Path("queue") / "README.md": QUEUE_README,
         Path(".env.example"): env_example(platforms),
@@ -414,3 +459,30 @@ def refresh_repo(root: Path = Path()) -> list[Path]:
     schedule = load_settings(root / CONFIG).schedule
     files = {**workflows(schedule, Action()), Path(".env.example"): env_example()}
     return write(root, files)
+
+
+def init(folder: Path, platforms: Sequence[str], action: Action, *, force: bool) -> InitReport:
+    """Write a new digest repository's files into ``folder`` (made if missing).
+
+    Nothing is written when any of the files exists, unless ``force``: ``InputError`` names
+    each one, so a second ``init`` never overwrites a config or workflow someone has edited.
+    """
+    from publisher.errors import InputError, Problem
+
+    if folder.exists() and not folder.is_dir():
+        raise InputError.one(folder, None, "not a folder")
+    made = plan(platforms, action)
+    found = existing(folder, made.files)
+    if found and not force:
+        raise InputError(
+            [
+                Problem(
+                    str(folder / path),
+                    None,
+                    "exists already; init overwrites nothing (--force writes every file again)",
+                )
+                for path in found
+            ]
+        )
+    written = write(folder, made.files)
+    return InitReport(str(folder), [p.as_posix() for p in written], next_steps(platforms))
