@@ -1,0 +1,179 @@
+"""`publisher doctor`: every missing variable by name, live log-ins against the local X and
+Mastodon servers, the forecast of the monthly cost and the queue's pace."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from publisher import cost
+from publisher.config import Settings, env_variables
+from publisher.digest import read_digest
+from publisher.doctor import forecast
+from publisher.platforms import registry
+from publisher.testing.mastodon_server import FakeMastodonServer
+from publisher.testing.x_server import FakeXServer
+from tests.conftest import MASTODON_CANARY, X_CANARY
+from tests.publisher_cli import quiet_env, run_publisher
+from tests.test_init import ACTION, DUMMY, EXAMPLE, init
+
+EVERY = ",".join(registry())
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A repository made by `publisher init` with every platform on, and the example digest."""
+    folder = tmp_path / "repo"
+    done = init(folder, "--platforms", EVERY, "--action", ACTION)
+    assert done.returncode == 0, done.stderr
+    shutil.copy(EXAMPLE, folder / "digests" / "2025-05-20.txt")
+    return folder
+
+
+def doctor(folder: Path, *args: str, **env: str) -> tuple[int, str]:
+    done = run_publisher("doctor", *args, cwd=folder, env=quiet_env(**env))
+    assert "Traceback" not in done.stderr
+    return done.returncode, done.stdout + done.stderr
+
+
+class TestOffline:
+    def test_names_every_missing_variable(self, project: Path) -> None:
+        """Nothing set: exit 2, and every required variable of every enabled platform named."""
+        code, out = doctor(project)
+        assert code == 2
+        for name in registry():
+            line = next(
+                x for x in out.splitlines() if x.startswith(f"MISSING {registry()[name].title}:")
+            )
+            for variable in env_variables(name, required=True):
+                assert variable in line
+
+    def test_names_only_what_is_missing(self, project: Path) -> None:
+        """One variable unset: it alone is missing; the others are said to be set, by name."""
+        partial = {k: v for k, v in DUMMY.items() if k != "X_ACCESS_TOKEN_SECRET"}
+        code, out = doctor(project, **partial)
+        assert code == 2
+        (line,) = [x for x in out.splitlines() if x.startswith("MISSING")]
+        assert line.startswith("MISSING X: missing X_ACCESS_TOKEN_SECRET; set: X_API_KEY")
+        assert "dummy-value" not in out  # names, never values
+
+    def test_ready(self, project: Path) -> None:
+        code, out = doctor(project, **DUMMY)
+        assert code == 0, out
+        assert "time zone Asia/Seoul (UTC+09:00)" in out
+        assert "1 digests, 9 entries, valid" in out
+
+    def test_cron_not_matching_the_config(self, project: Path) -> None:
+        """Slots changed without the workflow: exit 2, naming publish.yml and the right lines."""
+        config = project / "config" / "publisher.toml"
+        config.write_text(config.read_text().replace('"21:00"]', '"22:00"]'))
+        code, out = doctor(project, **DUMMY)
+        assert code == 2
+        assert re.search(r"BAD +workflows: .*publish\.yml: cron lines .* are not the schedule", out)
+
+    def test_missing_workflow(self, project: Path) -> None:
+        (project / ".github" / "workflows" / "enqueue.yml").unlink()
+        code, out = doctor(project, **DUMMY)
+        assert code == 2
+        assert "enqueue.yml: missing" in out
+
+    def test_bad_time_zone(self, project: Path) -> None:
+        config = project / "config" / "publisher.toml"
+        config.write_text(config.read_text().replace('"Asia/Seoul"', '"Asia/Seol"'))
+        code, out = doctor(project, **DUMMY)
+        assert code == 2
+        assert "config/publisher.toml:" in out and "did you mean 'Asia/Seoul'?" in out
+
+    def test_invalid_digest(self, project: Path) -> None:
+        lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
+        (project / "digests" / "bad.txt").write_text("\n".join(lines[:2] + lines[3:]))
+        code, out = doctor(project, **DUMMY)
+        assert code == 2
+        assert "digests/bad.txt:3:" in out
+
+    def test_no_config(self, tmp_path: Path) -> None:
+        code, out = doctor(tmp_path)
+        assert code == 2
+        assert "config/publisher.toml: not found" in out
+
+
+class TestForecast:
+    def test_monthly_cost_of_the_latest_digest(self, project: Path) -> None:
+        """A month of digests like the latest one, priced by the project's own cost code."""
+        code, out = doctor(project, **DUMMY)
+        assert code == 0
+        settings = Settings(platforms=list(registry()))
+        (x,) = [f for f in forecast(read_digest(EXAMPLE), settings) if cost.billed(f.platform)]
+        assert x.daily_cost is not None and x.daily_cost.posts == x.posts
+        monthly = cost.usd(x.daily_cost.usd * 30)
+        assert f"about {monthly} a month" in out
+        assert monthly == "$15.30"  # 34 posts a day at $0.015, the README's figure
+
+    def test_pace(self) -> None:
+        """Nine threads a day on five slots take two days; ten slots keep up."""
+        digest = read_digest(EXAMPLE)
+        slow = forecast(digest, Settings())
+        assert {f.days_per_digest for f in slow if f.platform != "x"} == {2}
+        many = Settings.model_validate(
+            {"schedule": {"slots": [f"{h:02d}:00" for h in range(8, 18)]}, "x": {"daily_posts": 40}}
+        )
+        assert {f.days_per_digest for f in forecast(digest, many)} == {1}
+
+
+class TestOnline:
+    def test_x_and_mastodon_work(
+        self, tmp_path: Path, x_server: FakeXServer, mastodon_server: FakeMastodonServer
+    ) -> None:
+        """Both log in (as the servers' account), Mastodon's own limits are read, and the X
+        check's price is said; no credential appears in the output."""
+        mastodon_server.max_characters = 1000
+        folder = tmp_path / "repo"
+        assert init(folder, "--platforms", "x,mastodon", "--action", ACTION).returncode == 0
+        env = {
+            **X_CANARY,
+            "X_API_BASE_URL": x_server.base_url,
+            **MASTODON_CANARY,
+            "MASTODON_BASE_URL": mastodon_server.base_url,
+        }
+        code, out = doctor(folder, "--online", **env)
+        assert code == 0, out
+        assert "ok      X: logged in as @paperbot" in out
+        assert "ok      Mastodon: logged in as @paperbot" in out
+        assert "Mastodon: server limits: max_characters 1000, characters_reserved_per_url 23" in out
+        assert "X: this check costs $0.01 (User: Read)" in out
+        for secret in (*X_CANARY.values(), *MASTODON_CANARY.values()):
+            assert secret not in out
+        asked = [(r["method"], r["path"].split("?")[0]) for r in x_server.requests]
+        assert asked == [("GET", "/2/users/me")]  # the one cheapest call, nothing posted
+
+    def test_x_refusing_is_exit_1_naming_its_variables(
+        self, tmp_path: Path, x_server: FakeXServer, mastodon_server: FakeMastodonServer
+    ) -> None:
+        folder = tmp_path / "repo"
+        assert init(folder, "--platforms", "x,mastodon", "--action", ACTION).returncode == 0
+        env = {
+            **X_CANARY,
+            "X_ACCESS_TOKEN_SECRET": "not-the-secret",
+            "X_API_BASE_URL": x_server.base_url,
+            **MASTODON_CANARY,
+            "MASTODON_BASE_URL": mastodon_server.base_url,
+        }
+        code, out = doctor(folder, "--online", **env)
+        assert code == 1, out
+        (line,) = [x for x in out.splitlines() if x.startswith("REFUSED")]
+        assert line.startswith("REFUSED X: refused or unreachable: x: 401")
+        for variable in env_variables("x"):
+            assert variable in line
+        assert "ok      Mastodon: logged in as @paperbot" in out
+        assert "not-the-secret" not in out
+
+    def test_mastodon_refusing(self, tmp_path: Path, mastodon_server: FakeMastodonServer) -> None:
+        folder = tmp_path / "repo"
+        assert init(folder, "--platforms", "mastodon", "--action", ACTION).returncode == 0
+        env = {"MASTODON_ACCESS_TOKEN": "wrong", "MASTODON_BASE_URL": mastodon_server.base_url}
+        code, out = doctor(folder, "--online", **env)
+        assert code == 1
+        assert "REFUSED Mastodon: refused or unreachable: mastodon: 401" in out
