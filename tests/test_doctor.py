@@ -15,6 +15,7 @@ from publisher.digest import read_digest
 from publisher.doctor import forecast
 from publisher.platforms import registry
 from publisher.testing.mastodon_server import FakeMastodonServer
+from publisher.testing.pds import PdsInfo
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import MASTODON_CANARY, X_CANARY
 from tests.publisher_cli import quiet_env, run_publisher
@@ -177,3 +178,20 @@ class TestOnline:
         code, out = doctor(folder, "--online", **env)
         assert code == 1
         assert "REFUSED Mastodon: refused or unreachable: mastodon: 401" in out
+
+
+@pytest.mark.pds
+def test_bluesky_logs_in_to_the_local_pds(tmp_path: Path, pds: PdsInfo) -> None:
+    """A session on the real local PDS: the handle and its DID; a wrong app password is exit 1
+    naming Bluesky's variables, the password never shown."""
+    folder = tmp_path / "repo"
+    assert init(folder, "--platforms", "bluesky", "--action", ACTION).returncode == 0
+    env = {"BLUESKY_HANDLE": pds.handle, "BLUESKY_SERVICE": pds.url}
+    code, out = doctor(folder, "--online", BLUESKY_APP_PASSWORD=pds.password, **env)
+    assert code == 0, out
+    assert f"ok      Bluesky: logged in as @{pds.handle} ({pds.did})" in out
+    code, out = doctor(folder, "--online", BLUESKY_APP_PASSWORD="Canary-PW-doctor-3k", **env)
+    assert code == 1
+    (line,) = [x for x in out.splitlines() if x.startswith("REFUSED")]
+    assert all(v in line for v in env_variables("bluesky"))
+    assert "Canary-PW-doctor-3k" not in out and pds.password not in out
