@@ -195,3 +195,22 @@ def test_bluesky_logs_in_to_the_local_pds(tmp_path: Path, pds: PdsInfo) -> None:
     (line,) = [x for x in out.splitlines() if x.startswith("REFUSED")]
     assert all(v in line for v in env_variables("bluesky"))
     assert "Canary-PW-doctor-3k" not in out and pds.password not in out
+
+
+@pytest.mark.parametrize(
+    ("row", "raw"),
+    [
+        ("| default (", {}),
+        ('| `[x] layout = "compact"`', {"x": {"layout": "compact"}}),
+        ('| `[x] link = "url"`', {"x": {"link": "url"}}),
+    ],
+)
+def test_setup_guide_states_the_computed_cost(row: str, raw: dict[str, object]) -> None:
+    """docs/setup.md's cost table is what the cost code computes on the example digest."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "setup.md").read_text(encoding="utf-8")
+    (line,) = [x for x in text.splitlines() if x.startswith(row)]
+    settings = Settings.model_validate({"platforms": list(registry()), **raw})
+    (x,) = [f for f in forecast(read_digest(EXAMPLE), settings) if f.daily_cost is not None]
+    assert x.daily_cost is not None
+    day, month = cost.usd(x.daily_cost.usd), cost.usd(x.daily_cost.usd * 30)
+    assert line.endswith(f"| {x.posts} | {x.daily_cost.with_url} | {day} | **{month}** |"), line

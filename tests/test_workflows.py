@@ -421,16 +421,48 @@ class TestAction:
 
     def test_install_is_pinned_and_hashed(self) -> None:
         """Dependencies come from the action's own requirements.lock with --require-hashes; the
-        package itself from the action's checkout, without dependencies and without an index."""
+        package itself from the action's checkout, without dependencies and without an index;
+        both in an emptied environment, so no secret of the calling step reaches them."""
         install = action_steps()["Install the publisher"]
-        commands = [line.strip() for line in install["run"].splitlines() if line.strip()]
+        commands = [
+            line.strip()
+            for line in install["run"].splitlines()
+            if line.strip() and not line.strip().startswith("#")
+        ]
         assert commands == [
-            'python -m pip install --require-hashes --no-deps -r "$ACTION_PATH/requirements.lock"',
-            'python -m pip install --no-deps --no-build-isolation --no-index "$ACTION_PATH"',
+            'clean=(env -i "PATH=$PATH" "HOME=$HOME" "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}")',
+            '"${clean[@]}" python -m pip install --require-hashes --no-deps -r '
+            '"$ACTION_PATH/requirements.lock"',
+            '"${clean[@]}" python -m pip install --no-deps --no-build-isolation --no-index '
+            '"$ACTION_PATH"',
         ]
         assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
         assert install["if"] == "steps.go.outputs.run == 'true'"
         assert action_steps()["Set up Python"]["if"] == "steps.go.outputs.run == 'true'"
+
+    def test_install_never_sees_a_secret(self, tmp_path: Path) -> None:
+        """The install step, run by bash with a stand-in `python` that records what it got: the
+        action's own lock and checkout, and none of the calling step's variables."""
+        shim = tmp_path / "bin"
+        shim.mkdir()
+        record = tmp_path / "record"
+        (shim / "python").write_text(f'#!/bin/sh\n{{ echo "$@"; env; }} >> "{record}"\n')
+        (shim / "python").chmod(0o755)
+        install = action_steps()["Install the publisher"]
+        secrets = {name: f"canary-{name}" for p in registry() for name in env_variables(p)}
+        env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(tmp_path), **secrets}
+        done = subprocess.run(
+            ["bash", "-e", "-c", install["run"]],
+            env={**env, "ACTION_PATH": "/the/action"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        seen = record.read_text()
+        assert "-r /the/action/requirements.lock" in seen
+        assert "--no-index /the/action" in seen
+        assert "canary-" not in seen
 
     def test_publisher_step(self) -> None:
         """The post run writes a step summary and gets the dry-run input through env."""
