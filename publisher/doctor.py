@@ -118,7 +118,7 @@ def _digests(folder: Path, report: DoctorReport) -> list[Any]:
     from publisher.due import is_digest_file
 
     if not folder.is_dir():
-        report.findings.append(Finding("bad", "digests", f"{folder}: no such folder"))
+        report.findings.append(Finding("bad", "digests", f"no folder {folder} (publisher init)"))
         return []
     paths = sorted(p for p in folder.rglob("*") if is_digest_file(p, folder))
     found, problems = [], []
@@ -130,11 +130,11 @@ def _digests(folder: Path, report: DoctorReport) -> list[Any]:
     if problems:
         report.findings += [Finding("bad", "digests", str(p)) for p in problems]
     elif not paths:
-        report.findings.append(Finding("note", "digests", f"{folder}: no digest yet"))
+        report.findings.append(Finding("note", "digests", f"none yet in {folder}"))
     else:
         entries = sum(len(d.entries) for d in found)
         report.findings.append(
-            Finding("ok", "digests", f"{folder}: {len(paths)} digests, {entries} entries, valid")
+            Finding("ok", "digests", f"{len(paths)} in {folder}, {entries} entries, all valid")
         )
     return sorted(found, key=lambda d: (d.date, d.source))
 

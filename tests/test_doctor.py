@@ -65,7 +65,7 @@ class TestOffline:
         code, out = doctor(project, **DUMMY)
         assert code == 0, out
         assert "time zone Asia/Seoul (UTC+09:00)" in out
-        assert "1 digests, 9 entries, valid" in out
+        assert "digests: 1 in digests, 9 entries, all valid" in out
 
     def test_cron_not_matching_the_config(self, project: Path) -> None:
         """Slots changed without the workflow: exit 2, naming publish.yml and the right lines."""

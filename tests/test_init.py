@@ -59,6 +59,19 @@ class TestInit:
         ignored = (project / ".gitignore").read_text().splitlines()
         assert ".env" in ignored and "preview.html" in ignored
 
+    def test_pull_requests_run_only_the_check_and_preview(self, project: Path) -> None:
+        """No test suite in a digest repository: on a pull request only preview.yml runs, and
+        it is the action's check and preview, read-only."""
+        on_pr = []
+        for path in sorted((project / ".github" / "workflows").glob("*.yml")):
+            workflow = yaml.safe_load(path.read_text())
+            if "pull_request" in triggers(workflow):
+                on_pr.append(path.name)
+                (job,) = workflow["jobs"].values()
+                assert job["permissions"] == {"contents": "read"}
+                assert job["steps"][-1]["with"]["command"] == "preview"
+        assert on_pr == ["preview.yml"]
+
     def test_next_steps_name_the_secrets_and_where(self, tmp_path: Path) -> None:
         """The output says which secrets to create, in which settings page."""
         done = init(tmp_path / "p", "--platforms", "x,mastodon", "--action", ACTION)
