@@ -451,13 +451,20 @@ def next_steps(platforms: Sequence[str]) -> list[str]:
 
 
 def refresh_repo(root: Path = Path()) -> list[Path]:
-    """Rewrite this repository's generated files (its workflows for ``uses: ./`` and its
-    ``.env.example``) from its config: ``python -c 'import publisher.scaffold as s;
-    s.refresh_repo()'`` after changing the slots, the time zone or a platform's variables."""
+    """Rewrite this repository's generated files from its config: its workflows (for
+    ``uses: ./``), its ``.env.example`` and the config template ``init`` ships
+    (``publisher/data/publisher.toml``, the config itself). Run ``python -c 'import
+    publisher.scaffold as s; s.refresh_repo()'`` after changing the config or a platform's
+    variables; tests fail until these files are current."""
     from publisher.config import load_settings
 
+    config = (root / CONFIG).read_text(encoding="utf-8")
     schedule = load_settings(root / CONFIG).schedule
-    files = {**workflows(schedule, Action()), Path(".env.example"): env_example()}
+    files = {
+        **workflows(schedule, Action()),
+        Path(".env.example"): env_example(),
+        Path("publisher") / "data" / "publisher.toml": config,
+    }
     return write(root, files)
 
 

@@ -67,7 +67,7 @@ class TestEnvExample:
 
         assert (REPO / "config" / "publisher.toml").read_text(encoding="utf-8") == config_text(
             default_platforms()
-        )
+        ), "out of date: python -c 'import publisher.scaffold as s; s.refresh_repo()'"
 
     def test_lists_every_variable_of_every_platform(self) -> None:
         """.env.example lists each platform's variables: required as NAME=, optional commented."""
