@@ -95,6 +95,12 @@ class TestOffline:
         assert code == 2
         assert "digests/bad.txt:3:" in out
 
+    def test_no_digests_folder(self, project: Path) -> None:
+        shutil.rmtree(project / "digests")
+        code, out = doctor(project, **DUMMY)
+        assert code == 2
+        assert "digests: no folder digests (publisher init)" in out
+
     def test_no_config(self, tmp_path: Path) -> None:
         code, out = doctor(tmp_path)
         assert code == 2
@@ -170,6 +176,21 @@ class TestOnline:
             assert variable in line
         assert "ok      Mastodon: logged in as @paperbot" in out
         assert "not-the-secret" not in out
+
+    def test_a_server_that_does_not_answer(self, tmp_path: Path) -> None:
+        """Nothing listening at the address: exit 1, said as unreachable, naming the variables."""
+        import socket
+
+        with socket.socket() as sock:  # a port that was free a moment ago, now closed
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        folder = tmp_path / "repo"
+        assert init(folder, "--platforms", "x", "--action", ACTION).returncode == 0
+        env = {**X_CANARY, "X_API_BASE_URL": f"http://127.0.0.1:{port}"}
+        code, out = doctor(folder, "--online", **env)
+        assert code == 1
+        (line,) = [x for x in out.splitlines() if x.startswith("REFUSED")]
+        assert "REFUSED X: refused or unreachable: x:" in line and "X_API_BASE_URL" in line
 
     def test_mastodon_refusing(self, tmp_path: Path, mastodon_server: FakeMastodonServer) -> None:
         folder = tmp_path / "repo"
