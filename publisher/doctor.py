@@ -21,7 +21,13 @@ from typing import Any, Literal
 from publisher import cost, platforms
 from publisher.config import env_variables, settings_path, variables_set
 from publisher.cron import cron_plan
-from publisher.errors import ConfigError, InputError, PlatformError
+from publisher.errors import (
+    AccountRefused,
+    ConfigError,
+    InputError,
+    PlatformError,
+    TransientError,
+)
 from publisher.platforms.base import PricedOptions
 
 Status = Literal["ok", "note", "missing", "refused", "bad"]
@@ -215,7 +221,7 @@ def _log_in(name: str, settings: Any) -> list[Finding]:
             adapter.close()
         limits = platforms.server_limits(name, found, timeout)
     except PlatformError as exc:
-        return [Finding("refused", title, f"refused or unreachable: {exc}; check {named}")]
+        return [Finding("refused", title, f"{_failure(exc)}: {exc}; check {named}")]
     findings = [Finding("ok", title, f"logged in as {who}")]
     if limits:
         shown = ", ".join(f"{key} {value}" for key, value in limits.items())
@@ -226,6 +232,15 @@ def _log_in(name: str, settings: Any) -> list[Finding]:
         label, usd = priced
         findings.append(Finding("note", title, f"this check costs {cost.usd(usd)} ({label})"))
     return findings
+
+
+def _failure(exc: PlatformError) -> str:
+    """What a failed log-in means, by the publisher's error kinds."""
+    if isinstance(exc, AccountRefused):
+        return "the credentials were refused"
+    if isinstance(exc, TransientError):
+        return "could not be reached"
+    return "the log-in failed"
 
 
 def forecast(digest: Any, settings: Any) -> list[Forecast]:

@@ -171,7 +171,7 @@ class TestOnline:
         code, out = doctor(folder, "--online", **env)
         assert code == 1, out
         (line,) = [x for x in out.splitlines() if x.startswith("REFUSED")]
-        assert line.startswith("REFUSED X: refused or unreachable: x: 401")
+        assert line.startswith("REFUSED X: the credentials were refused: x: 401")
         for variable in env_variables("x"):
             assert variable in line
         assert "ok      Mastodon: logged in as @paperbot" in out
@@ -190,7 +190,7 @@ class TestOnline:
         code, out = doctor(folder, "--online", **env)
         assert code == 1
         (line,) = [x for x in out.splitlines() if x.startswith("REFUSED")]
-        assert "REFUSED X: refused or unreachable: x:" in line and "X_API_BASE_URL" in line
+        assert "REFUSED X: could not be reached: x:" in line and "X_API_BASE_URL" in line
 
     def test_mastodon_refusing(self, tmp_path: Path, mastodon_server: FakeMastodonServer) -> None:
         folder = tmp_path / "repo"
@@ -198,7 +198,7 @@ class TestOnline:
         env = {"MASTODON_ACCESS_TOKEN": "wrong", "MASTODON_BASE_URL": mastodon_server.base_url}
         code, out = doctor(folder, "--online", **env)
         assert code == 1
-        assert "REFUSED Mastodon: refused or unreachable: mastodon: 401" in out
+        assert "REFUSED Mastodon: the credentials were refused: mastodon: 401" in out
 
 
 @pytest.mark.pds
