@@ -97,6 +97,7 @@ def examine(config: Path | None, *, online: bool, root: Path = Path()) -> Doctor
         report.findings += [Finding("bad", "config", str(p)) for p in exc.problems]
         return report
     report.findings.append(_config_finding(path, settings))
+    report.findings += [Finding("note", "config", note) for note in settings.deprecations]
     digests = _digests(root / DIGESTS, report)
     report.findings += _workflows(root / WORKFLOW_DIR, settings)
     for name in settings.platforms:

@@ -67,6 +67,16 @@ class TestOffline:
         assert "time zone Asia/Seoul (UTC+09:00)" in out
         assert "digests: 1 in digests, 9 entries, all valid" in out
 
+    def test_old_keys_are_noted(self, project: Path) -> None:
+        """A key from before the per-platform tables is a note naming its new place."""
+        config = project / "config" / "publisher.toml"
+        config.write_text(
+            config.read_text().replace("[format]\n", '[format]\nx_layout = "compact"\n')
+        )
+        code, out = doctor(project, **DUMMY)
+        assert code == 0, out
+        assert "note    config: " in out and "format.x_layout is deprecated; use [x] layout" in out
+
     def test_cron_not_matching_the_config(self, project: Path) -> None:
         """Slots changed without the workflow: exit 2, naming publish.yml and the right lines."""
         config = project / "config" / "publisher.toml"
