@@ -778,6 +778,26 @@ def _commit_back(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _init(args: argparse.Namespace) -> int:
+    from publisher import scaffold
+
+    try:
+        platforms = scaffold.platform_names(args.platforms)
+        action = scaffold.Action.parse(args.action or scaffold.released_action())
+    except scaffold.ScaffoldError as exc:
+        raise InputError.one("publisher init", None, str(exc)) from None
+    _show(scaffold.init(args.folder, platforms, action, force=args.force))
+    return EXIT_OK
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from publisher import doctor
+
+    report = doctor.examine(args.config, online=args.online)
+    _show(report)
+    return int(report.exit_code)
+
+
 # ---- the command table: every command, declared once ------------------------------------------
 
 
@@ -856,6 +876,34 @@ def _commit_back_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="commit nothing: fold the records of posts made that earlier runs pushed to "
         "publisher-records/ branches into the queue's ledger (before a run posts)",
+    )
+
+
+def _init_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "folder", nargs="?", type=Path, default=Path(), metavar="DIR", help="default: ."
+    )
+    parser.add_argument(
+        "--platforms",
+        help="platforms to turn on, comma-separated, from: "
+        + ", ".join(platforms.names())
+        + " (default: those on by default)",
+    )
+    parser.add_argument(
+        "--action",
+        help="how the workflows name the publisher's action: OWNER/REPO@COMMIT (the full commit "
+        "SHA of a release, optionally #vX.Y.Z after it for the comment; see docs/setup.md), or "
+        "./ in a fork of the publisher itself. Default: the release this publisher came from, "
+        "when it names one",
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+
+
+def _doctor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="also log in to each enabled platform with the cheapest call it has (network)",
     )
 
 
@@ -981,6 +1029,29 @@ COMMAND_TABLE = (
         synopsis=(("commit-back", "commit the queue folder and push it (used by the workflow)"),),
         shared=("queue",),
         arguments=_commit_back_arguments,
+    ),
+    Command(
+        "init",
+        _init,
+        "Make DIR (default .) a digest repository: config/publisher.toml with the platforms "
+        "asked for, digests/ and queue/ with a README each, .env.example, .gitignore, and the "
+        "publish, enqueue and preview workflows (cron lines from the config) that run the "
+        "publisher's action. Overwrites nothing unless --force (exit 2, naming the files). "
+        "Prints the next steps: which secrets to create, and where.",
+        synopsis=(("init [DIR]", "make a digest repository: config, workflows, .env.example"),),
+        arguments=_init_arguments,
+    ),
+    Command(
+        "doctor",
+        _doctor,
+        "Say whether this setup will work: the config and its time zone, the digests, the "
+        "workflows and their cron lines, each enabled platform's variables (set or missing, by "
+        "name), with --online a log-in to each platform, and a forecast of the monthly cost and "
+        "the queue's pace for a digest like the latest. Exit 0 ready, 1 a platform refuses, 2 "
+        "missing or invalid settings.",
+        synopsis=(("doctor [--online]", "check config, digests, workflows and credentials"),),
+        shared=("config",),
+        arguments=_doctor_arguments,
     ),
 )
 COMMANDS = tuple(c.name for c in COMMAND_TABLE if c.name != DEFAULT)  # the named commands

@@ -327,6 +327,18 @@ def env_variables(platform: str, *, required: bool | None = None) -> list[str]:
     return needed if required else optional
 
 
+def settings_path(path: Path | None = None) -> Path:
+    """The settings file ``load_settings(path)`` reads: ``path``, ``$PUBLISHER_CONFIG`` or
+    ``config/publisher.toml``."""
+    return path or Path(os.environ.get("PUBLISHER_CONFIG", DEFAULT_CONFIG))
+
+
+def variables_set(platform: str) -> dict[str, bool]:
+    """Each of ``platform``'s variables (required first) and whether the environment (or
+    ``.env``) sets it: names only, never a value."""
+    return {name: bool(os.environ.get(name)) for name in env_variables(platform)}
+
+
 def _missing(platform: str) -> list[str]:
     fields = registry()[platform].credentials.model_fields.values()
     return [f.alias for f in fields if f.alias and f.is_required() and not os.environ.get(f.alias)]

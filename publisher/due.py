@@ -186,13 +186,19 @@ def enabled_platforms(config: Path) -> list[str] | None:
     return platforms
 
 
-def reasons(root: Path, now: dt.datetime) -> list[str]:
-    """Why a run at ``now`` over the checkout at ``root`` has work; empty when it has none."""
+DEFAULT_CONFIG = Path("config") / "publisher.toml"
+
+
+def reasons(root: Path, now: dt.datetime, config: Path = DEFAULT_CONFIG) -> list[str]:
+    """Why a run at ``now`` over the checkout at ``root`` has work; empty when it has none.
+
+    ``config`` is the settings file, relative to ``root`` unless absolute.
+    """
     queue = root / "queue"
     try:
-        platforms = enabled_platforms(root / "config" / "publisher.toml")
+        platforms = enabled_platforms(root / config)
     except (tomllib.TOMLDecodeError, OSError) as exc:
-        return [f"config/publisher.toml unreadable here ({exc}): the run reports it"]
+        return [f"{config.as_posix()} unreadable here ({exc}): the run reports it"]
     why = [f"{path}: {what}" for path, what in due_files(queue, platforms, now)]
     why += [
         f"{path}: not enqueued yet"
@@ -215,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=Path(), help="repository root (default .)")
     parser.add_argument("--now", help="act as if it were this time (ISO 8601 with an offset)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="settings file, relative to --root (default config/publisher.toml)",
+    )
     args = parser.parse_args(argv)
     now = dt.datetime.now(dt.UTC)
     if args.now:
@@ -224,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--now {args.now!r} is not an ISO 8601 time")
         if now.tzinfo is None:
             parser.error(f"--now {args.now!r} needs an offset such as +09:00")
-    why = reasons(args.root, now)
+    why = reasons(args.root, now, args.config)
     for line in why[:20]:
         print(f"due: {_one_line(line)}", file=sys.stderr)
     if len(why) > 20:

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from functools import singledispatch
 from typing import Any
 
+from publisher import cost
 from publisher.attention import Stuck
+from publisher.doctor import DoctorReport, Exit, Forecast
 from publisher.hygiene import one_line
 from publisher.reports import (
     CheckReport,
@@ -27,6 +29,7 @@ from publisher.reports import (
     StatusChanges,
     StatusReport,
 )
+from publisher.scaffold import InitReport
 from publisher.scrub import scrub
 
 __all__ = ["card_lines", "lines", "note_lines", "problems", "thread_lines"]
@@ -255,3 +258,55 @@ def _schedule(report: ScheduleReport) -> list[str]:
 @lines.register
 def _commit(report: CommitReport) -> list[str]:
     return [f"commit-back: {report.message}"]
+
+
+@lines.register
+def _init(report: InitReport) -> list[str]:
+    out = [f"init: wrote {len(report.written)} files in {report.folder}:"]
+    out += [f"  {path}" for path in report.written]
+    out += ["", "next steps:"]
+    out += [f"  {number}. {step}" for number, step in enumerate(report.steps, 1)]
+    return out
+
+
+_MARKS = {"ok": "ok     ", "note": "note   ", "missing": "MISSING", "refused": "REFUSED"}
+_VERDICTS = {
+    Exit.READY: "ready: every check passed",
+    Exit.REFUSED: "not ready: a platform refused the credentials or could not be reached",
+    Exit.MISSING: "not ready: settings missing or invalid",
+}
+
+
+@lines.register
+def _doctor(report: DoctorReport) -> list[str]:
+    out = [
+        f"{_MARKS.get(f.status, 'BAD    ')} {f.topic}: {one_line(scrub(f.message))}"
+        for f in report.findings
+    ]
+    if report.forecasts:
+        first = report.forecasts[0]
+        out += ["", f"forecast for a digest like {first.digest}, one a day:"]
+        out += [line for each in report.forecasts for line in _forecast(each)]
+    return [*out, "", _VERDICTS[report.exit_code]]
+
+
+def _forecast(each: Forecast) -> list[str]:
+    posts = f"  {each.platform}: {each.threads} threads, {each.posts} posts a digest"
+    if each.daily_cost is None:
+        lines = [f"{posts} (free)"]
+    else:
+        month = cost.Cost(
+            each.daily_cost.posts * 30, each.daily_cost.with_url * 30, each.daily_cost.usd * 30
+        )
+        lines = [
+            f"{posts}, {cost.usd(each.daily_cost.usd)} a digest "
+            f"({each.daily_cost.with_url} posts with a URL): about {cost.usd(month.usd)} a month"
+        ]
+    pace = (
+        f"    pace: {each.threads_per_day} threads and {each.posts_per_day} posts a day by the "
+        f"schedule: a digest takes {each.days_per_digest} day"
+        + ("s" if each.days_per_digest > 1 else "")
+    )
+    if each.days_per_digest > 1:
+        pace += "; a digest a day would fall behind (more slots, threads_per_slot or daily_posts)"
+    return [*lines, pace]

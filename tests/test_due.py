@@ -154,6 +154,17 @@ class TestCheck:
         )
         assert due.reasons(tmp_path, NOW) == []
 
+    def test_another_config_file(self, tmp_path: Path) -> None:
+        """`config` (the action's `config:` input) names the settings file whose platforms count."""
+        FileQueue(tmp_path / "queue").save(item(1, "x", "pending", -10, 2, 0))
+        (tmp_path / "settings").mkdir()
+        (tmp_path / "settings" / "bot.toml").write_text('platforms = ["bluesky"]\n')
+        assert due.reasons(tmp_path, NOW) != []  # config/publisher.toml absent: every platform
+        assert due.reasons(tmp_path, NOW, Path("settings/bot.toml")) == []
+        (tmp_path / "settings" / "bot.toml").write_text("platforms = [")
+        (why,) = due.reasons(tmp_path, NOW, Path("settings/bot.toml"))
+        assert why.startswith("settings/bot.toml unreadable here")
+
 
 class TestScript:
     """`python3 -I -S publisher/due.py`: no site-packages at all, so no third-party import."""

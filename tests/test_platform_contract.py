@@ -239,6 +239,19 @@ def test_posts_a_thread(harness: tuple[str, Harness]) -> None:
         adapter.close()
 
 
+def test_whoami_names_the_account(harness: tuple[str, Harness]) -> None:
+    """`whoami()` (what `publisher doctor --online` shows) names the account, posting nothing."""
+    name, h = harness
+    before = h.texts()
+    adapter = h.adapter()
+    try:
+        who = adapter.whoami()
+    finally:
+        adapter.close()
+    assert who.startswith("@") and len(who) > 1, (name, who)
+    assert h.texts() == before
+
+
 @pytest.mark.parametrize("kind", ["500", "429"])
 def test_errors_map_to_the_projects_types(harness: tuple[str, Harness], kind: str) -> None:
     """A 5xx is transient, a 429 is RateLimited with a reset; nothing is posted."""

@@ -1,8 +1,9 @@
 """preview.yml: the pull-request check. Its shape, and its scripts run on a real merge commit.
 
-The audits every workflow passes (zizmor, schema, SHA pins, no secrets) are in
-``test_workflows.py``; here are the preview's own promises, and a run of its steps' scripts with
-bash, as the runner runs them, in a repository whose HEAD merges a pull request into its base.
+The workflow runs the action's preview (action.yml, ``command: preview``). The audits every
+workflow passes (zizmor, schema, SHA pins, no secrets) are in ``test_workflows.py``; here are
+the preview's own promises, and a run of the action's preview steps' scripts with bash, as the
+runner runs them, in a repository whose HEAD merges a pull request into its base.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from typing import Any
 import pytest
 
 from tests.publisher_cli import quiet_env
-from tests.test_workflows import WORKFLOW_DIR, load, named, strings, triggers
+from tests.test_workflows import (
+    ACTION,
+    WORKFLOW_DIR,
+    action_step,
+    action_steps,
+    load,
+    named,
+    strings,
+    triggers,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "digest-2025-05-20.txt"
@@ -30,9 +40,17 @@ def workflow() -> dict[str, Any]:
 
 
 def step(workflow: dict[str, Any], name: str) -> dict[str, Any]:
-    (job,) = workflow["jobs"].values()
-    (found,) = [s for s in job["steps"] if s.get("name") == name]
-    return found
+    """The action's step of that name (the workflow runs the action's preview)."""
+    assert action_step(workflow)["with"]["command"] == "preview"
+    return action_steps()[name]
+
+
+PREVIEW_STEPS = [
+    "List changed digests",
+    "Check changed digests",
+    "Preview digests and queue",
+    "Upload the preview page",
+]
 
 
 class TestShape:
@@ -49,12 +67,20 @@ class TestShape:
         for _, value in strings(workflow):
             assert "secrets." not in value and "github.token" not in value
 
-    def test_nothing_hides_a_failure(self, workflow: dict[str, Any]) -> None:
-        """No step may fail quietly: no continue-on-error, no `|| true`."""
+    def test_checks_out_the_merge_and_its_base(self, workflow: dict[str, Any]) -> None:
+        """fetch-depth 2: the merge commit and its first parent, to list what changed."""
         (job,) = workflow["jobs"].values()
-        for each in job["steps"]:
+        assert job["steps"][0]["with"]["fetch-depth"] == 2
+
+    def test_nothing_hides_a_failure(self, workflow: dict[str, Any]) -> None:
+        """No preview step may fail quietly: no continue-on-error, no `|| true`; each runs only
+        for the preview command."""
+        for name in PREVIEW_STEPS:
+            each = step(workflow, name)
             assert "continue-on-error" not in each
             assert "|| true" not in each.get("run", "")
+            assert "inputs.command == 'preview'" in each["if"]
+        assert "secrets." not in ACTION.read_text(encoding="utf-8")
 
     def test_preview_goes_to_the_summary_and_an_artifact(self, workflow: dict[str, Any]) -> None:
         """The preview writes the job summary; its HTML page is uploaded, even after a failure."""

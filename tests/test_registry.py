@@ -52,6 +52,23 @@ class TestRegistry:
 
 
 class TestEnvExample:
+    def test_is_the_generated_one(self) -> None:
+        """.env.example is what `publisher init` writes for every platform (one generator)."""
+        from publisher.scaffold import env_example
+
+        assert (REPO / ".env.example").read_text(encoding="utf-8") == env_example(), (
+            "out of date: python -c 'import publisher.scaffold as s; s.refresh_repo()'"
+        )
+
+    def test_config_is_the_shipped_template(self) -> None:
+        """config/publisher.toml is the template `publisher init` writes, with the default
+        platforms (publisher/data/publisher.toml: keep the two the same)."""
+        from publisher.scaffold import config_text, default_platforms
+
+        assert (REPO / "config" / "publisher.toml").read_text(encoding="utf-8") == config_text(
+            default_platforms()
+        ), "out of date: python -c 'import publisher.scaffold as s; s.refresh_repo()'"
+
     def test_lists_every_variable_of_every_platform(self) -> None:
         """.env.example lists each platform's variables: required as NAME=, optional commented."""
         text = (REPO / ".env.example").read_text(encoding="utf-8")

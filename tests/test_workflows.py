@@ -26,12 +26,17 @@ from publisher.platforms import registry
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_DIR = ROOT / ".github" / "workflows"
 WORKFLOWS = sorted([*WORKFLOW_DIR.glob("*.yml"), *WORKFLOW_DIR.glob("*.yaml")])
+ACTION = ROOT / "action.yml"
 SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+LOCAL_ACTION = "./"  # this repository's own action.yml, from the job's checkout
 VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\b")
 IGNORE_COMMENT = re.compile(r"#\s*zizmor:\s*ignore\[[^\]]*\](?P<rest>.*)$")
 BROAD_GIT_ADD = re.compile(r"\bgit\s+add\s+(?:[^\n]*\s)?(?:-A|--all|\.)(?:\s|$)")
 
 per_workflow = pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+per_file = pytest.mark.parametrize(
+    "path", [*WORKFLOWS, ACTION], ids=[*(p.name for p in WORKFLOWS), "action.yml"]
+)
 
 
 def tool(name: str) -> str:
@@ -57,9 +62,26 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
 
 
 def steps(workflow: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every step of a workflow's jobs, or of a composite action (job id "action")."""
+    if "runs" in workflow:
+        for step in workflow["runs"]["steps"]:
+            yield "action", step
+        return
     for job_id, job in workflow["jobs"].items():
         for step in job.get("steps", []):
             yield job_id, step
+
+
+def action_steps() -> dict[str, dict[str, Any]]:
+    """action.yml's steps by name."""
+    return {step["name"]: step for _, step in steps(load(ACTION))}
+
+
+def action_step(workflow: dict[str, Any]) -> dict[str, Any]:
+    """The one step of the workflow's one job that uses the publisher's action."""
+    (job,) = workflow["jobs"].values()
+    (step,) = [s for s in job["steps"] if s.get("uses") == LOCAL_ACTION]
+    return step
 
 
 def strings(node: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -106,7 +128,7 @@ class TestWorkflowFiles:
 
 
 class TestAudits:
-    @per_workflow
+    @per_file
     def test_zizmor_reports_nothing(self, path: Path) -> None:
         """zizmor (offline, pedantic persona, no config file) has no finding."""
         done = subprocess.run(
@@ -141,7 +163,18 @@ class TestAudits:
         )
         assert done.returncode == 0, done.stdout + done.stderr
 
-    @per_workflow
+    def test_action_schema(self) -> None:
+        """check-jsonschema accepts action.yml against GitHub's action metadata schema."""
+        done = subprocess.run(
+            [tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(ACTION)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    @per_file
     def test_every_ignore_comment_has_a_reason(self, path: Path) -> None:
         """A `# zizmor: ignore[...]` comment says why the finding does not apply."""
         assert reasonless_ignores(path.read_text(encoding="utf-8")) == []
@@ -176,19 +209,22 @@ class TestHardening:
         for job_id, job in load(path)["jobs"].items():
             assert isinstance(job.get("timeout-minutes"), int), job_id
 
-    @per_workflow
+    @per_file
     def test_uses_are_pinned_to_a_sha_with_a_version_comment(self, path: Path) -> None:
-        """Every `uses:` names a full 40-hex commit and a `# vX.Y.Z` comment."""
+        """Every `uses:` names a full 40-hex commit and a `# vX.Y.Z` comment (or is this
+        repository's own action, from the job's checkout)."""
         text = path.read_text(encoding="utf-8")
         uses = [value for where, value in strings(load(path)) if where and where[-1] == "uses"]
         assert uses, "no action used at all?"
         for value in uses:
+            if value == LOCAL_ACTION:
+                continue
             assert SHA_PIN.match(value), f"{value} is not pinned to a full commit SHA"
             lines = [line for line in text.splitlines() if f"uses: {value}" in line]
             assert lines, value
             assert all(VERSION_COMMENT.search(line) for line in lines), lines
 
-    @per_workflow
+    @per_file
     def test_no_expression_inside_run(self, path: Path) -> None:
         """`${{ }}` never lands in a script: values come in through `env:`."""
         for job_id, step in steps(load(path)):
@@ -206,7 +242,7 @@ class TestHardening:
         """pull_request_target (a fork's code with this repository's token) is never used."""
         assert "pull_request_target" not in triggers(load(path))
 
-    @per_workflow
+    @per_file
     def test_no_broad_git_add(self, path: Path) -> None:
         """Nothing runs `git add -A`, `git add --all` or `git add .`."""
         for job_id, step in steps(load(path)):
@@ -229,8 +265,8 @@ class TestHardening:
         assert bool(BROAD_GIT_ADD.search(script)) is broad
 
     @per_workflow
-    def test_secrets_only_in_the_publisher_step_env(self, path: Path) -> None:
-        """`secrets.` appears only in the `env:` of the step that runs `publisher`."""
+    def test_secrets_only_in_the_publish_step_env(self, path: Path) -> None:
+        """`secrets.` appears only in the `env:` of the step that runs the action's publish."""
         workflow = load(path)
         for where, value in strings(workflow):
             if "secrets." not in value:
@@ -239,18 +275,27 @@ class TestHardening:
             jobs, job_id, steps_key, index, env, _ = where
             assert (jobs, steps_key, env) == ("jobs", "steps", "env"), where
             step = workflow["jobs"][job_id]["steps"][index]
-            assert runs_publisher(step, commit_back=False), f"{where} is not the publisher step"
+            assert step.get("uses") == LOCAL_ACTION, where
+            assert step["with"]["command"] == "publish", where
 
     @per_workflow
-    def test_token_only_in_the_commit_back_step_env(self, path: Path) -> None:
-        """`github.token` reaches only the `env:` of the `publisher commit-back` step."""
-        workflow = load(path)
-        for where, value in strings(workflow):
-            if "github.token" not in value:
-                continue
-            assert len(where) == 6 and where[4] == "env", where
-            step = workflow["jobs"][where[1]]["steps"][where[3]]
-            assert runs_publisher(step, commit_back=True), where
+    def test_no_token_in_the_workflows(self, path: Path) -> None:
+        """The workflows hand no token around: the action's commit-back step takes its own."""
+        assert "github.token" not in path.read_text(encoding="utf-8")
+
+    def test_token_only_in_the_commit_back_step_env(self) -> None:
+        """In action.yml the token input reaches only the `env:` of `publisher commit-back`."""
+        action = load(ACTION)
+        assert action["inputs"]["token"]["default"] == "${{ github.token }}"
+        for where, value in strings(action["runs"]):
+            if "inputs.token" in value or "github.token" in value:
+                assert len(where) == 4 and where[2] == "env", where
+                step = action["runs"]["steps"][where[1]]
+                assert runs_publisher(step, commit_back=True), where
+
+    def test_action_names_no_secret(self) -> None:
+        """action.yml reads no secret: they come in through the calling step's `env:`."""
+        assert "secrets." not in ACTION.read_text(encoding="utf-8")
 
 
 class TestPublishWorkflow:
@@ -267,43 +312,14 @@ class TestPublishWorkflow:
         assert all(not re.match(r"0[ ,]", cron) for cron in crons)
         assert plan.runs_per_day <= 10
 
-    def test_due_check_comes_first_and_needs_no_install(self, workflow: dict[str, Any]) -> None:
-        """Right after checkout, the runner's own Python runs publisher/due.py, isolated."""
+    def test_checkout_then_the_action(self, workflow: dict[str, Any]) -> None:
+        """The job checks the repository out, then runs this repository's own action."""
         (job,) = workflow["jobs"].values()
-        names = [s.get("uses", s.get("run", "")) for s in job["steps"]]
-        assert names[0].startswith("actions/checkout@")
-        check = job["steps"][1]
-        assert check["id"] == "due"
-        assert check["run"] == 'python3 -I publisher/due.py >> "$GITHUB_OUTPUT"'
-        assert "if" not in check
-
-    def test_install_and_publish_only_when_due_or_manual(self, workflow: dict[str, Any]) -> None:
-        """Every step after the check (but the commit) runs only when something is due or the
-        run is manual; the commit runs only after the publisher step ran."""
-        (job,) = workflow["jobs"].values()
-        condition = (
-            "${{ steps.due.outputs.due == 'true' || github.event_name == 'workflow_dispatch' }}"
-        )
-        for step in job["steps"][2:]:
-            recovers = "commit-back --recover" in step.get("run", "")  # before posting
-            if runs_publisher(step, commit_back=True) and not recovers:
-                assert "steps.publish.outcome != 'skipped'" in step["if"]
-            else:
-                assert step.get("if") == condition, step.get("name")
-
-    @pytest.mark.parametrize("name", ["publish.yml", "enqueue.yml"])
-    def test_install_is_pinned_and_hashed(self, name: str) -> None:
-        """Dependencies come from requirements.lock with --require-hashes; the package itself
-        is installed without dependencies and without an index."""
-        (job,) = load(named(WORKFLOW_DIR / name))["jobs"].values()
-        (install,) = [s for s in job["steps"] if "pip install" in s.get("run", "")]
-        commands = [line.strip() for line in install["run"].splitlines() if line.strip()]
-        assert commands == [
-            "python -m pip install --require-hashes --no-deps -r requirements.lock",
-            "python -m pip install --no-deps --no-build-isolation --no-index .",
-        ]
-        (setup,) = [s for s in job["steps"] if "setup-python" in s.get("uses", "")]
-        assert setup["with"]["cache-dependency-path"] == "requirements.lock"
+        assert job["steps"][0]["uses"].startswith("actions/checkout@")
+        step = action_step(workflow)
+        assert job["steps"].index(step) == 1
+        assert step["with"]["command"] == "publish"
+        assert step["with"]["dry_run"] == "${{ inputs.dry_run == true }}"
 
     def test_manual_run_has_a_dry_run_switch(self, workflow: dict[str, Any]) -> None:
         """workflow_dispatch offers a boolean dry_run input."""
@@ -320,41 +336,206 @@ class TestPublishWorkflow:
         (job,) = workflow["jobs"].values()
         assert job["permissions"] == {"contents": "write"}
 
-    def test_publisher_step(self, workflow: dict[str, Any]) -> None:
-        """The publisher writes a step summary and gets the dry-run input through env."""
-        (job,) = workflow["jobs"].values()
-        (step,) = [s for s in job["steps"] if runs_publisher(s, commit_back=False)]
+    def test_every_platform_variable_reaches_the_action(self, workflow: dict[str, Any]) -> None:
+        """Each platform's secrets come from `secrets`, its addresses from `vars`."""
+        env = action_step(workflow)["env"]
+        for platform in registry():
+            for name in env_variables(platform, required=True):
+                assert env[name] == f"${{{{ secrets.{name} }}}}"
+            for name in env_variables(platform, required=False):  # addresses, with defaults
+                assert env[name] == f"${{{{ vars.{name} }}}}"
+
+
+class TestAction:
+    """action.yml: what each command runs, in which order, under which condition."""
+
+    def test_commands(self) -> None:
+        """`command` defaults to publish; `config` to config/publisher.toml."""
+        inputs = load(ACTION)["inputs"]
+        assert inputs["command"]["default"] == "publish"
+        assert inputs["config"]["default"] == "config/publisher.toml"
+        assert inputs["dry_run"]["default"] == "false"
+        assert load(ACTION)["runs"]["using"] == "composite"
+
+    def test_due_check_comes_first_and_needs_no_install(self) -> None:
+        """The first step runs the action's own publisher/due.py with the runner's Python,
+        isolated, before anything is installed."""
+        first = load(ACTION)["runs"]["steps"][0]
+        assert first["id"] == "go"
+        assert "if" not in first
+        assert 'python3 -I "$ACTION_PATH/publisher/due.py" --config "$CONFIG"' in first["run"]
+        assert first["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+
+    @pytest.mark.parametrize(
+        ("event", "queued", "run"),
+        [
+            ("schedule", True, "false"),
+            ("schedule", False, "true"),
+            ("workflow_dispatch", True, "true"),
+        ],
+    )
+    def test_due_check_decides(self, tmp_path: Path, event: str, queued: bool, run: str) -> None:
+        """The check step, run as the runner runs it: an idle schedule stops, a digest not
+        enqueued yet (or a run by hand) goes on."""
+        from publisher.due import ENQUEUED_NAME
+
+        (tmp_path / "digests").mkdir()
+        digest = tmp_path / "digests" / "2025-05-20.txt"
+        digest.write_bytes((ROOT / "examples" / "digest-2025-05-20.txt").read_bytes())
+        (tmp_path / "queue").mkdir()
+        if queued:
+            import hashlib
+
+            sha = hashlib.sha256(digest.read_bytes()).hexdigest()
+            (tmp_path / "queue" / ENQUEUED_NAME).write_text(f"{sha}  digests/2025-05-20.txt\n")
+        output = tmp_path / "github_output"
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "GITHUB_OUTPUT": str(output),
+            "RUNNER_TEMP": str(tmp_path),
+            "COMMAND": "publish",
+            "EVENT": event,
+            "ACTION_PATH": str(ROOT),
+            "CONFIG": "config/publisher.toml",
+        }
+        first = load(ACTION)["runs"]["steps"][0]
+        done = subprocess.run(
+            ["bash", "-e", "-c", first["run"]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        lines = output.read_text().splitlines()
+        assert f"run={run}" in lines
+        assert ("due=false" if queued else "due=true") in lines
+
+    def test_a_wrong_command_fails(self, tmp_path: Path) -> None:
+        """A command the action does not know stops the run (exit 2), nothing installed."""
+        first = load(ACTION)["runs"]["steps"][0]
+        env = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(tmp_path / "o"), "COMMAND": "post"}
+        done = subprocess.run(["bash", "-c", first["run"]], env=env, capture_output=True, text=True)
+        assert done.returncode == 2
+        assert "publish, enqueue or preview" in done.stderr
+
+    def test_install_is_pinned_and_hashed(self) -> None:
+        """Dependencies come from the action's own requirements.lock with --require-hashes; the
+        package itself from the action's checkout, without dependencies and without an index;
+        both in an emptied environment, so no secret of the calling step reaches them."""
+        install = action_steps()["Install the publisher"]
+        commands = [
+            line.strip()
+            for line in install["run"].splitlines()
+            if line.strip() and not line.strip().startswith("#")
+        ]
+        assert commands == [
+            'clean=(env -i "PATH=$PATH" "HOME=$HOME" "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}")',
+            '"${clean[@]}" python -m pip install --require-hashes --no-deps -r '
+            '"$ACTION_PATH/requirements.lock"',
+            '"${clean[@]}" python -m pip install --no-deps --no-build-isolation --no-index '
+            '"$ACTION_PATH"',
+        ]
+        assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+        assert install["if"] == "steps.go.outputs.run == 'true'"
+        assert action_steps()["Set up Python"]["if"] == "steps.go.outputs.run == 'true'"
+
+    def test_install_never_sees_a_secret(self, tmp_path: Path) -> None:
+        """The install step, run by bash with a stand-in `python` that records what it got: the
+        action's own lock and checkout, and none of the calling step's variables."""
+        shim = tmp_path / "bin"
+        shim.mkdir()
+        record = tmp_path / "record"
+        (shim / "python").write_text(f'#!/bin/sh\n{{ echo "$@"; env; }} >> "{record}"\n')
+        (shim / "python").chmod(0o755)
+        install = action_steps()["Install the publisher"]
+        secrets = {name: f"canary-{name}" for p in registry() for name in env_variables(p)}
+        env = {"PATH": f"{shim}:/usr/bin:/bin", "HOME": str(tmp_path), **secrets}
+        done = subprocess.run(
+            ["bash", "-e", "-c", install["run"]],
+            env={**env, "ACTION_PATH": "/the/action"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        seen = record.read_text()
+        assert "-r /the/action/requirements.lock" in seen
+        assert "--no-index /the/action" in seen
+        assert "canary-" not in seen
+
+    def test_publisher_step(self) -> None:
+        """The post run writes a step summary and gets the dry-run input through env."""
+        step = action_steps()["Publish"]
+        assert runs_publisher(step, commit_back=False)
         assert '--summary "$GITHUB_STEP_SUMMARY"' in step["run"]
         assert "--dry-run" in step["run"]
         assert step["env"]["DRY_RUN"] == "${{ inputs.dry_run }}"
-        for platform in registry():
-            for name in env_variables(platform, required=True):
-                assert step["env"][name] == f"${{{{ secrets.{name} }}}}"
-            for name in env_variables(platform, required=False):  # addresses, with defaults
-                assert step["env"][name] == f"${{{{ vars.{name} }}}}"
+        assert step["env"]["PUBLISHER_CONFIG"] == "${{ inputs.config }}"
+        assert "steps.go.outputs.run == 'true'" in step["if"]
 
-    def test_sweep_before_posting(self, workflow: dict[str, Any]) -> None:
+    def test_sweep_before_posting(self) -> None:
         """`publisher enqueue digests/` runs before the post run and cannot stop it."""
-        (job,) = workflow["jobs"].values()
-        names = [s.get("name") for s in job["steps"]]
-        (sweep,) = [s for s in job["steps"] if "publisher enqueue digests/" in s.get("run", "")]
-        (publish,) = [s for s in job["steps"] if runs_publisher(s, commit_back=False)]
-        assert names.index(sweep["name"]) < names.index(publish["name"])
+        names = list(action_steps())
+        sweep = action_steps()["Enqueue new digests"]
+        assert "publisher enqueue digests/" in sweep["run"]
+        assert names.index("Enqueue new digests") < names.index("Publish")
         assert sweep["continue-on-error"] is True
 
-    def test_commit_back_runs_after_a_failed_post(self, workflow: dict[str, Any]) -> None:
-        """commit-back runs even when a post failed, but never in a dry run."""
-        (job,) = workflow["jobs"].values()
-        names = [s.get("name") for s in job["steps"]]
-        (step,) = [
-            s
-            for s in job["steps"]
-            if runs_publisher(s, commit_back=True) and "--recover" not in s.get("run", "")
-        ]
-        (publish,) = [s for s in job["steps"] if runs_publisher(s, commit_back=False)]
-        assert names.index(step["name"]) > names.index(publish["name"])
-        assert "always()" in step["if"]
-        assert "inputs.dry_run != true" in step["if"]
+    def test_records_recovered_before_posting(self) -> None:
+        """Records that an earlier run could push only to a branch of its own are folded into
+        the ledger before the sweep and the post run, and only for publish."""
+        names = list(action_steps())
+        step = action_steps()["Recover records"]
+        assert "publisher commit-back --recover" in step["run"]
+        assert names.index("Recover records") < names.index("Enqueue new digests")
+        assert names.index("Recover records") < names.index("Publish")
+        assert "inputs.command == 'publish'" in step["if"]
+        assert step["env"]["GH_TOKEN"] == "${{ inputs.token }}"
+
+    def test_commit_back_runs_after_a_failed_post(self) -> None:
+        """commit-back runs even when a post failed or a digest was invalid, never in a dry
+        run, and only after the publish or enqueue step ran."""
+        names = list(action_steps())
+        step = action_steps()["Commit the queue back"]
+        assert runs_publisher(step, commit_back=True)
+        assert names.index("Commit the queue back") > names.index("Publish")
+        assert names.index("Commit the queue back") > names.index("Enqueue")
+        assert step["if"].startswith("always()")
+        assert "inputs.dry_run != 'true'" in step["if"]
+        assert "steps.publish.outcome != 'skipped'" in step["if"]
+        assert "steps.enqueue.outcome != 'skipped'" in step["if"]
+
+    def test_errors_go_to_the_step_summary(self) -> None:
+        """`publisher enqueue` errors are written to the summary and fail the step."""
+        step = action_steps()["Enqueue"]
+        assert "GITHUB_STEP_SUMMARY" in step["run"]
+        assert 'exit "$status"' in step["run"]
+        assert "git diff" not in step["run"]  # level-triggered: the whole folder
+
+    def test_preview_checks_what_changed(self) -> None:
+        """preview lists the pull request's digests, checks them and previews them with the
+        queue; it commits nothing."""
+        found = action_steps()
+        assert "HEAD^1 HEAD" in found["List changed digests"]["run"]
+        assert "publisher check" in found["Check changed digests"]["run"]
+        assert "publisher preview" in found["Preview digests and queue"]["run"]
+        assert "preview" not in found["Commit the queue back"]["if"]
+
+
+class TestGenerated:
+    """This repository's workflows and .env.example are what `publisher init` writes."""
+
+    def test_workflows_are_the_generated_ones(self) -> None:
+        """publish, enqueue and preview are scaffold's text for `uses: ./`, byte for byte."""
+        from publisher import scaffold
+
+        schedule = load_settings(ROOT / "config" / "publisher.toml").schedule
+        for path, text in scaffold.workflows(schedule, scaffold.Action()).items():
+            assert (ROOT / path).read_text(encoding="utf-8") == text, (
+                f"{path} is out of date: rewrite it with "
+                "python -c 'import publisher.scaffold as s; s.refresh_repo()'"
+            )
 
 
 class TestEnqueueWorkflow:
@@ -372,29 +553,11 @@ class TestEnqueueWorkflow:
         """Shares publish.yml's concurrency group, without cancelling."""
         assert workflow["concurrency"] == {"group": "publish", "cancel-in-progress": False}
 
-    def test_sweeps_the_whole_folder(self, workflow: dict[str, Any]) -> None:
-        """Level-triggered: `publisher enqueue digests/`, never the push's diff."""
-        (job,) = workflow["jobs"].values()
-        scripts = [s.get("run", "") for s in job["steps"]]
-        assert any("publisher enqueue digests/" in run for run in scripts)
-        assert not any("git diff" in run for run in scripts)
-
-    def test_queue_saved_after_an_invalid_digest(self, workflow: dict[str, Any]) -> None:
-        """The commit step runs even when the enqueue step failed on an invalid digest."""
-        (job,) = workflow["jobs"].values()
-        (step,) = [
-            s
-            for s in job["steps"]
-            if runs_publisher(s, commit_back=True) and "--recover" not in s.get("run", "")
-        ]
-        assert step["if"] == "${{ !cancelled() }}"
-
-    def test_errors_go_to_the_step_summary(self, workflow: dict[str, Any]) -> None:
-        """`publisher enqueue` errors are written to the summary and fail the step."""
-        (job,) = workflow["jobs"].values()
-        (step,) = [s for s in job["steps"] if "publisher enqueue" in s.get("run", "")]
-        assert "GITHUB_STEP_SUMMARY" in step["run"]
-        assert 'exit "$status"' in step["run"]
+    def test_runs_the_action_enqueue(self, workflow: dict[str, Any]) -> None:
+        """The job's step is the action's enqueue, with no secret."""
+        step = action_step(workflow)
+        assert step["with"]["command"] == "enqueue"
+        assert "env" not in step
 
 
 class TestCiWorkflow:
@@ -403,8 +566,11 @@ class TestCiWorkflow:
         return load(named(WORKFLOW_DIR / "ci.yml"))
 
     def test_triggers_and_concurrency(self, workflow: dict[str, Any]) -> None:
-        """Runs on push and pull_request; a newer push cancels the older run of the same ref."""
+        """Runs on push and pull_request, but not for digests or queue files alone; a newer
+        push cancels the older run of the same ref."""
         assert set(triggers(workflow)) == {"push", "pull_request"}
+        for event in ("push", "pull_request"):
+            assert triggers(workflow)[event] == {"paths-ignore": ["digests/**", "queue/**"]}
         assert workflow["concurrency"]["cancel-in-progress"] is True
         assert "github.ref" in workflow["concurrency"]["group"]
 

@@ -54,6 +54,11 @@ class PricedOptions(Options):
         """How the platform's price list names ``price_class``."""
         return price_class
 
+    def check_price(self) -> tuple[str, float] | None:
+        """What the adapter's ``whoami`` call costs, as (the price list's name, USD); None when
+        it is free."""
+        return None
+
 
 class Credentials(BaseModel):
     """What a platform needs from the environment: one field per variable, named by its alias.
@@ -197,6 +202,12 @@ class Adapter(Protocol):
 
         Raises ``PermanentError`` when it cannot tell (then a person has to look).
         """
+        ...
+
+    def whoami(self) -> str:
+        """The account the credentials log in to (``@name``), by the platform's cheapest call:
+        what ``publisher doctor --online`` shows. Raises ``AccountRefused`` when the platform
+        refuses the credentials."""
         ...
 
     def close(self) -> None:

@@ -149,6 +149,11 @@ class BlueskyAdapter:
             raise PermanentError("bluesky: payload has no text")
         return self._find(text, _rkey(slot.thread_key, slot.index), slot)
 
+    def whoami(self) -> str:
+        """The handle and DID of a new session (``com.atproto.server.createSession``)."""
+        _, did = self._session()
+        return f"@{self.handle} ({did})"
+
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:

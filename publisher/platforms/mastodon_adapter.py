@@ -149,6 +149,17 @@ class MastodonAdapter:
             )
         raise error
 
+    def whoami(self) -> str:
+        """``@acct`` from ``GET /api/v1/accounts/verify_credentials``."""
+        try:
+            account: Any = self._client.api.account_verify_credentials()
+        except MastodonError as exc:
+            error = self._client.convert(exc, sent=False)
+        else:
+            self._me = str(account["id"])
+            return f"@{account.get('acct') or account.get('username')}"
+        raise error
+
     def close(self) -> None:
         self._client.close()
 

@@ -18,6 +18,7 @@ from publisher.platforms.base import Credentials, Platform, PricedOptions, Span,
 from publisher.platforms.url_grammar import extract_urls
 
 LinkPolicy = Literal["id", "url", "none"]
+USER_READ_PRICE = 0.010  # USD, X's "User: Read" (GET /2/users/me), per resource
 
 # X links `#` + letters, digits and `_` (a `-` ends the tag), not inside a word, not all digits.
 _HASHTAG = re.compile(r"(?<![\w&#])[#＃](\w+)")
@@ -44,6 +45,11 @@ class XOptions(PricedOptions):
 
     def label(self, price_class: str) -> str:
         return "Post: Create (with URL)" if price_class == "url" else "Post: Create"
+
+    def check_price(self) -> tuple[str, float] | None:
+        """``GET /2/users/me`` reads one user: "User: Read", $0.010 per resource on X's pricing
+        page (docs.x.com, "Pricing", read 2026-12), charged once per UTC day for the same user."""
+        return ("User: Read", USER_READ_PRICE)
 
     def shown(self) -> dict[str, str]:
         return {"link_policy": self.link}

@@ -122,6 +122,10 @@ class XAdapter:
             older = older or ref
         return None, older
 
+    def whoami(self) -> str:
+        """``@username`` from the user look-up (``GET /2/users/me``)."""
+        return f"@{self._whoami()[1]}"
+
     def close(self) -> None:
         self._client.session.close()
 

@@ -43,5 +43,8 @@ class FakeAdapter:
                 )
         return None
 
+    def whoami(self) -> str:
+        return f"@fake-{self.platform}"
+
     def close(self) -> None:
         self.closed = True
