@@ -153,9 +153,10 @@ PLATFORM = Platform(
     title="X",
     options=XOptions,
     credentials=XCredentials,
-    # X's API is pay-per-use since 2026 and its rate limits no longer bind; 17 is kept as a pace
-    # (about one day's digest); money is capped by [x] monthly_budget_usd.
-    daily_posts=17,
+    # A pace and a safety stop, not the money guard ([x] monthly_budget_usd is): X's API is
+    # pay-per-use since 2026 and its rate limits no longer bind. 100 is about three days' digests
+    # (a 9-paper day is about 34 X posts), so a day's digest is never held back by it.
+    daily_posts=100,
     rules=_rules,
     adapter="publisher.platforms.x_adapter:connect",
     rank=10,
