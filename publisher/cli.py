@@ -665,7 +665,7 @@ def _enqueue(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     from publisher import cost, runner
-    from publisher.attention import stuck_threads
+    from publisher.attention import needing_owner
     from publisher.filequeue import FileQueue
     from publisher.reports import StatusReport, StatusRow
 
@@ -687,7 +687,7 @@ def _status(args: argparse.Namespace) -> int:
         StatusRow(i.id, i.platform, i.status, i.not_before, len(i.posts), len(i.posted), i.reason)
         for i in rows
     ]
-    report.stuck, report.problems = stuck_threads(rows), problems
+    report.stuck, report.problems = needing_owner(rows, settings), problems
     _show(report, as_json=args.json)
     return EXIT_FAILED if problems else EXIT_OK
 

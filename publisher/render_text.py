@@ -27,6 +27,7 @@ from publisher.reports import (
     StatusChanges,
     StatusReport,
 )
+from publisher.runner import held_line
 from publisher.scrub import scrub
 
 __all__ = ["card_lines", "lines", "note_lines", "problems", "thread_lines"]
@@ -125,6 +126,8 @@ def _plan_lines(report: RunOutcome) -> list[str]:
         out.append(plan.spend)
     if not plan.due:
         out.append("Nothing is due now.")
+    if held_line(plan):
+        out.append(held_line(plan))
     for planned, posts in zip(plan.due, report.due_posts, strict=True):
         item = planned.loaded.item
         out.append(
@@ -148,8 +151,13 @@ def _sent_lines(report: RunOutcome) -> list[str]:
     if run.deferred:
         out.append(times.header())
     out += [one_line(f"deferred {key} until {times(w)}: {why}") for key, w, why in run.deferred]
-    if not run.sent and not run.failed and not run.deferred:
-        out.append("nothing was due")
+    held = held_line(run.plan)
+    if held:
+        out.append(held)
+    elif not run.sent and not run.failed and not run.deferred:
+        first = run.plan.waiting[0] if run.plan.waiting else None
+        then = f"; next: {first.item.key} at {times(first.when)} ({first.why})" if first else ""
+        out.append(one_line("nothing was due" + then))
     return out + stuck_lines(run.plan.stuck)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from publisher.errors import Problem
 from publisher.reports import EnqueueOutcome, RunOutcome
+from publisher.runner import held_line
 from publisher.timefmt import LocalTimes
 
 __all__ = ["error_summary", "links_summary", "markdown", "problems_section"]
@@ -57,6 +58,8 @@ def _run(outcome: RunOutcome) -> str:
                     )
         else:
             lines.append("Nothing is due now.")
+        if held_line(plan):
+            lines += ["", held_line(plan)]
     else:
         if report.sent:
             lines += ["### Posted", "", "| thread | post | link |", "|---|---|---|"]
@@ -66,6 +69,8 @@ def _run(outcome: RunOutcome) -> str:
                 )
         else:
             lines.append("Nothing was posted.")
+        if held_line(plan):
+            lines += ["", held_line(plan)]
         for platform, spent in report.spent.items():
             lines += ["", f"This run's spend: {spent.line(platform)}"]
     if report.out_of_credit:
