@@ -655,6 +655,7 @@ def _enqueue(args: argparse.Namespace) -> int:
     outcome.handled, outcome.unchanged = len(swept.handled), len(swept.unchanged)
     outcome.invalid = len({p.path for p in swept.problems})
     outcome.problems = list(swept.problems)
+    outcome.behind = _behind(queue, settings, now)
     _show(outcome)
     if args.summary:
         from publisher.summary import markdown
@@ -663,8 +664,18 @@ def _enqueue(args: argparse.Namespace) -> int:
     return EXIT_USAGE if swept.problems else EXIT_OK
 
 
+def _behind(queue: Any, settings: Any, now: dt.datetime) -> list[str]:
+    """The backlog forecast over the open queue and this month's archive."""
+    from publisher import pace, runner
+
+    if not queue.root.is_dir():
+        return []
+    items = [li.item for li in queue.load()[0]] + runner.recent_archive(queue, now, settings)
+    return [str(b) for b in pace.forecast(items, settings, now)]
+
+
 def _status(args: argparse.Namespace) -> int:
-    from publisher import cost, runner
+    from publisher import cost, pace, runner
     from publisher.attention import needing_owner
     from publisher.filequeue import FileQueue
     from publisher.reports import StatusReport, StatusRow
@@ -674,9 +685,10 @@ def _status(args: argparse.Namespace) -> int:
     queue = FileQueue(_existing_queue(args))
     items, problems = queue.load()
     report = StatusReport(_times(settings, now))
+    month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
     if cost.priced(settings):  # this month's posts: the open queue + its archive
-        month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
         report.spend = cost.spend_lines(month, now, settings)
+    report.behind = [str(b) for b in pace.forecast(month, settings, now)]
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems

@@ -53,6 +53,8 @@ def _run(report: RunOutcome) -> dict[str, Any]:
             "problems": [str(p) for p in run.plan.problems],
             "stopped": [{"platform": p, "reason": r} for p, r in run.halted],
             "out_of_credit": run.out_of_credit,
+            "behind": run.plan.behind,
+            "spend": run.plan.spend,
         }
     plan = run.plan
     return {
@@ -74,6 +76,7 @@ def _run(report: RunOutcome) -> dict[str, Any]:
         "held_or_failed": [vars(s) for s in plan.stuck],
         "problems": [str(p) for p in plan.problems],
         "spend": plan.spend,
+        "behind": plan.behind,
     }
 
 
@@ -95,4 +98,5 @@ def _status(report: StatusReport) -> dict[str, Any]:
         "held_or_failed": [vars(s) for s in report.stuck],
         "problems": [str(p) for p in report.problems],
         "spend": report.spend,
+        "behind": report.behind,
     }

@@ -124,6 +124,7 @@ def _plan_lines(report: RunOutcome) -> list[str]:
     ]
     if plan.spend:
         out.append(plan.spend)
+    out += plan.behind
     if not plan.due:
         out.append("Nothing is due now.")
     if held_line(plan):
@@ -158,7 +159,7 @@ def _sent_lines(report: RunOutcome) -> list[str]:
         first = run.plan.waiting[0] if run.plan.waiting else None
         then = f"; next: {first.item.key} at {times(first.when)} ({first.why})" if first else ""
         out.append(one_line("nothing was due" + then))
-    return out + stuck_lines(run.plan.stuck)
+    return out + run.plan.behind + stuck_lines(run.plan.stuck)
 
 
 @problems.register
@@ -189,7 +190,7 @@ def _enqueue(report: EnqueueOutcome) -> list[str]:
         + (f" ({report.unchanged} unchanged, not read again)" if report.unchanged else "")
         + (f", {report.invalid} invalid" if report.invalid else "")
     )
-    return out
+    return out + report.behind
 
 
 @problems.register
@@ -214,6 +215,7 @@ def _status(report: StatusReport) -> list[str]:
         )
     if report.spend:
         out.append(report.spend)
+    out += report.behind
     counts = Counter(r.status for r in rows)
     out.append(
         f"{len(rows)} threads"

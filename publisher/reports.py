@@ -146,6 +146,7 @@ class EnqueueOutcome:
     unchanged: int = 0  # of which not read again
     invalid: int = 0  # digest files with problems
     problems: list[Problem] = field(default_factory=list)
+    behind: list[str] = field(default_factory=list)  # pace.forecast, one line per platform
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class StatusReport:
     stuck: list[Stuck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     spend: str = ""
+    behind: list[str] = field(default_factory=list)  # pace.forecast, one line per platform
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from publisher import cost, lifecycle, platforms, retry
+from publisher import cost, lifecycle, pace, platforms, retry
 from publisher.attention import Stuck, needing_owner
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
@@ -98,6 +98,8 @@ class Plan:
     stuck: list[Stuck] = field(default_factory=list)
     # Per platform that bills: this month's spend and what is queued will cost, at plan time.
     spend: str = ""
+    # Platforms whose queue is behind the author (pace.forecast), one line each.
+    behind: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -238,6 +240,7 @@ def make_plan(
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
+    plan.behind = [str(b) for b in pace.forecast(everything, settings, now)]
     return plan
 
 

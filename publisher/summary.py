@@ -93,6 +93,8 @@ def _run(outcome: RunOutcome) -> str:
     lines += problems_section(plan.problems)
     if plan.spend:
         lines += ["", plan.spend]
+    if plan.behind:
+        lines += ["", "### Behind", ""] + [f"- {line}" for line in plan.behind]
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:
@@ -132,6 +134,8 @@ def _enqueue(outcome: EnqueueOutcome) -> str:
             f"Skipped {len(outcome.skipped)} already queued: "
             + ", ".join(f"`{k}`" for k, _ in outcome.skipped),
         ]
+    if outcome.behind:
+        lines += ["", "### Behind", ""] + [f"- {line}" for line in outcome.behind]
     text = "\n".join(lines) + "\n" + links_summary(outcome.link_notes)
     if outcome.problems:
         text += "\n".join(problems_section(outcome.problems)) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from publisher import runner
-from publisher.config import Settings, credentials, load_settings
+from publisher.config import ScheduleSettings, Settings, credentials, load_settings
 from publisher.cron import cron_plan
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
@@ -21,9 +22,11 @@ from publisher.filequeue import FileQueue, QueueItem
 from publisher.models import Digest
 from publisher.platforms import connect, rules_for
 from publisher.testing.clock import FakeClock
+from publisher.testing.fake import FakeAdapter
 from publisher.testing.mastodon_server import FakeMastodonServer
 from publisher.testing.x_server import FakeXServer
-from tests.conftest import EXAMPLE, MASTODON_CANARY, REPO, X_CANARY
+from tests.conftest import EXAMPLE, MASTODON_CANARY, REPO, X_CANARY, one_a_slot, pin_one_a_slot
+from tests.publisher_cli import run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")
 FIRST_DAY = dt.date(2031, 1, 6)  # a Monday
@@ -173,3 +176,76 @@ def _archived(queue: FileQueue) -> list[tuple[QueueItem, Path]]:
     from publisher.filequeue import read_item
 
     return [(read_item(path).item, path) for path in queue.archived_paths()]
+
+
+# ---- the backlog forecast ------------------------------------------------------------------
+
+
+def _slow_week(root: Path, settings: Settings) -> FileQueue:
+    """Seven daily digests (2025-05-13 … 19) enqueued at 08:00, nothing posted yet."""
+    queue = FileQueue(root / "queue")
+    for day in range(7):
+        digest = day_digest(day)
+        date = dt.date(2025, 5, 13) + dt.timedelta(days=day)
+        digest = Digest.model_validate(
+            {
+                "date": date,
+                "entries": [
+                    {**e.model_dump(exclude={"id", "arxiv_id"}), "date": date}
+                    for e in digest.entries
+                ],
+            }
+        )
+        at = dt.datetime.combine(date, dt.time(8), SEOUL)
+        enqueue(queue, [digest], settings, rules_for(settings), at)
+    return queue
+
+
+BEHIND = re.compile(
+    r"queue is (\d+) days behind: the digest of (\S+) finishes on (\S+) \(x\); "
+    r"9 threads a day arrive, 4 a day go out; raise \[x\] daily_posts \(now 17\)"
+)
+
+
+def test_a_slow_config_is_reported_behind(tmp_path: Path) -> None:
+    """One thread a slot and 17 X posts a day against a 9-paper day: `enqueue`, `status` and the
+    dry run say the queue is behind, with the dates, the rates and the setting to raise."""
+    settings = Settings(schedule=ScheduleSettings(**one_a_slot()))  # type: ignore[arg-type]
+    _slow_week(tmp_path, settings)
+    pin_one_a_slot(tmp_path)
+    done = run_publisher(
+        "enqueue", str(EXAMPLE), "--now", "2025-05-20T08:00", "--summary", "s.md", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    found = BEHIND.search(done.stdout)
+    assert found is not None, done.stdout
+    days, digest, finishes = int(found[1]), found[2], dt.date.fromisoformat(found[3])
+    assert digest == "2025-05-20" and days == (finishes - dt.date(2025, 5, 20)).days > 5
+    assert "queue is" in (tmp_path / "s.md").read_text(encoding="utf-8")
+    bluesky = "(bluesky); 9 threads a day arrive, 5 a day go out; raise schedule.threads_per_slot"
+    for args in (["status"], ["--dry-run", "--summary", "dry.md"]):
+        shown = run_publisher(*args, "--now", "2025-05-20T08:30", cwd=tmp_path)
+        assert BEHIND.search(shown.stdout), shown.stdout
+        assert bluesky in shown.stdout
+    assert BEHIND.search((tmp_path / "dry.md").read_text(encoding="utf-8"))
+    # A real run's report carries the same forecast (its summary prints plan.behind too).
+    queue = FileQueue(tmp_path / "queue")
+    fakes = {name: FakeAdapter(name) for name in ("x", "bluesky")}
+    now = dt.datetime(2025, 5, 20, 9, 30, tzinfo=SEOUL)
+    with queue.lock():
+        report = runner.run(queue, settings, rules_for(settings), fakes.__getitem__, now)
+    assert any(BEHIND.search(line) for line in report.plan.behind)
+
+
+def test_the_bundled_config_is_not_behind(tmp_path: Path) -> None:
+    """The same week with the bundled pace: no forecast line anywhere."""
+    settings = bundled(["x", "bluesky"])
+    _slow_week(tmp_path, settings)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "publisher.toml").write_bytes(
+        (REPO / "config" / "publisher.toml").read_bytes()
+    )
+    done = run_publisher("enqueue", str(EXAMPLE), "--now", "2025-05-20T08:00", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    status = run_publisher("status", "--now", "2025-05-20T08:30", cwd=tmp_path)
+    assert "behind" not in done.stdout + status.stdout
