@@ -210,7 +210,7 @@ BEHIND = re.compile(
 def test_a_slow_config_is_reported_behind(tmp_path: Path) -> None:
     """One thread a slot and 17 X posts a day against a 9-paper day: `enqueue`, `status` and the
     dry run say the queue is behind, with the dates, the rates and the setting to raise."""
-    settings = Settings(schedule=ScheduleSettings(**one_a_slot()))  # type: ignore[arg-type]
+    settings = Settings(schedule=ScheduleSettings(**one_a_slot()))
     _slow_week(tmp_path, settings)
     pin_one_a_slot(tmp_path)
     done = run_publisher(

@@ -41,7 +41,7 @@ SEOUL = ZoneInfo("Asia/Seoul")
 T0 = dt.datetime(2025, 5, 20, 8, 0, tzinfo=SEOUL)
 D1_09 = dt.datetime(2025, 5, 20, 9, 0, tzinfo=SEOUL)
 D1_12 = D1_09.replace(hour=12)
-SETTINGS = Settings(schedule=ScheduleSettings(**one_a_slot()))  # type: ignore[arg-type]
+SETTINGS = Settings(schedule=ScheduleSettings(**one_a_slot()))
 RULES = rules_for(SETTINGS)
 
 MEAN = "2025-05-20-mean-flows-for-one-step-generative-modeling"
@@ -143,7 +143,7 @@ def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def with_schedule(**changes: Any) -> Settings:
-    return Settings(schedule=ScheduleSettings(**one_a_slot(**changes)))  # type: ignore[arg-type]
+    return Settings(schedule=ScheduleSettings(**one_a_slot(**changes)))
 
 
 UNLIMITED = with_schedule(max_threads_per_run=50, daily_posts={})
