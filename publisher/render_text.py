@@ -76,6 +76,12 @@ def thread_lines(
     return [*out, ""]
 
 
+def until(times: Any, when: Any, now: Any) -> str:
+    """``until 12:00``, or ``to the next run`` for a thread left due now (a time already past
+    would read as a deadline missed)."""
+    return f"until {times(when)}" if when > now else "to the next run"
+
+
 def stuck_lines(stuck: Sequence[Stuck]) -> list[str]:
     """The held and failed threads, last, so that none waits unseen."""
     if not stuck:
@@ -151,7 +157,10 @@ def _sent_lines(report: RunOutcome) -> list[str]:
     out = [f"posted {s.key} {s.number}/{s.total}  {s.url}" for s in run.sent]
     if run.deferred:
         out.append(times.header())
-    out += [one_line(f"deferred {key} until {times(w)}: {why}") for key, w, why in run.deferred]
+    out += [
+        one_line(f"deferred {key} {until(times, w, report.now)}: {why}")
+        for key, w, why in run.deferred
+    ]
     held = held_line(run.plan)
     if held:
         out.append(held)
@@ -167,7 +176,10 @@ def _run_problems(report: RunOutcome) -> list[str]:
     run = report.run
     return [
         *(f"failed {key}: {why}" for key, why in run.failed),
-        *(f"stopped {p}: {why}; its threads stay pending" for p, why in run.halted),
+        *(
+            f"stopped {p}: {why.removeprefix(f'{p}: ')}; its threads stay pending"
+            for p, why in run.halted
+        ),
         *(f"stopped {p}, nothing failed: {why}" for p, why in run.out_of_credit.items()),
         *(str(p) for p in run.plan.problems),
     ]

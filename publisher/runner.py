@@ -364,6 +364,8 @@ def run(
             texts = [s.text for s in report.sent if s.platform == name]
             if texts:
                 report.spent[name] = cost.texts_cost(name, texts, settings.options(name))
+        if report.spent:  # the month's spend as the run leaves it, this run's posts included
+            plan.spend = cost.spend_lines(everyone, now, settings)
     return report
 
 
@@ -487,6 +489,9 @@ class ThreadPoster:
         if isinstance(exc, Unreachable | AccountRefused):
             # Not this thread's fault and not cured by waiting: keep it due, say why, fail.
             why = scrub(str(exc))
+            if isinstance(exc, AccountRefused):
+                names = ", ".join(platforms.account_variables(item.platform))
+                why += f"; the account was refused: check {names}"
             self._defer(index, item.not_before, why)
             report.halted.append((item.platform, why))
             report.deferred.append((item.key, item.not_before, why))

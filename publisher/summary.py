@@ -11,6 +11,7 @@ from functools import singledispatch
 from typing import Any
 
 from publisher.errors import Problem
+from publisher.render_text import until
 from publisher.reports import EnqueueOutcome, RunOutcome
 from publisher.runner import held_line
 from publisher.timefmt import LocalTimes
@@ -87,7 +88,7 @@ def _run(outcome: RunOutcome) -> str:
         ]
     if report.deferred:
         lines += ["", "### Deferred", ""] + [
-            f"- `{key}` until {times(when)}: {_cell(why, 200)}"
+            f"- `{key}` {until(times, when, outcome.now)}: {_cell(why, 200)}"
             for key, when, why in report.deferred
         ]
     lines += problems_section(plan.problems)

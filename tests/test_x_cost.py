@@ -146,6 +146,8 @@ class TestMonthlyBudget:
         assert result.returncode == 0, result.stderr
         assert len(x_server.tweets) == 3
         assert "This run's spend: x: 3 posts (0 with a URL), $0.045" in summary.read_text()
+        # the month's spend as the run leaves it: this run's posts included
+        assert "x spend this month: $0.045 (3 posts, 0 with a URL) of $0.05" in summary.read_text()
 
         args = job_args(tmp_path / "queue", tmp_path / "publisher.toml", NOW.isoformat())
         status = run_publisher("status", *args, env=quiet_env())
