@@ -651,6 +651,10 @@ def _enqueue(args: argparse.Namespace) -> int:
             for i in one.added
         ]
         outcome.skipped.extend(one.skipped)
+        outcome.updated += [
+            QueuedThread(i.key, str(queue.path_of(i)), len(i.posts), i.not_before)
+            for i in one.updated
+        ]
         outcome.notes.extend(one.notes)
     outcome.handled, outcome.unchanged = len(swept.handled), len(swept.unchanged)
     outcome.invalid = len({p.path for p in swept.problems})

@@ -194,10 +194,17 @@ def _enqueue(report: EnqueueOutcome) -> list[str]:
         f"queued {t.file}  {t.posts} posts  not before {report.times(t.not_before)}"
         for t in report.added
     ]
+    out += [
+        f"updated {t.file} from the edited digest  {t.posts} posts  not before "
+        f"{report.times(t.not_before)} (kept)"
+        for t in report.updated
+    ]
     out += [one_line(f"skipped {key}: {why}") for key, why in report.skipped]
     out += [one_line(f"note: {note}") for note in report.notes]
     out.append(
-        f"{len(report.added)} added, {len(report.skipped)} already queued; "
+        f"{len(report.added)} added, "
+        + (f"{len(report.updated)} updated, " if report.updated else "")
+        + f"{len(report.skipped)} already queued; "
         f"{report.handled} digest file(s) recorded in {report.ledger}"
         + (f" ({report.unchanged} unchanged, not read again)" if report.unchanged else "")
         + (f", {report.invalid} invalid" if report.invalid else "")

@@ -139,6 +139,7 @@ class EnqueueOutcome:
     times: LocalTimes
     added: list[QueuedThread] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
+    updated: list[QueuedThread] = field(default_factory=list)  # from an edited digest
     notes: list[str] = field(default_factory=list)  # what a person should know, e.g. revisits
     link_notes: list[Any] = field(default_factory=list)  # the arXiv look-up's notes
     ledger: str = ""  # QUEUE/enqueued.txt

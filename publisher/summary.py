@@ -127,6 +127,9 @@ def _enqueue(outcome: EnqueueOutcome) -> str:
         lines += [f"| `{t.key}` | {t.posts} | {times(t.not_before)} |" for t in outcome.added]
     else:
         lines.append("Nothing new to queue.")
+    if outcome.updated:
+        lines += ["", "### Updated from the edited digest (id and time kept)", ""]
+        lines += [f"- `{t.key}` ({t.posts} posts)" for t in outcome.updated]
     if outcome.notes:
         lines += ["", "### Seen before", ""] + [f"- {_cell(note, 300)}" for note in outcome.notes]
     if outcome.skipped:

@@ -7,7 +7,8 @@ queued all the same.
 
 A digest found in a folder whose hash is already listed in ``queue/enqueued.txt`` is not read
 again: it was fully handled, and a queue file deleted since (a thread dropped by hand) must stay
-deleted. Editing the digest, naming the file itself, or removing its line queues it again.
+deleted. Editing the digest, naming the file itself, or removing its line queues it again; an
+edited digest also updates its threads not begun in place (``enqueue``'s ``edited``).
 
 After a sweep, ``queue/enqueued.txt`` lists every digest file fully handled (queued, or every one
 of its threads already queued or posted) in ``sha256sum`` format, ``<sha256>  <path>``, sorted
@@ -108,11 +109,18 @@ def sweep(
                 month = month_of(now.astimezone(settings.schedule.zone))
                 existing += [li.item for li in queue.load_archive([month])[0]]
                 papers = paper_index(queue, existing)
-            done = enqueue(queue, digests, settings, rules, now, cards, existing, papers, limits)
+            # Enqueued before with other bytes: the author edited it, and its threads not begun
+            # follow the edit (a file named again unchanged leaves hand edits of the queue be).
+            edited = listed.get(path.as_posix()) not in (None, sha)
+            done = enqueue(
+                queue, digests, settings, rules, now, cards, existing, papers, limits, edited
+            )
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue
         existing.extend(done.added)
+        updated = {item.key: item for item in done.updated}
+        existing[:] = [updated.get(item.key, item) for item in existing]
         report.reports.append(done)
         report.handled[path.as_posix()] = sha
     record_enqueued(queue, report.handled, invalid=_paths_of(report.problems))
