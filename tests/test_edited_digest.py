@@ -47,7 +47,9 @@ def replace(path: Path, old: str, new: str) -> None:
 
 
 MEAN = "Mean Flows for One-step Generative Modeling"
-REALMATH = "RealMath: A Continuous Benchmark for Evaluating Language Models on Research-Level Mathematics"  # noqa: E501
+REALMATH = (
+    "RealMath: A Continuous Benchmark for Evaluating Language Models on Research-Level Mathematics"
+)
 LOWPROB = "Do Not Let Low-Probability Tokens Over-Dominate in RL for LLMs"
 ANYTIME = "Optimizing Anytime Reasoning via Budget Relative Policy Optimization"
 
