@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,50 @@ class Command:
     arguments: Callable[[argparse.ArgumentParser], None] | None = None  # its own options
 
 
+# The default --queue, this very object: a folder named on the command line is the user's (from
+# the working folder), the default is the project root's.
+DEFAULT_QUEUE = Path("queue")
+# What makes a folder a project root: the nearest folder, the working one or above, holding one.
+ROOT_MARKERS = (Path("config") / "publisher.toml", Path("queue"))
+
+
+def project_root(start: Path) -> Path | None:
+    """The nearest folder, ``start`` or one above it, holding ``config/publisher.toml`` or
+    ``queue/`` (as git finds its work tree); None when there is none."""
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return None
+
+
+def _at_root(args: argparse.Namespace) -> None:
+    """Work from the project root when the working folder is below it: paths given on the
+    command line are taken from the working folder (and rewritten from the root), the default
+    queue and config are the root's; say which root is used."""
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the working folder was deleted: the command reports what it cannot find
+        return
+    root = project_root(cwd)
+    if root is None or root == cwd:
+        return
+    for name, value in vars(args).items():
+        if isinstance(value, Path) and value is not DEFAULT_QUEUE:
+            setattr(args, name, _from_root(value, cwd, root))
+        elif isinstance(value, list) and value and all(isinstance(v, Path) for v in value):
+            setattr(args, name, [_from_root(v, cwd, root) for v in value])
+    os.chdir(root)
+    print(f"publisher: project root {root} (the working folder is below it)", file=sys.stderr)
+
+
+def _from_root(path: Path, cwd: Path, root: Path) -> Path:
+    """``path`` as given from ``cwd``, written from ``root`` (relative when it is inside)."""
+    if path.is_absolute():
+        return path
+    full = Path(os.path.normpath(cwd / path))
+    return full.relative_to(root) if full.is_relative_to(root) else full
+
+
 def _shared_options() -> dict[str, _Parser]:
     """Options several commands take, each group a parent parser, so each is written once."""
 
@@ -94,7 +139,7 @@ def _shared_options() -> dict[str, _Parser]:
             "--config", type=Path, help="settings file (default config/publisher.toml)"
         ),
         "queue": group(
-            "--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)"
+            "--queue", type=Path, default=DEFAULT_QUEUE, help="queue folder (default queue/)"
         ),
         "now": group(
             "--now", help="act as if it were this time (ISO 8601; naive = config time zone)"
@@ -216,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extra = parser.parse_known_args(route(parser, argv))
         if extra:  # reported by the command's own parser, with its usage, as argparse would
             _commands(parser)[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        _at_root(args)
         return _guarded(args)
     finally:
         sys.stdout, sys.stderr = out, err
