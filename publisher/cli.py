@@ -703,6 +703,7 @@ def _enqueue(args: argparse.Namespace) -> int:
         ]
         outcome.notes.extend(one.notes)
     outcome.handled, outcome.unchanged = len(swept.handled), len(swept.unchanged)
+    outcome.ignored = swept.ignored
     outcome.invalid = len({p.path for p in swept.problems})
     outcome.problems = list(swept.problems)
     outcome.behind = _behind(queue, settings, now)

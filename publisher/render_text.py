@@ -200,7 +200,7 @@ def _enqueue(report: EnqueueOutcome) -> list[str]:
         for t in report.updated
     ]
     out += [one_line(f"skipped {key}: {why}") for key, why in report.skipped]
-    out += [one_line(f"note: {note}") for note in report.notes]
+    out += [one_line(f"note: {note}") for note in [*report.notes, *report.ignored]]
     out.append(
         f"{len(report.added)} added, "
         + (f"{len(report.updated)} updated, " if report.updated else "")

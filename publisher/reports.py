@@ -148,6 +148,7 @@ class EnqueueOutcome:
     invalid: int = 0  # digest files with problems
     problems: list[Problem] = field(default_factory=list)
     behind: list[str] = field(default_factory=list)  # pace.forecast, one line per platform
+    ignored: list[str] = field(default_factory=list)  # files under the folders, not digests
 
 
 @dataclass(frozen=True)

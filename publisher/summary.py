@@ -130,6 +130,8 @@ def _enqueue(outcome: EnqueueOutcome) -> str:
     if outcome.updated:
         lines += ["", "### Updated from the edited digest (id and time kept)", ""]
         lines += [f"- `{t.key}` ({t.posts} posts)" for t in outcome.updated]
+    if outcome.ignored:
+        lines += ["", "### Not read", ""] + [f"- {_cell(note, 300)}" for note in outcome.ignored]
     if outcome.notes:
         lines += ["", "### Seen before", ""] + [f"- {_cell(note, 300)}" for note in outcome.notes]
     if outcome.skipped:

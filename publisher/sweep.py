@@ -27,7 +27,7 @@ from pathlib import Path
 from publisher.cards import Card
 from publisher.config import Settings
 from publisher.digest import digest_bytes, read_digest
-from publisher.due import is_digest_file
+from publisher.due import DIGEST_SUFFIXES, is_digest_file
 from publisher.enqueue import EnqueueReport, enqueue, paper_index
 from publisher.errors import InputError, Problem
 from publisher.filequeue import FileQueue, QueueItem, atomic_write, month_of
@@ -49,6 +49,8 @@ class SweepReport:
     problems: list[Problem] = field(default_factory=list)
     handled: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
     unchanged: list[str] = field(default_factory=list)  # listed with this hash: not read again
+    # Files under the folders that are not digests (another extension), each with why.
+    ignored: list[str] = field(default_factory=list)
 
 
 def digest_files(paths: Iterable[Path]) -> list[Path]:
@@ -63,6 +65,31 @@ def digest_files(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def not_digests(paths: Iterable[Path]) -> list[str]:
+    """Every file under the folders named that a sweep does not read for another extension
+    (hidden files and README files aside), each named with the extensions that are read."""
+    read = " and ".join(DIGEST_SUFFIXES)
+    found = []
+    for folder in paths:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            parts = path.relative_to(folder).parts
+            if (
+                path.suffix in DIGEST_SUFFIXES
+                or path.name.upper().startswith("README")
+                or any(part.startswith(".") for part in parts)
+                or not path.is_file()
+            ):
+                continue
+            what = f"its extension {path.suffix!r}" if path.suffix else "it has no extension"
+            found.append(
+                f"{path.as_posix()}: not read, {what}: only {read} files are digests "
+                "(rename it to queue it)"
+            )
+    return found
 
 
 def sweep(
@@ -124,6 +151,7 @@ def sweep(
         report.reports.append(done)
         report.handled[path.as_posix()] = sha
     record_enqueued(queue, report.handled, invalid=_paths_of(report.problems))
+    report.ignored = not_digests(paths)
     return report
 
 
