@@ -641,8 +641,9 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         ]
         revisit = f"seen before, {earlier.describe()}: a revisit" if earlier is not None else ""
         link = _link_fields(thread, links, settings)
+        left_out = settings.options(platform).left_out(entry.url) if entry.url else ""
         report.entries[-1].threads.append(
-            DryRunThread(thread.entry_id, platform, posts, revisit, link)
+            DryRunThread(thread.entry_id, platform, posts, revisit, link, left_out)
         )
         spent = cost.texts_cost(platform, thread.posts, settings.options(platform))
         totals[platform] = totals.get(platform, cost.Cost()) + spent

@@ -35,6 +35,7 @@ def _digests(report: DigestDryRun) -> list[dict[str, Any]]:
             "platform": thread.platform,
             "posts": [_post(p, measured=False) for p in thread.posts],
             **thread.link,
+            **({"left_out": thread.left_out} if thread.left_out else {}),
         }
         for entry in report.entries
         for thread in entry.threads

@@ -114,6 +114,8 @@ def _digests(report: DigestDryRun) -> list[str]:
         for thread in entry.threads:
             if thread.revisit:
                 out.append(f"   {thread.platform}: {thread.revisit}")
+            if thread.left_out:
+                out.append(one_line(f"   {thread.platform}: {thread.left_out}"))
             out += thread_lines(thread.platform, thread.posts)
     return out + report.totals
 

@@ -83,6 +83,7 @@ class DryRunThread:
     posts: list[ShownPost]
     revisit: str = ""  # "seen before, ...": the paper is queued or posted already
     link: Mapping[str, Any] = field(default_factory=dict)  # the link policy or card, for --json
+    left_out: str = ""  # what the platform's settings leave out (the link), and what keeps it
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,19 @@ class XOptions(PricedOptions):
     def note(self) -> str:
         return f"x link policy: {_LINK_NOTES[self.link]}"
 
+    def left_out(self, link: str) -> str:
+        if self.link == "url" or (self.link == "id" and arxiv_id(link)):
+            return ""
+        why = (
+            'link = "id" writes only arXiv links (as arXiv:ID)'
+            if self.link == "id"
+            else 'link = "none"'
+        )
+        return (
+            f'the paper link {link} is left out on X ({why}); [x] link = "url" keeps it '
+            "(its post billed at X's URL price)"
+        )
+
 
 _LINK_NOTES = {
     "id": 'link = "id": the arXiv id as text (arXiv:ID), which X neither links nor bills as a URL',
