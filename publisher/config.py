@@ -30,6 +30,7 @@ from publisher.config_problems import did_you_mean, key_lines, problems_of
 from publisher.errors import ConfigError, InputError
 from publisher.platforms import registry
 from publisher.platforms.base import Credentials
+from publisher.zones import zone_hint
 
 DEFAULT_CONFIG = Path("config/publisher.toml")
 MAX_ENV_BYTES = 1 << 20
@@ -71,7 +72,8 @@ class ScheduleSettings(_Section):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            hint = did_you_mean(name, available_timezones())
+            zones = available_timezones()
+            hint = zone_hint(name, zones) or did_you_mean(name, zones)
             raise ValueError(f"unknown time zone {name!r}{hint}") from None
         return name
 
