@@ -1,6 +1,7 @@
 """The bundled pace keeps up with the author's day: a week of daily 9-paper digests, each enqueued
 when the author pushes it and posted by the runs the publish workflow's cron makes, against the
-local X and Mastodon servers. Every thread is out within 24 hours of its enqueue."""
+local X and Mastodon servers and the real local Bluesky PDS. Every thread is out within 24 hours
+of its enqueue. And a pace that cannot keep up is reported, with the setting to change."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from publisher.platforms import connect, rules_for
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.mastodon_server import FakeMastodonServer
+from publisher.testing.pds import PdsInfo
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import EXAMPLE, MASTODON_CANARY, REPO, X_CANARY, one_a_slot, pin_one_a_slot
 from tests.publisher_cli import run_publisher
@@ -130,7 +132,28 @@ def test_a_week_of_digests_is_posted_within_a_day_of_each_enqueue(
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    settings = bundled(["x", "mastodon"])
+    posted = play_the_week(tmp_path, ["x", "mastodon"])
+    assert len(x_server.tweets) == sum(len(i.posts) for i in posted if i.platform == "x")
+    assert len(mastodon_server.statuses) == sum(
+        len(i.posts) for i in posted if i.platform == "mastodon"
+    )
+
+
+def test_the_same_week_on_a_real_pds(
+    tmp_path: Path, pds: PdsInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The week again on Bluesky, against the real local PDS."""
+    env = {"BLUESKY_HANDLE": pds.handle, "BLUESKY_APP_PASSWORD": pds.password}
+    for name, value in {**env, "BLUESKY_SERVICE": pds.url}.items():
+        monkeypatch.setenv(name, value)
+    play_the_week(tmp_path, ["bluesky"])
+
+
+def play_the_week(tmp_path: Path, platforms: list[str]) -> list[QueueItem]:
+    """Enqueue each day's digest when it is pushed and run at every cron time, with the bundled
+    config on ``platforms``; assert every thread posted in full within 24 hours of its enqueue.
+    The threads posted."""
+    settings = bundled(platforms)
     rules = rules_for(settings)
     queue = FileQueue(tmp_path / "queue")
     pushes = [
@@ -144,7 +167,7 @@ def test_a_week_of_digests_is_posted_within_a_day_of_each_enqueue(
     for moment, day in sorted(events, key=lambda e: (e[0], e[1] is None)):
         if day is not None:
             report = enqueue(queue, [day_digest(day)], settings, rules, moment)
-            assert len(report.added) == 9 * 2, report
+            assert len(report.added) == 9 * len(platforms), report
             enqueued_at.update({item.key: moment for item in report.added})
             continue
         with queue.lock():
@@ -162,14 +185,11 @@ def test_a_week_of_digests_is_posted_within_a_day_of_each_enqueue(
     left = [(i.item.key, i.item.status, i.item.not_before, i.item.reason) for i in queue.load()[0]]
     assert left == []  # every thread posted in full (and archived)
     posted: list[QueueItem] = [item for item, _ in _archived(queue)]
-    assert len(posted) == len(enqueued_at) == 7 * 9 * 2
+    assert len(posted) == len(enqueued_at) == 7 * 9 * len(platforms)
     lags = {item.key: item.posted[-1].at - enqueued_at[item.key] for item in posted}
     late = {key: str(lag) for key, lag in lags.items() if lag > dt.timedelta(hours=24)}
     assert late == {}
-    assert len(x_server.tweets) == sum(len(i.posts) for i in posted if i.platform == "x")
-    assert len(mastodon_server.statuses) == sum(
-        len(i.posts) for i in posted if i.platform == "mastodon"
-    )
+    return posted
 
 
 def _archived(queue: FileQueue) -> list[tuple[QueueItem, Path]]:
