@@ -150,7 +150,7 @@ class TestNow:
         assert f"| 2025-05-20 12:00 | `{MERGE}.x` | scheduled |" in dry
         assert not ISO_WITH_OFFSET.search(dry)
         fresh = work / "fresh"
-        fresh.mkdir()
+        (fresh / "queue").mkdir(parents=True)  # a project of its own, not the one around it
         publisher(fresh, "enqueue", str(EXAMPLE), "--now", "2025-05-19T23:00Z", "--summary", "e.md")
         enqueued = (fresh / "e.md").read_text(encoding="utf-8")
         assert "\nAll times in Asia/Seoul, UTC+09:00.\n" in enqueued
