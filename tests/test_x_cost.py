@@ -323,6 +323,12 @@ class TestMoneyNeverBlocksTheLine:
         assert item.not_before == dt.datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Seoul"))
         assert "[x] monthly_budget_usd" in (item.reason or "")
         assert self._due(tmp_path, NOW + dt.timedelta(hours=1)) == "due=false"
+        args = job_args(queue.root, tmp_path / "publisher.toml", NOW.isoformat())
+        status = run_publisher("status", *args, env=quiet_env())
+        assert (
+            "queue is 5 days behind: the digest of 2026-11-26 finishes on 2026-12-01 (x)"
+        ) in status.stdout
+        assert "; raise [x] monthly_budget_usd" in status.stdout
         later = _cli(tmp_path, x_server, self.CAPPED, now=NOW + dt.timedelta(hours=1))
         (line,) = [x for x in later.stdout.splitlines() if x.startswith("nothing was due")]
         assert "next: a-three.x at 2026-12-01 00:00 (monthly X budget of $0.05" in line
