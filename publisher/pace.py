@@ -32,7 +32,7 @@ class Behind:
     """One platform's queue, behind the author."""
 
     platform: str
-    days: int  # from the digest's day to the day its last thread goes out
+    days: int  # from the digest's enqueue to the day its last thread goes out
     digest: dt.date
     finishes: dt.date
     arrive: int  # threads a day the digests bring (per platform)
@@ -127,31 +127,33 @@ def forecast(items: Iterable[QueueItem], settings: Settings, now: dt.datetime) -
         late = _latest_digest(waiting, settings)
         if late is None and arrive <= leave:
             continue
-        digest, finishes, budget = late or (now.date(), now.date(), "")
-        days = (finishes - digest).days if late else 0
+        days, digest, finishes, budget = late or (0, now.date(), now.date(), "")
         found.append(Behind(platform, days, digest, finishes, arrive, leave, budget or setting))
     return found
 
 
 def _latest_digest(
     waiting: list[QueueItem], settings: Settings
-) -> tuple[dt.date, dt.date, str] | None:
-    """The digest furthest behind: its day, the day its last thread goes out, and the budget
-    setting when a monthly budget holds it; None when every thread goes out within 24 hours of
-    its enqueue."""
+) -> tuple[int, dt.date, dt.date, str] | None:
+    """The digest furthest behind: the days from its enqueue to its last thread, its day, the
+    day its last thread goes out, and the budget setting when a monthly budget holds it; None
+    when every thread goes out within 24 hours of its enqueue."""
     zone = settings.schedule.zone
-    worst: tuple[dt.timedelta, dt.date, dt.date, str] | None = None
+    worst: tuple[dt.timedelta, int, dt.date, dt.date, str] | None = None
     groups: dict[dt.date, list[QueueItem]] = defaultdict(list)
     for item in waiting:
         groups[_digest_day(item, settings)].append(item)
     for day, group in groups.items():
         last = max(group, key=lambda i: i.not_before)
-        lag = last.not_before - min(i.created for i in group)
+        first = min(i.created for i in group)
+        lag = last.not_before - first
         if lag <= DAY:
             continue
         budget = f"raise [{last.platform}] monthly_budget_usd" if _by_budget(last) else ""
+        finishes = last.not_before.astimezone(zone).date()
+        days = max(1, (finishes - first.astimezone(zone).date()).days)
         if worst is None or lag > worst[0]:
-            worst = (lag, day, last.not_before.astimezone(zone).date(), budget)
+            worst = (lag, days, day, finishes, budget)
     return None if worst is None else worst[1:]
 
 
