@@ -109,8 +109,10 @@ def never_fits(item: QueueItem, settings: Settings) -> str | None:
     if item.posted or item.platform not in priced(settings):
         return None
     cap = prices(settings, item.platform).monthly_budget_usd
+    if not cap:
+        return None
     price = thread_cost(item, settings).usd
-    if not cap or price <= cap + 1e-9:  # 1e-9: sums of float prices
+    if price <= cap + 1e-9:  # 1e-9: sums of float prices
         return None
     setting = budget_setting(item.platform)
     return (
