@@ -1,13 +1,16 @@
-"""Threads that wait on a person: held or failed ones, each with why and what lets it go."""
+"""Threads that wait on a person: held or failed ones, and those that cost more than their
+platform's whole monthly budget, each with why and what lets it go."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from publisher import cost
+from publisher.config import Settings
 from publisher.filequeue import QueueItem
 
-__all__ = ["Stuck", "stuck_threads"]
+__all__ = ["Stuck", "needing_owner", "over_budget", "stuck_threads"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,23 @@ def stuck_threads(items: Iterable[QueueItem]) -> list[Stuck]:
         if item.status in ("held", "failed")
     ]
     return sorted(found, key=lambda s: (s.status != "held", s.key))
+
+
+def over_budget(items: Iterable[QueueItem], settings: Settings) -> list[Stuck]:
+    """Open threads not begun that cost more than their platform's whole monthly budget: no
+    month lets them go until someone raises the budget or shortens them (``cost.never_fits``).
+    A run marks each failed with this reason; until then they are pending."""
+    found = []
+    for item in items:
+        if item.status != "pending":
+            continue
+        why = cost.never_fits(item, settings)
+        if why is not None:
+            found.append(Stuck(item.key, item.status, why, f"publisher retry {item.key}"))
+    return sorted(found, key=lambda s: s.key)
+
+
+def needing_owner(items: Iterable[QueueItem], settings: Settings) -> list[Stuck]:
+    """Every thread that waits on a person: held, failed, or dearer than a whole month."""
+    items = list(items)
+    return stuck_threads(items) + over_budget(items, settings)

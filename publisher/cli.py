@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,50 @@ class Command:
     arguments: Callable[[argparse.ArgumentParser], None] | None = None  # its own options
 
 
+# The default --queue, this very object: a folder named on the command line is the user's (from
+# the working folder), the default is the project root's.
+DEFAULT_QUEUE = Path("queue")
+# What makes a folder a project root: the nearest folder, the working one or above, holding one.
+ROOT_MARKERS = (Path("config") / "publisher.toml", Path("queue"))
+
+
+def project_root(start: Path) -> Path | None:
+    """The nearest folder, ``start`` or one above it, holding ``config/publisher.toml`` or
+    ``queue/`` (as git finds its work tree); None when there is none."""
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return None
+
+
+def _at_root(args: argparse.Namespace) -> None:
+    """Work from the project root when the working folder is below it: paths given on the
+    command line are taken from the working folder (and rewritten from the root), the default
+    queue and config are the root's; say which root is used."""
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the working folder was deleted: the command reports what it cannot find
+        return
+    root = project_root(cwd)
+    if root is None or root == cwd:
+        return
+    for name, value in vars(args).items():
+        if isinstance(value, Path) and value is not DEFAULT_QUEUE:
+            setattr(args, name, _from_root(value, cwd, root))
+        elif isinstance(value, list) and value and all(isinstance(v, Path) for v in value):
+            setattr(args, name, [_from_root(v, cwd, root) for v in value])
+    os.chdir(root)
+    print(f"publisher: project root {root} (the working folder is below it)", file=sys.stderr)
+
+
+def _from_root(path: Path, cwd: Path, root: Path) -> Path:
+    """``path`` as given from ``cwd``, written from ``root`` (relative when it is inside)."""
+    if path.is_absolute():
+        return path
+    full = Path(os.path.normpath(cwd / path))
+    return full.relative_to(root) if full.is_relative_to(root) else full
+
+
 def _shared_options() -> dict[str, _Parser]:
     """Options several commands take, each group a parent parser, so each is written once."""
 
@@ -94,7 +139,7 @@ def _shared_options() -> dict[str, _Parser]:
             "--config", type=Path, help="settings file (default config/publisher.toml)"
         ),
         "queue": group(
-            "--queue", type=Path, default=Path("queue"), help="queue folder (default queue/)"
+            "--queue", type=Path, default=DEFAULT_QUEUE, help="queue folder (default queue/)"
         ),
         "now": group(
             "--now", help="act as if it were this time (ISO 8601; naive = config time zone)"
@@ -216,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extra = parser.parse_known_args(route(parser, argv))
         if extra:  # reported by the command's own parser, with its usage, as argparse would
             _commands(parser)[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        _at_root(args)
         return _guarded(args)
     finally:
         sys.stdout, sys.stderr = out, err
@@ -598,8 +644,9 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
         ]
         revisit = f"seen before, {earlier.describe()}: a revisit" if earlier is not None else ""
         link = _link_fields(thread, links, settings)
+        left_out = settings.options(platform).left_out(entry.url) if entry.url else ""
         report.entries[-1].threads.append(
-            DryRunThread(thread.entry_id, platform, posts, revisit, link)
+            DryRunThread(thread.entry_id, platform, posts, revisit, link, left_out)
         )
         spent = cost.texts_cost(platform, thread.posts, settings.options(platform))
         totals[platform] = totals.get(platform, cost.Cost()) + spent
@@ -654,10 +701,16 @@ def _enqueue(args: argparse.Namespace) -> int:
             for i in one.added
         ]
         outcome.skipped.extend(one.skipped)
+        outcome.updated += [
+            QueuedThread(i.key, str(queue.path_of(i)), len(i.posts), i.not_before)
+            for i in one.updated
+        ]
         outcome.notes.extend(one.notes)
     outcome.handled, outcome.unchanged = len(swept.handled), len(swept.unchanged)
+    outcome.ignored = swept.ignored
     outcome.invalid = len({p.path for p in swept.problems})
     outcome.problems = list(swept.problems)
+    outcome.behind = _behind(queue, settings, now)
     _show(outcome)
     if args.summary:
         from publisher.summary import markdown
@@ -666,9 +719,19 @@ def _enqueue(args: argparse.Namespace) -> int:
     return EXIT_USAGE if swept.problems else EXIT_OK
 
 
+def _behind(queue: Any, settings: Any, now: dt.datetime) -> list[str]:
+    """The backlog forecast over the open queue and this month's archive."""
+    from publisher import pace, runner
+
+    if not queue.root.is_dir():
+        return []
+    items = [li.item for li in queue.load()[0]] + runner.recent_archive(queue, now, settings)
+    return [str(b) for b in pace.forecast(items, settings, now)]
+
+
 def _status(args: argparse.Namespace) -> int:
-    from publisher import cost, runner
-    from publisher.attention import stuck_threads
+    from publisher import cost, pace, runner
+    from publisher.attention import needing_owner
     from publisher.filequeue import FileQueue
     from publisher.reports import StatusReport, StatusRow
 
@@ -678,9 +741,10 @@ def _status(args: argparse.Namespace) -> int:
     opened = runner.load_open(queue, write=False)  # the files as the record of posts says
     items, problems = opened.items, opened.problems
     report = StatusReport(_times(settings, now), notes=opened.notes)
+    month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
     if cost.priced(settings):  # this month's posts: the open queue + its archive
-        month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
         report.spend = cost.spend_lines(month, now, settings)
+    report.behind = [str(b) for b in pace.forecast(month, settings, now)]
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems
@@ -691,7 +755,7 @@ def _status(args: argparse.Namespace) -> int:
         StatusRow(i.id, i.platform, i.status, i.not_before, len(i.posts), len(i.posted), i.reason)
         for i in rows
     ]
-    report.stuck, report.problems = stuck_threads(rows), problems
+    report.stuck, report.problems = needing_owner(rows, settings), problems
     _show(report, as_json=args.json)
     return EXIT_FAILED if problems else EXIT_OK
 

@@ -30,6 +30,7 @@ from publisher.config_problems import did_you_mean, key_lines, problems_of
 from publisher.errors import ConfigError, InputError
 from publisher.platforms import registry
 from publisher.platforms.base import Credentials
+from publisher.zones import zone_hint
 
 DEFAULT_CONFIG = Path("config/publisher.toml")
 MAX_ENV_BYTES = 1 << 20
@@ -57,8 +58,8 @@ class ScheduleSettings(_Section):
     timezone: str = "Asia/Seoul"
     slots: list[str] = Field(default_factory=lambda: ["09:00", "12:00", "15:00", "18:00", "21:00"])
     spacing_minutes: int = Field(default=0, ge=0)
-    threads_per_slot: int = Field(default=1, ge=1)
-    max_threads_per_run: int = Field(default=2, ge=1)
+    threads_per_slot: int = Field(default=3, ge=1)
+    max_threads_per_run: int = Field(default=6, ge=1)
     # Posts per local day, by platform (a platform left out has no limit). Not a setting of its
     # own: ``Settings`` fills it from each platform's ``daily_posts`` (its table or its default).
     daily_posts: dict[str, int] = Field(
@@ -71,7 +72,8 @@ class ScheduleSettings(_Section):
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            hint = did_you_mean(name, available_timezones())
+            zones = available_timezones()
+            hint = zone_hint(name, zones) or did_you_mean(name, zones)
             raise ValueError(f"unknown time zone {name!r}{hint}") from None
         return name
 

@@ -90,6 +90,37 @@ def texts_cost(platform: str, texts: Sequence[str], options: Options) -> Cost:
     return cost_of((price_class(platform, t) or PLAIN for t in texts), options)
 
 
+def thread_cost(item: QueueItem, settings: Settings) -> Cost:
+    """What the posts a thread has still to send cost, as sent (numbered)."""
+    from publisher.formatter import number_posts
+
+    texts = number_posts(item.posts, settings.format)[item.next_index :]
+    return texts_cost(item.platform, texts, settings.options(item.platform))
+
+
+def budget_setting(platform: str) -> str:
+    """The setting that caps ``platform``'s spend, as the config file writes it."""
+    return f"[{platform}] monthly_budget_usd"
+
+
+def never_fits(item: QueueItem, settings: Settings) -> str | None:
+    """Why a thread not begun can never go out under its platform's monthly budget (it costs
+    more than the whole of it); None when it can, or when nothing caps it."""
+    if item.posted or item.platform not in priced(settings):
+        return None
+    cap = prices(settings, item.platform).monthly_budget_usd
+    if not cap:
+        return None
+    price = thread_cost(item, settings).usd
+    if price <= cap + 1e-9:  # 1e-9: sums of float prices
+        return None
+    setting = budget_setting(item.platform)
+    return (
+        f"costs {usd(price)}, more than the whole monthly budget ({setting} = {usd(cap)}): "
+        f"no month lets it go; raise {setting} in config/publisher.toml, or shorten the thread"
+    )
+
+
 def month_start(moment: dt.datetime, schedule: ScheduleSettings) -> dt.datetime:
     local = moment.astimezone(schedule.zone)
     return dt.datetime(local.year, local.month, 1, tzinfo=schedule.zone)

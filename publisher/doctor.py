@@ -18,7 +18,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from publisher import cost, platforms
+from publisher import cost, pace, platforms
 from publisher.config import env_variables, settings_path, variables_set
 from publisher.cron import cron_plan
 from publisher.errors import (
@@ -252,18 +252,15 @@ def forecast(digest: Any, settings: Any) -> list[Forecast]:
     links = resolve([digest], settings.links, lookup=False, network=False, client=None)
     rules = platforms.rules_for(settings)
     threads = threads_for(links.digests, settings.format, rules, list(settings.platforms))
-    schedule = settings.schedule
-    if schedule.spacing_minutes:
-        per_day = max(1, 24 * 60 // schedule.spacing_minutes)
-    else:
-        per_day = len(schedule.slots) * schedule.threads_per_slot
     found = []
     for name in settings.platforms:
         texts = [[*t.posts] for _, _, t in threads if t.platform == name]
         posts = sum(len(each) for each in texts)
         spent = cost.texts_cost(name, [p for each in texts for p in each], settings.options(name))
-        budget = schedule.daily_posts.get(name) or posts or 1
-        days = max(math.ceil(len(texts) / per_day), math.ceil(posts / budget), 1)
+        budget = settings.schedule.daily_posts.get(name) or posts or 1
+        # The pace of the queue's own forecast (pace.capacity): slots, runs and daily posts.
+        per_day, _ = pace.capacity(settings, name, posts / len(texts) if texts else 1.0)
+        days = max(math.ceil(len(texts) / per_day), 1)
         billed = spent if cost.billed(name) else None
         found.append(
             Forecast(name, digest.source, len(texts), posts, billed, days, per_day, budget)

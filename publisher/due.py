@@ -10,6 +10,10 @@ stderr, why. A run has something to do when:
 - a digest under ``digests/`` (``*.txt``, ``*.toml``) is not listed, with its current hash, in
   ``queue/enqueued.txt`` (``sha256sum`` format; a missing file means every digest counts).
 
+A thread that only a monthly budget holds never makes a run due: it cannot be priced here, so
+the run that first finds it writes the hold into its file (``runner.settle_holds``): postponed to
+the next month (``not_before``), or failed when it costs more than the whole budget.
+
 This module is also imported by the package. It is the one module besides ``cli.py`` that prints
 and exits, because the workflow runs it as a script before the package (and its dependencies)
 are installed.

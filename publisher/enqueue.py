@@ -24,6 +24,8 @@ class EnqueueReport:
     added: list[QueueItem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
     notes: list[str] = field(default_factory=list)  # what a person should know, e.g. revisits
+    # Threads not begun, updated in place from their edited digest (id and time kept).
+    updated: list[QueueItem] = field(default_factory=list)
 
 
 def enqueue(
@@ -36,8 +38,15 @@ def enqueue(
     existing: list[QueueItem] | None = None,
     papers: PaperIndex | None = None,
     limits: Mapping[str, Mapping[str, int]] | None = None,
+    edited: bool = False,
 ) -> EnqueueReport:
     """Add a queue file per new thread; threads already queued (same id) are left alone.
+
+    ``edited``: the digests were enqueued before and their file has changed since (the sweep
+    knows its earlier hash). Then a thread not begun is updated in place from its entry (its id
+    and time kept), found by its id, else by its place in the digest file (the file and line of
+    its title, for an entry whose title was edited); a thread begun or posted is left alone,
+    and the report says which and why.
 
     ``cards`` (by entry id) go into the files of the threads whose platform shows link cards.
     ``existing`` (open items and this month's archive) and ``papers`` (every paper queued or
@@ -59,19 +68,29 @@ def enqueue(
     known = {p.name.removesuffix(SUFFIX) for p in queue.paths()} | papers.keys
     posted = queue.posted_keys() | papers.posted
     new: list[QueueItem] = []
+    edits = _Edits(existing, digests) if edited else None
     for digest, n, thread in threads:
         entry = digest.entries[n]
         line = digest.lines[n] if n < len(digest.lines) else None
         where = f"{digest.source}:{line}" if line else digest.source or None
         thread_id, posts = thread.entry_id, thread.posts
         same = _same_entry(papers, entry, thread.platform, digest.source)
-        if same is not None:
-            report.skipped.append(same)
-            continue
-        earlier = papers.earlier(entry, thread.platform, digest.source)
+        earlier = None if same else papers.earlier(entry, thread.platform, digest.source)
         if earlier is not None:
             thread_id, posts = _revisit(entry, digest, thread.platform, earlier, settings, rules)
         key = f"{thread_id}.{thread.platform}"
+        if edits is not None:  # an edited digest: its threads not begun follow the edit
+            card = (cards or {}).get(entry.id) if thread.platform in with_cards else None
+            change = edits.apply(key, where, entry, posts, card)
+            if change is not None:
+                if isinstance(change, QueueItem):
+                    report.updated.append(change)
+                else:
+                    report.skipped.append((change[0], change[1]))
+                continue
+        if same is not None:  # the same paper under an edited title, not found in place
+            report.skipped.append(same)
+            continue
         if key in posted:
             report.skipped.append((key, f"already posted ({queue.root / LEDGER_FILE})"))
             continue
@@ -99,8 +118,58 @@ def enqueue(
         papers.add(item)
         new.append(item)
     report.added = assign_times(new, existing, settings.schedule, now)
-    queue.save_all(report.added)
+    queue.save_all(report.added + report.updated)
     return report
+
+
+class _Edits:
+    """Finds the queued thread of an edited digest's entry and updates it when it has not
+    begun. By id first; else by the file and line of the entry's title (its ``source``), when
+    that thread's own id is no longer an entry of the digest (its title was edited)."""
+
+    def __init__(self, existing: list[QueueItem], digests: list[Digest]) -> None:
+        self.by_key = {item.key: item for item in existing}
+        self.by_place = {(item.source, item.platform): item for item in existing if item.source}
+        self.ids = {entry.id for digest in digests for entry in digest.entries}
+
+    def apply(
+        self,
+        key: str,
+        where: str | None,
+        entry: DigestEntry,
+        posts: list[str],
+        card: Card | None,
+    ) -> QueueItem | tuple[str, str] | None:
+        """The thread updated in place, or (key, why it is left alone), or None: no thread of
+        this entry is queued (a new one is)."""
+        platform = key.rsplit(".", 1)[1]
+        item = self.by_key.get(key)
+        if item is None and where is not None:
+            placed = self.by_place.get((where, platform))
+            if placed is not None and placed.id not in self.ids:
+                item = placed
+        if item is None:
+            return None
+        fields = {
+            "title": entry.title,
+            "authors": ", ".join(entry.authors),
+            "posts": posts,
+            "card": card if card is not None else item.card,
+        }
+        if all(getattr(item, name) == value for name, value in fields.items()):
+            return (item.key, "already in the queue")
+        if item.status == "posted":
+            return (item.key, "already posted: the edit is not posted (a posted thread is kept)")
+        if item.posted or item.sending is not None:
+            made = f"{len(item.posted)} of {len(item.posts)} posts made"
+            return (
+                item.key,
+                f"already begun ({made}): left as it is, so the posts made and the rest stay "
+                "one thread; edit its queue file for the posts still to go",
+            )
+        updated = item.model_copy(update=fields)
+        self.by_key[item.key] = updated
+        return updated
 
 
 def read_limits(settings: Settings) -> tuple[dict[str, dict[str, int]], list[str]]:

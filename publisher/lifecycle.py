@@ -1,8 +1,8 @@
 """A thread's states and the moves between them: the one place that changes a queue item's
 status, its ``reason``, its ``sending`` mark and, on a deferral or a retry, its ``not_before``.
 
-The scheduled job (``runner.py``) makes the first five moves; people make the last three through
-``publisher hold``, ``release`` and ``retry``::
+The scheduled job (``runner.py``) makes the first seven moves; people make the last three
+through ``publisher hold``, ``release`` and ``retry``::
 
     move      from                        to
     send      pending, posting            posting   (the post about to go out marked ``sending``)
@@ -10,6 +10,9 @@ The scheduled job (``runner.py``) makes the first five moves; people make the la
     finish    pending, posting            posted    (every post recorded)
     fail      posting                     failed    (the platform refused for good)
     defer     posting                     pending, or posting once a post is made or may be
+    postpone  pending                     pending   (not begun, later: the month's budget is spent)
+    refuse    pending                     failed    (not begun, can never go out as it is: it
+                                                     costs more than the whole monthly budget)
     hold      pending, posting, failed    held
     release   held                        pending, or posting once a post is made
     retry     failed, deferred            pending, or posting once a post is made
@@ -40,7 +43,9 @@ __all__ = [
     "fail",
     "finish",
     "hold",
+    "postpone",
     "record_post",
+    "refuse",
     "release",
     "restore_mark",
     "restore_records",
@@ -85,6 +90,8 @@ class Move(StrEnum):
     FINISH = "finish"
     FAIL = "fail"
     DEFER = "defer"
+    POSTPONE = "postpone"
+    REFUSE = "refuse"
     HOLD = "hold"
     RELEASE = "release"
     RETRY = "retry"
@@ -98,6 +105,8 @@ ALLOWED: dict[Move, frozenset[Status]] = {
     Move.FINISH: frozenset({Status.PENDING, Status.POSTING}),
     Move.FAIL: frozenset({Status.POSTING}),
     Move.DEFER: frozenset({Status.POSTING}),
+    Move.POSTPONE: frozenset({Status.PENDING}),
+    Move.REFUSE: frozenset({Status.PENDING}),
     Move.HOLD: frozenset({Status.PENDING, Status.POSTING, Status.FAILED}),
     Move.RELEASE: frozenset({Status.HELD}),
     # pending and posting only when deferred (checked in ``retry``)
@@ -214,6 +223,25 @@ def defer(item: Thread, index: int, in_doubt: bool, at: dt.datetime, reason: str
     _settle_mark(item, index, in_doubt)
     item.status = Status.POSTING if item.posted or in_doubt else Status.PENDING
     item.not_before = at
+    item.reason = reason
+
+
+def postpone(item: Thread, at: dt.datetime, reason: str) -> None:
+    """A thread not begun waits until ``at`` (the next month, when the budget is spent), with
+    why; ``publisher retry`` makes it due again, and the next run checks the budget again."""
+    _check(item, Move.POSTPONE)
+    if item.posted or item.sending is not None:
+        raise TransitionRefused(f"cannot postpone {item.key}: it has begun")
+    item.not_before = at
+    item.reason = reason
+
+
+def refuse(item: Thread, reason: str) -> None:
+    """A thread not begun that can never go out as it is waits for a person, with why."""
+    _check(item, Move.REFUSE)
+    if item.posted or item.sending is not None:
+        raise TransitionRefused(f"cannot refuse {item.key}: it has begun")
+    item.status = Status.FAILED
     item.reason = reason
 
 

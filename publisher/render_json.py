@@ -35,6 +35,7 @@ def _digests(report: DigestDryRun) -> list[dict[str, Any]]:
             "platform": thread.platform,
             "posts": [_post(p, measured=False) for p in thread.posts],
             **thread.link,
+            **({"left_out": thread.left_out} if thread.left_out else {}),
         }
         for entry in report.entries
         for thread in entry.threads
@@ -54,6 +55,8 @@ def _run(report: RunOutcome) -> dict[str, Any]:
             "stopped": [{"platform": p, "reason": r} for p, r in run.halted],
             "out_of_credit": run.out_of_credit,
             "notes": run.plan.notes,
+            "behind": run.plan.behind,
+            "spend": run.plan.spend,
         }
     plan = run.plan
     return {
@@ -76,6 +79,7 @@ def _run(report: RunOutcome) -> dict[str, Any]:
         "problems": [str(p) for p in plan.problems],
         "spend": plan.spend,
         "notes": plan.notes,
+        "behind": plan.behind,
     }
 
 
@@ -98,4 +102,5 @@ def _status(report: StatusReport) -> dict[str, Any]:
         "problems": [str(p) for p in report.problems],
         "spend": report.spend,
         "notes": report.notes,
+        "behind": report.behind,
     }

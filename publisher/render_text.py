@@ -29,6 +29,7 @@ from publisher.reports import (
     StatusChanges,
     StatusReport,
 )
+from publisher.runner import held_line
 from publisher.scaffold import InitReport
 from publisher.scrub import scrub
 
@@ -78,6 +79,12 @@ def thread_lines(
     return [*out, ""]
 
 
+def until(times: Any, when: Any, now: Any) -> str:
+    """``until 12:00``, or ``to the next run`` for a thread left due now (a time already past
+    would read as a deadline missed)."""
+    return f"until {times(when)}" if when > now else "to the next run"
+
+
 def stuck_lines(stuck: Sequence[Stuck]) -> list[str]:
     """The held and failed threads, last, so that none waits unseen."""
     if not stuck:
@@ -110,6 +117,8 @@ def _digests(report: DigestDryRun) -> list[str]:
         for thread in entry.threads:
             if thread.revisit:
                 out.append(f"   {thread.platform}: {thread.revisit}")
+            if thread.left_out:
+                out.append(one_line(f"   {thread.platform}: {thread.left_out}"))
             out += thread_lines(thread.platform, thread.posts)
     return out + report.totals
 
@@ -127,8 +136,11 @@ def _plan_lines(report: RunOutcome) -> list[str]:
     ]
     if plan.spend:
         out.append(plan.spend)
+    out += plan.behind
     if not plan.due:
         out.append("Nothing is due now.")
+    if held_line(plan):
+        out.append(held_line(plan))
     for planned, posts in zip(plan.due, report.due_posts, strict=True):
         item = planned.loaded.item
         out.append(
@@ -151,10 +163,18 @@ def _sent_lines(report: RunOutcome) -> list[str]:
     out = [f"posted {s.key} {s.number}/{s.total}  {s.url}" for s in run.sent]
     if run.deferred:
         out.append(times.header())
-    out += [one_line(f"deferred {key} until {times(w)}: {why}") for key, w, why in run.deferred]
-    if not run.sent and not run.failed and not run.deferred:
-        out.append("nothing was due")
-    return out + stuck_lines(run.plan.stuck)
+    out += [
+        one_line(f"deferred {key} {until(times, w, report.now)}: {why}")
+        for key, w, why in run.deferred
+    ]
+    held = held_line(run.plan)
+    if held:
+        out.append(held)
+    elif not run.sent and not run.failed and not run.deferred:
+        first = run.plan.waiting[0] if run.plan.waiting else None
+        then = f"; next: {first.item.key} at {times(first.when)} ({first.why})" if first else ""
+        out.append(one_line("nothing was due" + then))
+    return out + run.plan.behind + stuck_lines(run.plan.stuck)
 
 
 @problems.register
@@ -162,7 +182,10 @@ def _run_problems(report: RunOutcome) -> list[str]:
     run = report.run
     return [
         *(f"failed {key}: {why}" for key, why in run.failed),
-        *(f"stopped {p}: {why}; its threads stay pending" for p, why in run.halted),
+        *(
+            f"stopped {p}: {why.removeprefix(f'{p}: ')}; its threads stay pending"
+            for p, why in run.halted
+        ),
         *(f"stopped {p}, nothing failed: {why}" for p, why in run.out_of_credit.items()),
         *(str(p) for p in run.plan.problems),
     ]
@@ -177,15 +200,22 @@ def _enqueue(report: EnqueueOutcome) -> list[str]:
         f"queued {t.file}  {t.posts} posts  not before {report.times(t.not_before)}"
         for t in report.added
     ]
+    out += [
+        f"updated {t.file} from the edited digest  {t.posts} posts  not before "
+        f"{report.times(t.not_before)} (kept)"
+        for t in report.updated
+    ]
     out += [one_line(f"skipped {key}: {why}") for key, why in report.skipped]
-    out += [one_line(f"note: {note}") for note in report.notes]
+    out += [one_line(f"note: {note}") for note in [*report.notes, *report.ignored]]
     out.append(
-        f"{len(report.added)} added, {len(report.skipped)} already queued; "
+        f"{len(report.added)} added, "
+        + (f"{len(report.updated)} updated, " if report.updated else "")
+        + f"{len(report.skipped)} already queued; "
         f"{report.handled} digest file(s) recorded in {report.ledger}"
         + (f" ({report.unchanged} unchanged, not read again)" if report.unchanged else "")
         + (f", {report.invalid} invalid" if report.invalid else "")
     )
-    return out
+    return out + report.behind
 
 
 @problems.register
@@ -210,6 +240,7 @@ def _status(report: StatusReport) -> list[str]:
         )
     if report.spend:
         out.append(report.spend)
+    out += report.behind
     counts = Counter(r.status for r in rows)
     out.append(
         f"{len(rows)} threads"

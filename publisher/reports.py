@@ -83,6 +83,7 @@ class DryRunThread:
     posts: list[ShownPost]
     revisit: str = ""  # "seen before, ...": the paper is queued or posted already
     link: Mapping[str, Any] = field(default_factory=dict)  # the link policy or card, for --json
+    left_out: str = ""  # what the platform's settings leave out (the link), and what keeps it
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class EnqueueOutcome:
     times: LocalTimes
     added: list[QueuedThread] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (key, why)
+    updated: list[QueuedThread] = field(default_factory=list)  # from an edited digest
     notes: list[str] = field(default_factory=list)  # what a person should know, e.g. revisits
     link_notes: list[Any] = field(default_factory=list)  # the arXiv look-up's notes
     ledger: str = ""  # QUEUE/enqueued.txt
@@ -146,6 +148,8 @@ class EnqueueOutcome:
     unchanged: int = 0  # of which not read again
     invalid: int = 0  # digest files with problems
     problems: list[Problem] = field(default_factory=list)
+    behind: list[str] = field(default_factory=list)  # pace.forecast, one line per platform
+    ignored: list[str] = field(default_factory=list)  # files under the folders, not digests
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,7 @@ class StatusReport:
     problems: list[Problem] = field(default_factory=list)
     spend: str = ""
     notes: list[str] = field(default_factory=list)  # edits that could not take effect, ...
+    behind: list[str] = field(default_factory=list)  # pace.forecast, one line per platform
 
 
 @dataclass(frozen=True)

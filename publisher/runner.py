@@ -16,8 +16,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from publisher import cost, lifecycle, platforms, retry
-from publisher.attention import Stuck, stuck_threads
+from publisher import cost, lifecycle, pace, platforms, retry
+from publisher.attention import Stuck, needing_owner
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
 from publisher.errors import (
@@ -91,6 +91,10 @@ class Waiting:
     item: QueueItem
     when: dt.datetime
     why: str
+    # What holds a thread that is due: "" (nothing: it is not due yet), or the cap: "run"
+    # (max_threads_per_run), "day" (daily_posts), "month" (the monthly budget), "never" (it
+    # costs more than the whole monthly budget: it waits for a person).
+    held_by: str = ""
 
 
 @dataclass
@@ -98,11 +102,14 @@ class Plan:
     due: list[Planned] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
+    # held, failed, or dearer than a whole month's budget: waiting on a person
+    stuck: list[Stuck] = field(default_factory=list)
     # What a person should know: edits that could not take effect, records restored, ...
     notes: list[str] = field(default_factory=list)
     # Per platform that bills: this month's spend and what is queued will cost, at plan time.
     spend: str = ""
+    # Platforms whose queue is behind the author (pace.forecast), one line each.
+    behind: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -177,7 +184,7 @@ def make_plan(
     unknown = [loaded for loaded in items if loaded.item.platform not in rules]
     items = [loaded for loaded in items if loaded.item.platform in rules]
     open_now = [loaded.item for loaded in items]
-    plan = Plan(problems=list(problems), stuck=stuck_threads(open_now))
+    plan = Plan(problems=list(problems), stuck=needing_owner(open_now, settings))
     for loaded in unknown:  # a file for a platform the publisher lacks is said, never skipped
         plan.problems.extend(check_item(loaded, rules))
     everything = open_now + list(archived)
@@ -205,14 +212,15 @@ def make_plan(
             plan.problems.extend(found)
             continue
         if not is_due(item.status, item.not_before, now):
-            plan.waiting.append(Waiting(item, item.not_before, "scheduled"))
+            plan.waiting.append(Waiting(item, item.not_before, item.reason or "scheduled"))
             continue
         remaining = len(item.posts) - item.next_index
         if item.platform in blocked:
-            plan.waiting.append(Waiting(item, now, blocked[item.platform]))
+            plan.waiting.append(Waiting(item, now, blocked[item.platform], "day"))
             continue
         if taken[item.platform] >= settings.schedule.max_threads_per_run:
-            plan.waiting.append(Waiting(item, now, "next run (max threads per run reached)"))
+            why = "next run (max threads per run reached)"
+            plan.waiting.append(Waiting(item, now, why, "run"))
             continue
         limit = settings.schedule.daily_posts.get(item.platform)
         # A thread already begun is finished even past the budget: a half-posted thread left
@@ -222,26 +230,17 @@ def make_plan(
         if remaining > budget_left[item.platform] and not started and not fresh_day:
             why = f"daily budget of {limit} {item.platform} posts reached"
             blocked[item.platform] = why
-            plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
+            plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why, "day"))
             continue
         texts = number_posts(item.posts, settings.format)[item.next_index :]
         if item.platform in spent:
-            price = cost.texts_cost(item.platform, texts, settings.options(item.platform)).usd
-            cap = cost.prices(settings, item.platform).monthly_budget_usd
-            so_far = spent[item.platform]
-            # The monthly cap is hard (money, not pace), except that a thread already begun is
-            # finished, as with the daily budget. 1e-9: sums of float prices.
-            if cap and not started and so_far + price > cap + 1e-9:
-                why = (
-                    f"monthly {platforms.title(item.platform)} budget of {cost.usd(cap)} reached "
-                    f"({cost.usd(so_far)} spent this month, this thread costs {cost.usd(price)})"
-                )
-                blocked[item.platform] = why
-                plan.waiting.append(
-                    Waiting(item, cost.next_month_start(now, settings.schedule), why)
-                )
+            money = _money(item, texts, spent[item.platform], settings, now)
+            if money is not None:  # held by the budget: cheaper threads still go out
+                plan.waiting.append(money)
                 continue
-            spent[item.platform] = so_far + price
+            spent[item.platform] += cost.texts_cost(
+                item.platform, texts, settings.options(item.platform)
+            ).usd
         payloads = [platform_rules.payload(t) for t in texts]
         if item.card is not None and item.next_index == 0:
             # the adapter turns it into the first post's embed (its link card)
@@ -251,7 +250,77 @@ def make_plan(
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
+    plan.behind = [str(b) for b in pace.forecast(everything, settings, now)]
     return plan
+
+
+def _money(
+    item: QueueItem, texts: list[str], so_far: float, settings: Settings, now: dt.datetime
+) -> Waiting | None:
+    """What holds a due thread back for money, or None when it may go out.
+
+    The monthly cap is hard (money, not pace), except that a thread already begun is finished,
+    as with the daily budget. A thread that does not fit what is left of this month waits for
+    the next month on its own, holding no cheaper thread back; one that costs more than the
+    whole budget waits for a person. 1e-9: sums of float prices.
+    """
+    cap = cost.prices(settings, item.platform).monthly_budget_usd
+    if not cap or item.posted:
+        return None
+    never = cost.never_fits(item, settings)
+    if never is not None:
+        return Waiting(item, item.not_before, never, "never")
+    price = cost.texts_cost(item.platform, texts, settings.options(item.platform)).usd
+    if so_far + price <= cap + 1e-9:
+        return None
+    why = (
+        f"monthly {platforms.title(item.platform)} budget of {cost.usd(cap)} reached "
+        f"({cost.usd(so_far)} spent this month, this thread costs {cost.usd(price)}; "
+        f"{cost.budget_setting(item.platform)})"
+    )
+    return Waiting(item, cost.next_month_start(now, settings.schedule), why, "month")
+
+
+CAPS = {
+    "run": "schedule.max_threads_per_run",
+    "day": "daily_posts",
+    "month": "the monthly budget",
+    "never": "the monthly budget (dearer than all of it)",
+}
+
+
+def held_line(plan: Plan) -> str:
+    """One line for the threads that are due but held by a cap, by platform and cap, e.g.
+    ``3 due threads held: PLATFORM: 2 by the monthly budget, 1 by daily_posts``; "" when none is."""
+    held = [w for w in plan.waiting if w.held_by]
+    if not held:
+        return ""
+    parts = []
+    for platform in sorted({w.item.platform for w in held}):
+        counts: dict[str, int] = {}
+        for w in held:
+            if w.item.platform == platform:
+                counts[w.held_by] = counts.get(w.held_by, 0) + 1
+        parts.append(
+            f"{platform}: " + ", ".join(f"{n} by {CAPS[cap]}" for cap, n in sorted(counts.items()))
+        )
+    return f"{len(held)} due thread(s) held by a cap: " + "; ".join(parts)
+
+
+def settle_holds(queue: FileQueue, plan: Plan, report: RunReport) -> None:
+    """Write what the budget holds into the queue files, so that the next runs (and
+    ``due.py``, which cannot price a post) see them as not due: a thread waiting for next
+    month is postponed to it, one dearer than the whole budget is marked failed, listed with
+    the threads that need the owner."""
+    for waiting in plan.waiting:
+        item = waiting.item
+        if waiting.held_by == "month" and item.not_before < waiting.when:
+            lifecycle.postpone(item, waiting.when, waiting.why)
+            queue.save(item)
+        elif waiting.held_by == "never" and item.status == lifecycle.Status.PENDING:
+            lifecycle.refuse(item, waiting.why)
+            queue.save(item)
+            report.failed.append((item.key, waiting.why))
 
 
 def run(
@@ -269,6 +338,8 @@ def run(
     plan = make_plan(items, opened.problems, settings, rules, now, archived)
     plan.notes = opened.notes
     report = RunReport(plan)
+    settle_holds(queue, plan, report)
+    plan.stuck = needing_owner([li.item for li in items], settings)
     budget = retry.Budget(settings.retry, clock or retry.Clock())
     adapters: dict[str, Adapter] = {}
     stopped: set[str] = set()
@@ -306,6 +377,8 @@ def run(
             texts = [s.text for s in report.sent if s.platform == name]
             if texts:
                 report.spent[name] = cost.texts_cost(name, texts, settings.options(name))
+        if report.spent:  # the month's spend as the run leaves it, this run's posts included
+            plan.spend = cost.spend_lines(everyone, now, settings)
     return report
 
 
@@ -457,6 +530,9 @@ class ThreadPoster:
         if isinstance(exc, Unreachable | AccountRefused):
             # Not this thread's fault and not cured by waiting: keep it due, say why, fail.
             why = scrub(str(exc))
+            if isinstance(exc, AccountRefused):
+                names = ", ".join(platforms.account_variables(item.platform))
+                why += f"; the account was refused: check {names}"
             self._defer(index, item.not_before, why)
             report.halted.append((item.platform, why))
             report.deferred.append((item.key, item.not_before, why))

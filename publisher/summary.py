@@ -11,7 +11,9 @@ from functools import singledispatch
 from typing import Any
 
 from publisher.errors import Problem
+from publisher.render_text import until
 from publisher.reports import EnqueueOutcome, RunOutcome
+from publisher.runner import held_line
 from publisher.timefmt import LocalTimes
 
 __all__ = ["error_summary", "links_summary", "markdown", "problems_section"]
@@ -57,6 +59,8 @@ def _run(outcome: RunOutcome) -> str:
                     )
         else:
             lines.append("Nothing is due now.")
+        if held_line(plan):
+            lines += ["", held_line(plan)]
     else:
         if report.sent:
             lines += ["### Posted", "", "| thread | post | link |", "|---|---|---|"]
@@ -66,6 +70,8 @@ def _run(outcome: RunOutcome) -> str:
                 )
         else:
             lines.append("Nothing was posted.")
+        if held_line(plan):
+            lines += ["", held_line(plan)]
         for platform, spent in report.spent.items():
             lines += ["", f"This run's spend: {spent.line(platform)}"]
     if report.out_of_credit:
@@ -82,7 +88,7 @@ def _run(outcome: RunOutcome) -> str:
         ]
     if report.deferred:
         lines += ["", "### Deferred", ""] + [
-            f"- `{key}` until {times(when)}: {_cell(why, 200)}"
+            f"- `{key}` {until(times, when, outcome.now)}: {_cell(why, 200)}"
             for key, when, why in report.deferred
         ]
     lines += problems_section(plan.problems)
@@ -90,6 +96,8 @@ def _run(outcome: RunOutcome) -> str:
         lines += ["", "### Notes", ""] + [f"- {_cell(note, 300)}" for note in plan.notes]
     if plan.spend:
         lines += ["", plan.spend]
+    if plan.behind:
+        lines += ["", "### Behind", ""] + [f"- {line}" for line in plan.behind]
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:
@@ -121,6 +129,11 @@ def _enqueue(outcome: EnqueueOutcome) -> str:
         lines += [f"| `{t.key}` | {t.posts} | {times(t.not_before)} |" for t in outcome.added]
     else:
         lines.append("Nothing new to queue.")
+    if outcome.updated:
+        lines += ["", "### Updated from the edited digest (id and time kept)", ""]
+        lines += [f"- `{t.key}` ({t.posts} posts)" for t in outcome.updated]
+    if outcome.ignored:
+        lines += ["", "### Not read", ""] + [f"- {_cell(note, 300)}" for note in outcome.ignored]
     if outcome.notes:
         lines += ["", "### Seen before", ""] + [f"- {_cell(note, 300)}" for note in outcome.notes]
     if outcome.skipped:
@@ -129,6 +142,8 @@ def _enqueue(outcome: EnqueueOutcome) -> str:
             f"Skipped {len(outcome.skipped)} already queued: "
             + ", ".join(f"`{k}`" for k, _ in outcome.skipped),
         ]
+    if outcome.behind:
+        lines += ["", "### Behind", ""] + [f"- {line}" for line in outcome.behind]
     text = "\n".join(lines) + "\n" + links_summary(outcome.link_notes)
     if outcome.problems:
         text += "\n".join(problems_section(outcome.problems)) + "\n"

@@ -7,7 +7,8 @@ queued all the same.
 
 A digest found in a folder whose hash is already listed in ``queue/enqueued.txt`` is not read
 again: it was fully handled, and a queue file deleted since (a thread dropped by hand) must stay
-deleted. Editing the digest, naming the file itself, or removing its line queues it again.
+deleted. Editing the digest, naming the file itself, or removing its line queues it again; an
+edited digest also updates its threads not begun in place (``enqueue``'s ``edited``).
 
 After a sweep, ``queue/enqueued.txt`` lists every digest file fully handled (queued, or every one
 of its threads already queued or posted) in ``sha256sum`` format, ``<sha256>  <path>``, sorted
@@ -26,7 +27,7 @@ from pathlib import Path
 from publisher.cards import Card
 from publisher.config import Settings
 from publisher.digest import digest_bytes, read_digest
-from publisher.due import is_digest_file
+from publisher.due import DIGEST_SUFFIXES, is_digest_file
 from publisher.enqueue import EnqueueReport, enqueue, paper_index
 from publisher.errors import InputError, Problem
 from publisher.filequeue import FileQueue, QueueItem, atomic_write, month_of
@@ -48,6 +49,8 @@ class SweepReport:
     problems: list[Problem] = field(default_factory=list)
     handled: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
     unchanged: list[str] = field(default_factory=list)  # listed with this hash: not read again
+    # Files under the folders that are not digests (another extension), each with why.
+    ignored: list[str] = field(default_factory=list)
 
 
 def digest_files(paths: Iterable[Path]) -> list[Path]:
@@ -62,6 +65,31 @@ def digest_files(paths: Iterable[Path]) -> list[Path]:
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def not_digests(paths: Iterable[Path]) -> list[str]:
+    """Every file under the folders named that a sweep does not read for another extension
+    (hidden files and README files aside), each named with the extensions that are read."""
+    read = " and ".join(DIGEST_SUFFIXES)
+    found = []
+    for folder in paths:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            parts = path.relative_to(folder).parts
+            if (
+                path.suffix in DIGEST_SUFFIXES
+                or path.name.upper().startswith("README")
+                or any(part.startswith(".") for part in parts)
+                or not path.is_file()
+            ):
+                continue
+            what = f"its extension {path.suffix!r}" if path.suffix else "it has no extension"
+            found.append(
+                f"{path.as_posix()}: not read, {what}: only {read} files are digests "
+                "(rename it to queue it)"
+            )
+    return found
 
 
 def sweep(
@@ -108,14 +136,22 @@ def sweep(
                 month = month_of(now.astimezone(settings.schedule.zone))
                 existing += [li.item for li in queue.load_archive([month])[0]]
                 papers = paper_index(queue, existing)
-            done = enqueue(queue, digests, settings, rules, now, cards, existing, papers, limits)
+            # Enqueued before with other bytes: the author edited it, and its threads not begun
+            # follow the edit (a file named again unchanged leaves hand edits of the queue be).
+            edited = listed.get(path.as_posix()) not in (None, sha)
+            done = enqueue(
+                queue, digests, settings, rules, now, cards, existing, papers, limits, edited
+            )
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue
         existing.extend(done.added)
+        updated = {item.key: item for item in done.updated}
+        existing[:] = [updated.get(item.key, item) for item in existing]
         report.reports.append(done)
         report.handled[path.as_posix()] = sha
     record_enqueued(queue, report.handled, invalid=_paths_of(report.problems))
+    report.ignored = not_digests(paths)
     return report
 
 

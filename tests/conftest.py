@@ -71,3 +71,28 @@ def mastodon_server() -> Iterator[FakeMastodonServer]:
     yield server
     server.stop()
     assert server.errors == []
+
+
+# The schedule these tests were written against (one thread a slot, two a run, 17 X posts a
+# day): tests of the planner's own rules pin it, so that the bundled pace (which keeps up with a
+# 9-paper day; tests/test_pace.py) can change without changing what they check.
+ONE_A_SLOT: dict[str, object] = {
+    "threads_per_slot": 1,
+    "max_threads_per_run": 2,
+    "daily_posts": {"x": 17, "bluesky": 300, "mastodon": 300},
+}
+ONE_A_SLOT_TOML = (
+    "[schedule]\nthreads_per_slot = 1\nmax_threads_per_run = 2\n"
+    "[x]\ndaily_posts = 17\n[bluesky]\ndaily_posts = 300\n[mastodon]\ndaily_posts = 300\n"
+)
+
+
+def one_a_slot(**changes: object) -> dict[str, object]:
+    """``ScheduleSettings`` keywords: :data:`ONE_A_SLOT` with ``changes``."""
+    return {**ONE_A_SLOT, **changes}
+
+
+def pin_one_a_slot(folder: Path) -> None:
+    """Write ``folder/config/publisher.toml`` with :data:`ONE_A_SLOT` (for CLI runs there)."""
+    (folder / "config").mkdir(parents=True, exist_ok=True)
+    (folder / "config" / "publisher.toml").write_text(ONE_A_SLOT_TOML, encoding="utf-8")

@@ -16,7 +16,7 @@ from publisher.digest import read_digests
 from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue, read_item
 from publisher.platforms import rules_for
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, pin_one_a_slot
 from tests.test_run import (
     D1_09,
     MEAN,
@@ -43,6 +43,7 @@ def example_queue(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def qdir(tmp_path: Path, example_queue: Path) -> Path:
     root = tmp_path / "queue"
     shutil.copytree(example_queue, root)
+    pin_one_a_slot(tmp_path)
     return root
 
 

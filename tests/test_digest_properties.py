@@ -37,7 +37,17 @@ def sentence(first: st.SearchStrategy[str], rest: st.SearchStrategy[str]) -> st.
 title = sentence(latin_word, word)
 abstract = st.builds(lambda a, b, rest: " ".join([a, b, *rest]), latin_word, word, st.lists(word))
 english_line = sentence(latin_word, word)
-korean_line = sentence(hangul_word, st.one_of(hangul_word, word))
+
+
+def _hangul_dominates(line: str) -> bool:
+    """More words with Hangul than words with a Latin letter: what the layout reads as Korean."""
+    words = line.split()
+    korean = sum(any(c in HANGUL for c in w) for w in words)
+    latin = sum(any(c in LATIN for c in w) and not any(c in HANGUL for c in w) for w in words)
+    return korean > latin
+
+
+korean_line = sentence(hangul_word, st.one_of(hangul_word, word)).filter(_hangul_dominates)
 
 
 @st.composite

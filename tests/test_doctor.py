@@ -130,12 +130,18 @@ class TestForecast:
         assert monthly == "$15.30"  # 34 posts a day at $0.015, the README's figure
 
     def test_pace(self) -> None:
-        """Nine threads a day on five slots take two days; ten slots keep up."""
+        """Nine threads a day keep up with the defaults; one thread a slot on five slots takes
+        two days; ten slots of one keep up."""
         digest = read_digest(EXAMPLE)
-        slow = forecast(digest, Settings())
+        assert {f.days_per_digest for f in forecast(digest, Settings())} == {1}
+        one = Settings.model_validate({"schedule": {"threads_per_slot": 1}})
+        slow = forecast(digest, one)
         assert {f.days_per_digest for f in slow if f.platform != "x"} == {2}
         many = Settings.model_validate(
-            {"schedule": {"slots": [f"{h:02d}:00" for h in range(8, 18)]}, "x": {"daily_posts": 40}}
+            {
+                "schedule": {"slots": [f"{h:02d}:00" for h in range(8, 18)], "threads_per_slot": 1},
+                "x": {"daily_posts": 40},
+            }
         )
         assert {f.days_per_digest for f in forecast(digest, many)} == {1}
 

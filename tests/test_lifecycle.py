@@ -30,6 +30,8 @@ EXPECTED: dict[Move, dict[Status, Status]] = {
     Move.FINISH: {P: D, S: D},
     Move.FAIL: {S: F},
     Move.DEFER: {S: P},
+    Move.POSTPONE: {P: P},
+    Move.REFUSE: {P: F},
     Move.HOLD: {P: H, S: H, F: H},
     Move.RELEASE: {H: P},
     Move.RETRY: {F: P, P: P, S: P},  # pending and posting: deferred ones (a reason recorded)
@@ -85,6 +87,8 @@ MOVES: dict[Move, Callable[[QueueItem], object]] = {
     Move.FINISH: lifecycle.finish,
     Move.FAIL: lambda item: lifecycle.fail(item, 0, False, "refused"),
     Move.DEFER: lambda item: lifecycle.defer(item, 0, False, LATER, "busy"),
+    Move.POSTPONE: lambda item: lifecycle.postpone(item, LATER, "monthly budget spent"),
+    Move.REFUSE: lambda item: lifecycle.refuse(item, "costs more than the monthly budget"),
     Move.HOLD: lambda item: lifecycle.hold(item, NOW),
     Move.RELEASE: lambda item: lifecycle.release(item, NOW),
     Move.RETRY: lambda item: lifecycle.retry(item, NOW),

@@ -482,7 +482,7 @@ class TestNoSilentFailure:
         env = quiet_env(**X_CANARY, X_API_BASE_URL=f"http://127.0.0.1:{closed_port()}")
         done = post(repo, env)
         assert done.returncode == 1, done.stdout
-        assert "stopped x: x: cannot connect" in done.stderr
+        assert "stopped x: cannot connect" in done.stderr  # the platform named once
         for item in items(repo).values():
             assert item.status == "pending" and item.posted == []
         assert any("cannot connect" in (i.reason or "") for i in items(repo).values())

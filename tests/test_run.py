@@ -34,14 +34,14 @@ from publisher.platforms import rules_for
 from publisher.platforms.base import PostRef, Slot
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, one_a_slot, pin_one_a_slot
 from tests.publisher_cli import run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")
 T0 = dt.datetime(2025, 5, 20, 8, 0, tzinfo=SEOUL)
 D1_09 = dt.datetime(2025, 5, 20, 9, 0, tzinfo=SEOUL)
 D1_12 = D1_09.replace(hour=12)
-SETTINGS = Settings()
+SETTINGS = Settings(schedule=ScheduleSettings(**one_a_slot()))
 RULES = rules_for(SETTINGS)
 
 MEAN = "2025-05-20-mean-flows-for-one-step-generative-modeling"
@@ -75,6 +75,7 @@ def qdir(tmp_path: Path, example_queue: Path) -> Path:
     """A fresh copy of the example queue: 18 files, all pending."""
     root = tmp_path / "queue"
     shutil.copytree(example_queue, root)
+    pin_one_a_slot(tmp_path)
     assert len(FileQueue(root).paths()) == 18
     return root
 
@@ -142,7 +143,7 @@ def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def with_schedule(**changes: Any) -> Settings:
-    return Settings(schedule=ScheduleSettings(**changes))
+    return Settings(schedule=ScheduleSettings(**one_a_slot(**changes)))
 
 
 UNLIMITED = with_schedule(max_threads_per_run=50, daily_posts={})

@@ -14,7 +14,7 @@ from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue, PostRecord, QueueItem, read_item
 from publisher.platforms import rules_for
 from publisher.schedule import assign_times, next_day_start, planned_posts, posts_today
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, one_a_slot
 from tests.publisher_cli import run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -62,7 +62,7 @@ class TestSlots:
 
     def test_every_thread_on_a_slot(self, tmp_path: Path) -> None:
         """Every not_before is a slot time in Seoul, and no two threads of a platform share one."""
-        items = queued(tmp_path, ScheduleSettings())
+        items = queued(tmp_path, ScheduleSettings(**one_a_slot()))
         assert len(items) == 18
         for i in items:
             local = i.not_before.astimezone(SEOUL)
@@ -76,21 +76,21 @@ class TestSlots:
 
     def test_digest_order_kept(self, tmp_path: Path) -> None:
         """Threads go out in the digest's order, per platform."""
-        items = queued(tmp_path, ScheduleSettings())
+        items = queued(tmp_path, ScheduleSettings(**one_a_slot()))
         for platform in ("x", "bluesky"):
             times = [i.not_before for i in in_digest_order(items, platform)]
             assert times == sorted(times)
 
     def test_bluesky_fills_slots(self, tmp_path: Path) -> None:
         """Bluesky's budget (300) never binds: five threads the first day, four the next."""
-        items = queued(tmp_path, ScheduleSettings())
+        items = queued(tmp_path, ScheduleSettings(**one_a_slot()))
         bluesky = [i.not_before.astimezone(SEOUL) for i in in_digest_order(items, "bluesky")]
         assert [t.hour for t in bluesky] == [9, 12, 15, 18, 21, 9, 12, 15, 18]
         assert [t.day for t in bluesky] == [20] * 5 + [21] * 4
 
     def test_x_daily_budget(self, tmp_path: Path) -> None:
         """With x = 17, no Seoul day plans more than 17 X posts, so X spreads over three days."""
-        items = queued(tmp_path, ScheduleSettings())
+        items = queued(tmp_path, ScheduleSettings(**one_a_slot()))
         days = posts_per_day(items, "x", SEOUL)
         assert max(days.values()) <= 17
         assert sum(days.values()) == sum(len(i.posts) for i in items if i.platform == "x")
@@ -109,7 +109,7 @@ class TestSlots:
 
     def test_threads_per_slot(self, tmp_path: Path) -> None:
         """With two threads per slot, slots are shared by pairs and Bluesky fits in one day."""
-        items = queued(tmp_path, ScheduleSettings(threads_per_slot=2))
+        items = queued(tmp_path, ScheduleSettings(**one_a_slot(threads_per_slot=2)))
         for platform in ("x", "bluesky"):
             per_slot = Counter(i.not_before for i in items if i.platform == platform)
             assert max(per_slot.values()) == 2
@@ -122,7 +122,9 @@ class TestSlots:
     def test_custom_slots_later_now(self, tmp_path: Path) -> None:
         """Slots come from the config (sorted), and slots already past today are skipped."""
         now = dt.datetime(2025, 5, 20, 13, 30, tzinfo=SEOUL)
-        items = queued(tmp_path, ScheduleSettings(slots=["20:00", "07:30", "14:00"]), now)
+        items = queued(
+            tmp_path, ScheduleSettings(**one_a_slot(slots=["20:00", "07:30", "14:00"])), now
+        )
         bluesky = [i.not_before.astimezone(SEOUL) for i in in_digest_order(items, "bluesky")]
         assert [(t.day, t.hour, t.minute) for t in bluesky[:4]] == [
             (20, 14, 0),
@@ -134,7 +136,7 @@ class TestSlots:
     def test_new_york(self, tmp_path: Path) -> None:
         """With America/New_York the slots are New York hours, and the budget is per NY day."""
         now = dt.datetime(2025, 5, 20, 8, 0, tzinfo=NEW_YORK)
-        items = queued(tmp_path, ScheduleSettings(timezone="America/New_York"), now)
+        items = queued(tmp_path, ScheduleSettings(**one_a_slot(timezone="America/New_York")), now)
         for i in items:
             local = i.not_before.astimezone(NEW_YORK)
             assert local.hour in (9, 12, 15, 18, 21) and local.minute == 0
@@ -145,7 +147,7 @@ class TestSlots:
 
     def test_existing_slots_not_reused(self) -> None:
         """Slots held by queued threads are skipped; posted and failed ones free their slot."""
-        settings = ScheduleSettings()
+        settings = ScheduleSettings(**one_a_slot())
         nine = dt.datetime(2025, 5, 20, 9, 0, tzinfo=SEOUL)
         noon = nine.replace(hour=12)
         existing = [
@@ -169,7 +171,7 @@ class TestSpacing:
     def test_spacing(self, tmp_path: Path) -> None:
         """The first thread goes at once, the next ones 90 minutes apart, within the budget."""
         now = dt.datetime(2025, 5, 20, 8, 0, tzinfo=SEOUL)
-        items = queued(tmp_path, ScheduleSettings(spacing_minutes=90), now)
+        items = queued(tmp_path, ScheduleSettings(**one_a_slot(spacing_minutes=90)), now)
         bluesky = [i.not_before for i in in_digest_order(items, "bluesky")]
         assert bluesky[0] == now
         gaps = {b - a for a, b in itertools.pairwise(bluesky)}
@@ -211,7 +213,7 @@ class TestBudget:
 
     def test_local_day_boundary(self) -> None:
         """A post at 23:30 Seoul is that Seoul day's, even though it is 14:30 UTC."""
-        settings = ScheduleSettings()
+        settings = ScheduleSettings(**one_a_slot())
         late = dt.datetime(2025, 5, 20, 23, 30, tzinfo=SEOUL)
         record = PostRecord(post=1, id="1", url="u", at=late.astimezone(dt.UTC))
         done = thread(1, name="done", status="posted", posted=[record])
@@ -221,7 +223,7 @@ class TestBudget:
     def test_next_day_start(self) -> None:
         """The next day starts at its first slot, or at midnight with spacing."""
         late = dt.datetime(2025, 5, 20, 22, 0, tzinfo=SEOUL)
-        assert next_day_start(late, ScheduleSettings()) == dt.datetime(
+        assert next_day_start(late, ScheduleSettings(**one_a_slot())) == dt.datetime(
             2025, 5, 21, 9, 0, tzinfo=SEOUL
         )
         spaced = ScheduleSettings(spacing_minutes=30)

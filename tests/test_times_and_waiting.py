@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from publisher import runner
-from publisher.config import Settings
+from publisher.config import ScheduleSettings, Settings
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
 from publisher.filequeue import FileQueue
@@ -28,7 +28,7 @@ from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import FakeXServer
 from publisher.timefmt import LocalTimes
-from tests.conftest import EXAMPLE, X_CANARY
+from tests.conftest import EXAMPLE, X_CANARY, one_a_slot, pin_one_a_slot
 from tests.publisher_cli import quiet_env, run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -41,7 +41,7 @@ FAILURE = "post 1 of 3: 403 Forbidden: You are not permitted to perform this act
 @pytest.fixture(scope="module")
 def example_queue(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example digest enqueued at 08:00 Seoul with the default settings."""
-    settings = Settings()
+    settings = Settings(schedule=ScheduleSettings(**one_a_slot()))
     queue = FileQueue(tmp_path_factory.mktemp("example") / "queue")
     now = dt.datetime(2025, 5, 20, 8, 0, tzinfo=SEOUL)
     enqueue(queue, read_digests([EXAMPLE]), settings, rules_for(settings), now)
@@ -52,6 +52,7 @@ def example_queue(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def work(tmp_path: Path, example_queue: Path) -> Path:
     """A folder with a copy of the queue: MEAN.x held by command, MERGE.bluesky failed."""
     shutil.copytree(example_queue, tmp_path / "queue")
+    pin_one_a_slot(tmp_path)
     held = run_publisher("hold", f"{MEAN}.x", cwd=tmp_path)
     assert held.returncode == 0, held.stderr
     failed = tmp_path / "queue" / f"{MERGE}.bluesky.md"
@@ -132,7 +133,7 @@ class TestNow:
 
     def test_another_configured_zone(self, work: Path) -> None:
         """With timezone = "Europe/Berlin", the same queue is shown in Berlin time."""
-        (work / "config").mkdir()
+        (work / "config").mkdir(exist_ok=True)
         (work / "config" / "publisher.toml").write_text(
             '[schedule]\ntimezone = "Europe/Berlin"\n', encoding="utf-8"
         )
@@ -149,7 +150,7 @@ class TestNow:
         assert f"| 2025-05-20 12:00 | `{MERGE}.x` | scheduled |" in dry
         assert not ISO_WITH_OFFSET.search(dry)
         fresh = work / "fresh"
-        fresh.mkdir()
+        (fresh / "queue").mkdir(parents=True)  # a project of its own, not the one around it
         publisher(fresh, "enqueue", str(EXAMPLE), "--now", "2025-05-19T23:00Z", "--summary", "e.md")
         enqueued = (fresh / "e.md").read_text(encoding="utf-8")
         assert "\nAll times in Asia/Seoul, UTC+09:00.\n" in enqueued
@@ -220,12 +221,13 @@ class TestHeldAndFailedListed:
     def test_nothing_listed_when_nothing_waits(self, example_queue: Path, tmp_path: Path) -> None:
         """A queue with nothing held or failed prints no such section."""
         shutil.copytree(example_queue, tmp_path / "queue")
+        pin_one_a_slot(tmp_path)
         out, _ = publisher(tmp_path, "status")
         assert "Held or failed" not in out
 
     def test_in_the_report_and_summary_of_a_real_run(self, work: Path) -> None:
         """A real run skips them, and its report and summary still list them."""
-        settings = Settings()
+        settings = Settings(schedule=ScheduleSettings(**one_a_slot()))
         rules = rules_for(settings)
         adapters = {"x": FakeAdapter("x"), "bluesky": FakeAdapter("bluesky")}
         queue = FileQueue(work / "queue")

@@ -9,7 +9,9 @@ import datetime as dt
 import itertools
 import json
 import subprocess
+import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,7 +25,7 @@ from publisher.platforms import rules_for
 from publisher.platforms.x import XOptions
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import CREDITS_DETAIL, FakeXServer
-from tests.conftest import X_CANARY
+from tests.conftest import REPO, X_CANARY
 from tests.publisher_cli import job_args, quiet_env, run_publisher
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -144,6 +146,8 @@ class TestMonthlyBudget:
         assert result.returncode == 0, result.stderr
         assert len(x_server.tweets) == 3
         assert "This run's spend: x: 3 posts (0 with a URL), $0.045" in summary.read_text()
+        # the month's spend as the run leaves it: this run's posts included
+        assert "x spend this month: $0.045 (3 posts, 0 with a URL) of $0.05" in summary.read_text()
 
         args = job_args(tmp_path / "queue", tmp_path / "publisher.toml", NOW.isoformat())
         status = run_publisher("status", *args, env=quiet_env())
@@ -249,3 +253,92 @@ class TestPriceClass:
     def test_credits_detail_matches_x(self) -> None:
         """The local server's 402 body is X's documented one."""
         assert CREDITS_DETAIL.startswith("Your enrolled account does not have any credits")
+
+
+class TestMoneyNeverBlocksTheLine:
+    """A thread the month cannot pay holds no cheaper one back; one dearer than the whole
+    budget waits for the owner, with the setting and its cost; neither starts idle runs."""
+
+    CAPPED = CONFIG + "[schedule]\nmax_threads_per_run = 10\n[x]\nmonthly_budget_usd = 0.05\n"
+
+    def _due(self, tmp_path: Path, now: dt.datetime) -> str:
+        (tmp_path / "config").mkdir(exist_ok=True)
+        (tmp_path / "config" / "publisher.toml").write_text(self.CAPPED, encoding="utf-8")
+        script = str(REPO / "publisher" / "due.py")
+        done = subprocess.run(
+            [sys.executable, "-I", script, "--root", str(tmp_path), "--now", now.isoformat()],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def test_dearer_than_the_budget_goes_to_the_owner(
+        self, tmp_path: Path, x_server: FakeXServer
+    ) -> None:
+        queue = FileQueue(tmp_path / "queue")
+        queue.save(_item("a-dear", POSTS))  # 5 posts, $0.075 > $0.05
+        queue.save(_item("b-cheap", ["one plain post"]))
+        queue.save(_item("c-cheap", ["another plain post"]))
+        path = tmp_path / "publisher.toml"
+        path.write_text(self.CAPPED, encoding="utf-8")
+        args = job_args(queue.root, path, NOW.isoformat())
+
+        before = run_publisher("status", *args, env=quiet_env())
+        assert "Held or failed (1)" in before.stdout
+        (listed,) = [line for line in before.stdout.splitlines() if "a-dear.x  pending:" in line]
+        assert "costs $0.075" in listed and "[x] monthly_budget_usd = $0.05" in listed
+
+        result = _cli(tmp_path, x_server, self.CAPPED)
+        assert [t["text"] for t in x_server.tweets] == ["one plain post", "another plain post"]
+        assert result.returncode == 1  # the owner is told: the run is red once
+        assert "failed a-dear.x: costs $0.075" in result.stderr
+        item = read_item(queue.root / "a-dear.x.md").item
+        assert item.status == "failed" and "monthly_budget_usd" in (item.reason or "")
+
+        after = run_publisher("status", *args, env=quiet_env())
+        assert "a-dear.x  failed: costs $0.075" in after.stdout
+        assert "publisher retry a-dear.x" in after.stdout
+        assert self._due(tmp_path, NOW + dt.timedelta(hours=1)) == "due=false"
+        again = _cli(tmp_path, x_server, self.CAPPED, now=NOW + dt.timedelta(hours=1))
+        assert again.returncode == 0 and len(x_server.tweets) == 2
+
+    def test_a_thread_the_month_cannot_pay_waits_alone(
+        self, tmp_path: Path, x_server: FakeXServer
+    ) -> None:
+        """$0.05: the 3-post thread first in line does not fit after two plain posts were made;
+        the one-post threads behind it go out, it waits for the next month, due.py stays idle."""
+        queue = FileQueue(tmp_path / "queue")
+        spent = _with_posted(_item("zz-held", ["made", "made too", "kept back"]), 2)
+        queue.save(spent.model_copy(update={"status": Status.HELD}))  # $0.03 spent this month
+        queue.save(_item("a-three", POSTS[:3], when=NOW - dt.timedelta(hours=1)))
+        queue.save(_item("b-one", ["one plain post"]))
+        summary = tmp_path / "summary.md"
+        first = _cli(tmp_path, x_server, self.CAPPED, summary=summary)
+        assert first.returncode == 0, first.stderr
+        texts = [t["text"] for t in x_server.tweets]
+        assert "one plain post" in texts and not any("five-post" in t for t in texts)
+        item = read_item(queue.root / "a-three.x.md").item
+        assert item.status == "pending"
+        assert item.not_before == dt.datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Seoul"))
+        assert "[x] monthly_budget_usd" in (item.reason or "")
+        assert self._due(tmp_path, NOW + dt.timedelta(hours=1)) == "due=false"
+        args = job_args(queue.root, tmp_path / "publisher.toml", NOW.isoformat())
+        status = run_publisher("status", *args, env=quiet_env())
+        assert (
+            "queue is 5 days behind: the digest of 2026-11-26 finishes on 2026-12-01 (x)"
+        ) in status.stdout
+        assert "; raise [x] monthly_budget_usd" in status.stdout
+        later = _cli(tmp_path, x_server, self.CAPPED, now=NOW + dt.timedelta(hours=1))
+        (line,) = [x for x in later.stdout.splitlines() if x.startswith("nothing was due")]
+        assert "next: a-three.x at 2026-12-01 00:00 (monthly X budget of $0.05" in line
+
+    def test_a_run_held_by_a_cap_says_so(self, tmp_path: Path) -> None:
+        """Everything due held by a cap: one line saying which caps, never "nothing was due"."""
+        queue = FileQueue(tmp_path / "queue")
+        queue.save(_with_posted(_item("spent", ["p1", "p2", "p3"]), 3))
+        queue.save(_item("b-two", ["one", "two"]))
+        config = tmp_path / "publisher.toml"
+        config.write_text(self.CAPPED, encoding="utf-8")
+        done = run_publisher("--dry-run", *job_args(queue.root, config, NOW.isoformat()))
+        assert "1 due thread(s) held by a cap: x: 1 by the monthly budget" in done.stdout

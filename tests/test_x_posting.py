@@ -291,3 +291,40 @@ class TestSecrets:
         assert done.returncode == 2
         assert "X_ACCESS_TOKEN" in done.stderr and "Traceback" not in done.stderr
         assert _item(queue).status == "pending"
+
+
+class TestRefusedLogin:
+    """X refusing the credentials: the variables to check are named, from the descriptor, and
+    no deferral time already past is printed."""
+
+    def test_names_the_variables_and_no_past_time(
+        self, tmp_path: Path, x_server: FakeXServer, x_env: dict[str, str]
+    ) -> None:
+        queue = _queue(tmp_path)  # its thread is due since before the run's time
+        config = tmp_path / "publisher.toml"
+        config.write_text('platforms = ["x"]\n', encoding="utf-8")
+        summary = tmp_path / "summary.md"
+        env = quiet_env(**{**x_env, "X_API_SECRET": "canary-wrong-secret-0000"})
+        later = (NOW + dt.timedelta(minutes=10)).isoformat()  # the run comes after the slot
+        args = [*job_args(queue.root, config, later), "--summary", str(summary)]
+        done = run_publisher(*args, cwd=tmp_path, env=env)
+        assert done.returncode == 1
+        (stopped,) = [line for line in done.stderr.splitlines() if line.startswith("stopped x")]
+        assert "401" in stopped and not stopped.startswith("stopped x: x:")
+        for name in ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
+            assert name in stopped
+        assert "X_API_BASE_URL" not in stopped
+        (deferred,) = [line for line in done.stdout.splitlines() if line.startswith("deferred")]
+        assert "to the next run" in deferred and " until " not in deferred
+        assert "until" not in summary.read_text(encoding="utf-8").split("### Deferred")[1]
+
+
+def test_account_variables_come_from_each_descriptor() -> None:
+    """Every platform's account variables are its credentials' aliases, addresses left out."""
+    from publisher import platforms
+
+    for name, platform in platforms.registry().items():
+        aliases = {f.alias for f in platform.credentials.model_fields.values()}
+        found = platforms.account_variables(name)
+        assert found and set(found) <= aliases
+        assert not any(v.endswith(("_URL", "_SERVICE")) for v in found)

@@ -7,12 +7,15 @@ The plain-text layout (see ``examples/digest-2025-05-20.txt``)::
     (Zhengyang Geng, Mingyang Deng, ...)  authors, comma-separated at parenthesis depth 0
     https://arxiv.org/abs/2505.13447      optional: URL, "arXiv:2505.13447" or "2505.13447"
     We propose a principled ...           abstract: one line, English
-    평균 속도를 추정하는 ...                Korean comment: one or more lines with Hangul
-    An 1/few-shot flow matching ...       English comment: as many lines, without Hangul
+    평균 속도를 추정하는 ...                Korean comment: one or more lines, mostly Hangul
+    An 1/few-shot flow matching ...       English comment: as many lines, mostly Latin
     #diffusion #generative-models         hashtags: ends the entry
 
-Lines are told apart by what they are (Hangul, parentheses, '#', URL), never by counting, and
-blank lines are ignored. Korean line *i* and English line *i* are paragraph *i* of the comment.
+Lines are told apart by what they are (parentheses, '#', URL), never by their position, and
+blank lines are ignored. A comment line is Korean when its words with Hangul outnumber its words
+in Latin letters, English otherwise (so a quoted Korean term in an English sentence, or English
+terms in a Korean one, read right); a line with as many of each is reported, with its line.
+Korean line *i* and English line *i* are paragraph *i* of the comment.
 
 Every problem in a file is collected as a :class:`Problem` with its line, and all of them are
 raised together as one :class:`InputError`; nothing else ever escapes from this module.
@@ -46,6 +49,7 @@ HANGUL = re.compile(
     "[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff\uffa0-\uffdc]"
 )
 HASHTAG_WORD = re.compile(r"#[^\s#]+")
+LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 EXAMPLE_DATE = "2025년 5월 20일"
 EXAMPLE_HASHTAGS = "#rl #reasoning"
@@ -62,8 +66,9 @@ def format_digest_text(digest: Digest) -> str:
     """Write a digest in the plain-text layout that :func:`parse_digest_text` reads back.
 
     Entries are written one after the other, without blank lines, as in the example digest.
-    Only content the layout can hold reads back equal: one-line fields, Korean lines with Hangul,
-    English lines and the abstract without, authors without a comma at parenthesis depth 0.
+    Only content the layout can hold reads back equal: one-line fields, Korean lines mostly in
+    Hangul, English lines and the abstract mostly not, authors without a comma at parenthesis
+    depth 0.
     """
     date = digest.date
     lines = [f"{date.year}년 {date.month}월 {date.day}일"]
@@ -93,8 +98,29 @@ class _Block:
     tags: _Line | None
 
 
-def _is_hangul(text: str) -> bool:
-    return HANGUL.search(text) is not None
+def script_counts(text: str) -> tuple[int, int]:
+    """Words with Hangul, and words in Latin letters without Hangul (URLs aside)."""
+    korean = latin = 0
+    for word in text.split():
+        if "://" in word:
+            continue
+        if HANGUL.search(word):
+            korean += 1
+        elif LATIN_LETTER.search(word):
+            latin += 1
+    return korean, latin
+
+
+def _is_korean(text: str) -> bool:
+    """Whether a comment line is Korean: its Hangul words outnumber its Latin ones. A tie with
+    Hangul in it counts as Korean here (as before); ``_check_body`` reports it as ambiguous."""
+    korean, latin = script_counts(text)
+    return korean > latin or (korean > 0 and korean == latin)
+
+
+def _ambiguous(text: str) -> bool:
+    korean, latin = script_counts(text)
+    return korean > 0 and korean == latin
 
 
 def _is_hashtag_line(text: str) -> bool:
@@ -196,11 +222,11 @@ def _split_blocks(lines: list[_Line], report: Report) -> list[_Block]:
 
 def _starts_next_entry(current: list[_Line], following: list[_Line]) -> bool:
     """Whether an authors line after ``current`` belongs to a new entry (titled current[-1])."""
-    if len(current) < 3 or _is_hangul(current[-1].text):
+    if len(current) < 3 or _is_korean(current[-1].text):
         return False
     if following and _is_hashtag_line(following[0].text):
         return False  # "(see above)" as the last English line, not the authors of a new entry
-    return any(_is_hangul(line.text) for line in current[2:-1])
+    return any(_is_korean(line.text) for line in current[2:-1])
 
 
 @dataclass
@@ -293,13 +319,22 @@ def _check_body(
 ) -> tuple[list[_Line], list[_Line], list[_Line]]:
     """The abstract, the Korean lines and the English lines, in that order.
 
-    Lines go to the three parts by whether they hold Hangul; a part out of place is reported.
-    ``last`` is the entry's last line, named when the body is missing altogether.
+    Lines go to the three parts by whether they are Korean (mostly Hangul); a part out of place
+    is reported, and so is a line as much Korean as English. ``last`` is the entry's last line,
+    named when the body is missing altogether.
     """
     parts: list[list[_Line]] = [[], [], [], []]
     part = 0
     for line in lines:
-        if part < 3 and _is_hangul(line.text) != (part % 2 == 1):
+        if _ambiguous(line.text):
+            words, _ = script_counts(line.text)
+            problem(
+                line.no,
+                f"{name}: this line has as many Korean words as English ones ({words} each): "
+                "cannot tell whether it is Korean or the English translation; write it mostly "
+                "in one language",
+            )
+        if part < 3 and _is_korean(line.text) != (part % 2 == 1):
             part += 1
         parts[part].append(line)
     before, korean, english, after = parts

@@ -60,6 +60,18 @@ def title(name: str) -> str:
     return registry()[name].title
 
 
+def account_variables(name: str) -> list[str]:
+    """The environment variables that make up ``name``'s account (its credentials' aliases,
+    server addresses left out): what to check when the platform refuses the login."""
+    fields = registry()[name].credentials.model_fields.values()
+    return [
+        f.alias
+        for f in fields
+        if f.alias
+        and not (isinstance(f.json_schema_extra, dict) and f.json_schema_extra.get("url"))
+    ]
+
+
 def rules_for(
     settings: Configured, limits: Mapping[str, Mapping[str, int]] | None = None
 ) -> dict[str, Rules]:

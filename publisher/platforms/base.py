@@ -40,6 +40,11 @@ class Options(BaseModel):
         """One line for a dry run on a setting that changes what is posted; "" for none."""
         return ""
 
+    def left_out(self, link: str) -> str:
+        """What these settings leave out of a thread whose paper link is ``link``, and the
+        setting that would keep it, for the dry run; "" when the link is posted."""
+        return ""
+
 
 class PricedOptions(Options):
     """The table of a platform that bills each post: a price per price class, a monthly cap."""

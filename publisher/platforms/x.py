@@ -57,6 +57,19 @@ class XOptions(PricedOptions):
     def note(self) -> str:
         return f"x link policy: {_LINK_NOTES[self.link]}"
 
+    def left_out(self, link: str) -> str:
+        if self.link == "url" or (self.link == "id" and arxiv_id(link)):
+            return ""
+        why = (
+            'link = "id" writes only arXiv links (as arXiv:ID)'
+            if self.link == "id"
+            else 'link = "none"'
+        )
+        return (
+            f'the paper link {link} is left out on X ({why}); [x] link = "url" keeps it '
+            "(its post billed at X's URL price)"
+        )
+
 
 _LINK_NOTES = {
     "id": 'link = "id": the arXiv id as text (arXiv:ID), which X neither links nor bills as a URL',
@@ -159,9 +172,10 @@ PLATFORM = Platform(
     title="X",
     options=XOptions,
     credentials=XCredentials,
-    # X's API is pay-per-use since 2026 and its rate limits no longer bind; 17 is kept as a pace
-    # (about one day's digest); money is capped by [x] monthly_budget_usd.
-    daily_posts=17,
+    # A pace and a safety stop, not the money guard ([x] monthly_budget_usd is): X's API is
+    # pay-per-use since 2026 and its rate limits no longer bind. 100 is about three days' digests
+    # (a 9-paper day is about 34 X posts), so a day's digest is never held back by it.
+    daily_posts=100,
     rules=_rules,
     adapter="publisher.platforms.x_adapter:connect",
     rank=10,
