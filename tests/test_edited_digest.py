@@ -118,3 +118,20 @@ def test_an_unchanged_digest_named_again_keeps_hand_edits(root: Path) -> None:
     out = enqueue(root, str(DIGEST), now="2025-05-20T10:00")
     assert "(edited by hand)" in "\n".join(read_item(path).item.posts)
     assert "updated" not in out
+
+
+def test_a_title_typo_fixed_in_a_thread_not_begun_follows_in_place(root: Path) -> None:
+    """A spelling fixed in the title of a paper not begun: the same paper (not a new one, not a
+    skip), so its thread takes the new title in place, id and time kept."""
+    queue = FileQueue(root / "queue")
+    before = by_title(queue)[ANYTIME]
+    replace(root / DIGEST, ANYTIME, ANYTIME.replace("Optimizing", "Optimising"))
+
+    out = enqueue(root, now="2025-05-20T10:00")
+
+    after = by_title(queue)
+    fixed = after[ANYTIME.replace("Optimizing", "Optimising")]
+    assert (fixed.id, fixed.not_before) == (before.id, before.not_before)
+    assert fixed.posts[0].startswith("Optimising Anytime")
+    assert ANYTIME not in after
+    assert f"updated queue/{fixed.key}.md from the edited digest" in out
