@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from publisher.testing.mastodon_server import FakeMastodonServer
+from publisher.testing.threads_server import FakeThreadsServer
 from publisher.testing.x_server import FakeXServer
 
 pytest_plugins = ["tests.fixtures_pds"]
@@ -67,6 +68,26 @@ MASTODON_CANARY = {"MASTODON_ACCESS_TOKEN": "canary-mastodon-token-3f9a0c"}
 def mastodon_server() -> Iterator[FakeMastodonServer]:
     """A local server answering like a Mastodon instance for the canary token, stopped after."""
     server = FakeMastodonServer(access_token=MASTODON_CANARY["MASTODON_ACCESS_TOKEN"])
+    server.start()
+    yield server
+    server.stop()
+    assert server.errors == []
+
+
+# A fake Threads token and user, a leak canary too.
+THREADS_CANARY = {
+    "THREADS_ACCESS_TOKEN": "canary-threads-token-7d41be",
+    "THREADS_USER_ID": "17841400000000001",
+}
+
+
+@pytest.fixture
+def threads_server() -> Iterator[FakeThreadsServer]:
+    """A local server answering like the Threads API for the canary token, stopped after."""
+    server = FakeThreadsServer(
+        access_token=THREADS_CANARY["THREADS_ACCESS_TOKEN"],
+        user_id=THREADS_CANARY["THREADS_USER_ID"],
+    )
     server.start()
     yield server
     server.stop()
