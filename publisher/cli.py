@@ -664,7 +664,7 @@ def _enqueue(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from publisher import cost, runner
+    from publisher import cost, quota, runner
     from publisher.attention import stuck_threads
     from publisher.filequeue import FileQueue
     from publisher.reports import StatusReport, StatusRow
@@ -677,6 +677,7 @@ def _status(args: argparse.Namespace) -> int:
     if cost.priced(settings):  # this month's posts: the open queue + its archive
         month = [li.item for li in items] + runner.recent_archive(queue, now, settings)
         report.spend = cost.spend_lines(month, now, settings)
+    report.quota = quota.declared(list(settings.platforms))
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems
@@ -754,6 +755,22 @@ def _schedule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refresh_token(args: argparse.Namespace) -> int:
+    """Print the platform's refreshed access token, alone, on stdout (for ``gh secret set``)."""
+    from publisher.config import check_credentials, credentials
+
+    name = args.name
+    known = platforms.registry()
+    if name not in known or known[name].refresh is None:
+        able = ", ".join(n for n, p in known.items() if p.refresh is not None) or "none"
+        raise InputError.one(name, None, f"no token to refresh for {name!r} (platforms: {able})")
+    settings = _settings(args)
+    check_credentials([name])
+    token = platforms.refresh_token(name, credentials(name), settings.retry.timeout_seconds)
+    print(token)
+    return EXIT_OK
+
+
 def _commit_back(args: argparse.Namespace) -> int:
     from publisher.gitsync import commit_back
     from publisher.reports import CommitReport
@@ -828,6 +845,10 @@ def _schedule_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cron", action="store_true", required=True, help="print the workflow's cron lines"
     )
+
+
+def _refresh_token_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="PLATFORM", help="the platform whose token to refresh")
 
 
 def _commit_back_arguments(parser: argparse.ArgumentParser) -> None:
@@ -949,6 +970,19 @@ COMMAND_TABLE = (
         ),
         shared=("config",),
         arguments=_schedule_arguments,
+    ),
+    Command(
+        "refresh-token",
+        _refresh_token,
+        "Refresh the platform's long-lived access token and print the new one, alone, on "
+        "stdout (nothing else is printed on success), for `gh secret set NAME` to read from a "
+        "pipe. Exit 1 if the platform refuses (an expired token must be made anew), 2 for a "
+        "platform without tokens to refresh.",
+        synopsis=(
+            ("refresh-token PLATFORM", "print a refreshed access token (pipe it to gh secret set)"),
+        ),
+        shared=("config",),
+        arguments=_refresh_token_arguments,
     ),
     Command(
         "commit-back",

@@ -74,6 +74,7 @@ def _run(report: RunOutcome) -> dict[str, Any]:
         "held_or_failed": [vars(s) for s in plan.stuck],
         "problems": [str(p) for p in plan.problems],
         "spend": plan.spend,
+        "quota": plan.quota,
     }
 
 
@@ -95,4 +96,5 @@ def _status(report: StatusReport) -> dict[str, Any]:
         "held_or_failed": [vars(s) for s in report.stuck],
         "problems": [str(p) for p in report.problems],
         "spend": report.spend,
+        "quota": report.quota,
     }

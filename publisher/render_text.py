@@ -123,6 +123,7 @@ def _plan_lines(report: RunOutcome) -> list[str]:
     ]
     if plan.spend:
         out.append(plan.spend)
+    out += plan.quota
     if not plan.due:
         out.append("Nothing is due now.")
     for planned, posts in zip(plan.due, report.due_posts, strict=True):
@@ -148,7 +149,11 @@ def _sent_lines(report: RunOutcome) -> list[str]:
     if run.deferred:
         out.append(times.header())
     out += [one_line(f"deferred {key} until {times(w)}: {why}") for key, w, why in run.deferred]
-    if not run.sent and not run.failed and not run.deferred:
+    waits = [w for w in run.plan.waiting if w.said]
+    out += [one_line(f"waiting {w.item.key}: {w.why}") for w in waits]
+    if waits:
+        out += run.plan.quota
+    if not run.sent and not run.failed and not run.deferred and not waits:
         out.append("nothing was due")
     return out + stuck_lines(run.plan.stuck)
 
@@ -206,6 +211,7 @@ def _status(report: StatusReport) -> list[str]:
         )
     if report.spend:
         out.append(report.spend)
+    out += report.quota
     counts = Counter(r.status for r in rows)
     out.append(
         f"{len(rows)} threads"

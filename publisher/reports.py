@@ -166,6 +166,7 @@ class StatusReport:
     stuck: list[Stuck] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     spend: str = ""
+    quota: list[str] = field(default_factory=list)  # each rolling quota, as declared
 
 
 @dataclass(frozen=True)

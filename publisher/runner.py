@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from publisher import cost, lifecycle, platforms, retry
+from publisher import cost, lifecycle, platforms, quota, retry
 from publisher.attention import Stuck, stuck_threads
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
@@ -40,7 +40,7 @@ from publisher.filequeue import (
 )
 from publisher.formatter import number_posts
 from publisher.platforms import rules_within
-from publisher.platforms.base import Adapter, PostRef, Rules, Slot
+from publisher.platforms.base import Adapter, PostRef, QuotaAdapter, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 from publisher.scrub import scrub
 
@@ -83,6 +83,8 @@ class Waiting:
     item: QueueItem
     when: dt.datetime
     why: str
+    # Said by a real run too (not only by a dry run): a wait no schedule explains (a quota).
+    said: bool = False
 
 
 @dataclass
@@ -93,6 +95,8 @@ class Plan:
     stuck: list[Stuck] = field(default_factory=list)  # held or failed: waiting on a person
     # Per platform that bills: this month's spend and what is queued will cost, at plan time.
     spend: str = ""
+    # Per platform with a rolling quota: what is used and what this plan takes.
+    quota: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -158,11 +162,13 @@ def make_plan(
     rules: Mapping[str, Rules],
     now: dt.datetime,
     archived: Iterable[QueueItem] = (),
+    used: Mapping[str, Mapping[str, int]] | None = None,
 ) -> Plan:
     """What a run at ``now`` posts, and what waits, in the order it would happen.
 
     ``archived``: threads already moved to the archive whose posts count against today's budget
-    (``recent_archive``).
+    (``recent_archive``). ``used``: what each platform with a rolling quota says is used of it
+    (None: not read, as in a dry run).
     """
     unknown = [loaded for loaded in items if loaded.item.platform not in rules]
     items = [loaded for loaded in items if loaded.item.platform in rules]
@@ -185,6 +191,7 @@ def make_plan(
     month = cost.month_spend(everything, now, settings)
     plan.spend = cost.spend_lines(everything, now, settings, month)
     spent = {name: so_far.usd for name, so_far in month.items()}
+    quotas = quota.Quotas(used)
     for loaded in open_items:
         item = loaded.item
         if item.platform not in settings.platforms:
@@ -214,6 +221,11 @@ def make_plan(
             blocked[item.platform] = why
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why))
             continue
+        why = quotas.why_not(item.platform, item.next_index, len(item.posts), started)
+        if why:  # the next run reads the quota again
+            blocked[item.platform] = why
+            plan.waiting.append(Waiting(item, now, why, said=True))
+            continue
         texts = number_posts(item.posts, settings.format)[item.next_index :]
         if item.platform in spent:
             price = cost.texts_cost(item.platform, texts, settings.options(item.platform)).usd
@@ -241,6 +253,7 @@ def make_plan(
         taken[item.platform] += 1
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
+    plan.quota = quotas.lines(list(settings.platforms))
     return plan
 
 
@@ -256,20 +269,24 @@ def run(
     items, problems = queue.load()
     items = archive_posted(queue, items, settings)
     archived = recent_archive(queue, now, settings)
-    plan = make_plan(items, problems, settings, rules, now, archived)
-    report = RunReport(plan)
-    budget = retry.Budget(settings.retry, clock or retry.Clock())
     adapters: dict[str, Adapter] = {}
-    stopped: set[str] = set()
+    used, unread = read_quotas(items, settings, now, adapters, adapter_for)
+    report = RunReport(make_plan(items, problems, settings, rules, now, archived, used))
+    budget = retry.Budget(settings.retry, clock or retry.Clock())
+    stopped: dict[str, str] = {}
+    for name, exc in unread.items():
+        stopped[name] = scrub(f"its quota could not be read: {exc}")
+        if isinstance(exc, Unreachable | AccountRefused):
+            report.halted.append((name, scrub(str(exc))))
     month = month_of(now.astimezone(settings.schedule.zone))
     # Every post id some thread has recorded: a look-up never adopts one of them for another.
     everyone = [li.item for li in items] + archived
     recorded = {(item.platform, r.id) for item in everyone for r in item.posted}
     try:
-        for planned in plan.due:
+        for planned in report.plan.due:
             item = planned.loaded.item
             if item.platform in stopped:
-                report.deferred.append((item.key, item.not_before, "platform stopped for this run"))
+                report.deferred.append((item.key, item.not_before, stopped[item.platform]))
                 continue
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
@@ -285,7 +302,7 @@ def run(
                 recorded=recorded,
             )
             if poster.post() is Outcome.STOP_PLATFORM:
-                stopped.add(item.platform)
+                stopped[item.platform] = "platform stopped for this run"
     finally:
         for adapter in adapters.values():
             adapter.close()
@@ -294,6 +311,34 @@ def run(
             if texts:
                 report.spent[name] = cost.texts_cost(name, texts, settings.options(name))
     return report
+
+
+def read_quotas(
+    items: list[LoadedItem],
+    settings: Settings,
+    now: dt.datetime,
+    adapters: dict[str, Adapter],
+    adapter_for: Callable[[str], Adapter],
+) -> tuple[dict[str, dict[str, int]], dict[str, PlatformError]]:
+    """What is used of each rolling quota of a platform with a thread due, read before any
+    thread starts (the adapters made for it are kept in ``adapters``); and the platforms whose
+    quota could not be read, with why (nothing is posted there in this run)."""
+    used: dict[str, dict[str, int]] = {}
+    unread: dict[str, PlatformError] = {}
+    for name in quota.with_quota(list(settings.platforms)):
+        due = any(
+            li.item.platform == name and is_due(li.item.status, li.item.not_before, now)
+            for li in items
+        )
+        if not due:
+            continue
+        try:
+            if name not in adapters:
+                adapters[name] = adapter_for(name)
+            used[name] = cast(QuotaAdapter, adapters[name]).quota_used()
+        except PlatformError as exc:
+            unread[name] = exc
+    return used, unread
 
 
 class Outcome(Enum):

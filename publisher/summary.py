@@ -88,6 +88,8 @@ def _run(outcome: RunOutcome) -> str:
     lines += problems_section(plan.problems)
     if plan.spend:
         lines += ["", plan.spend]
+    if plan.quota:
+        lines += ["", *plan.quota]
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:

@@ -141,6 +141,9 @@ class Platform:
     name_pattern: str | None = None
     # A rolling per-account quota it enforces (posts of each kind per window); None: none.
     quota: Quota | None = None
+    # "module:function"; function(credentials, timeout) -> a refreshed access token, for a
+    # platform whose tokens expire unless refreshed (``publisher refresh-token NAME``).
+    refresh: str | None = None
 
 
 @dataclass(frozen=True)

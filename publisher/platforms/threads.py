@@ -44,9 +44,12 @@ _HASHTAG = re.compile(r"(?<![\w&#])#(\w*[^\W\d]\w*)")
 
 
 class ThreadsOptions(Options):
-    """The ``[threads]`` table: who may reply."""
+    """The ``[threads]`` table: who may reply, and the first wait (seconds) for a new post's
+    container to be ready; the waits double from there, at most 15 times it each, six in all
+    (1 + 2 + 4 + 8 + 15 + 15 = 45 s by default, past Meta's "about 30 s")."""
 
     reply_control: ReplyControl = "everyone"
+    ready_wait: float = Field(default=1.0, gt=0, le=60)
 
 
 class ThreadsCredentials(Credentials):
@@ -160,6 +163,7 @@ PLATFORM = Platform(
         r"""|threads\.(?:py|net)\b|--platform[ =]threads\b"""
         r"""|\b(?:on|to|for|from) Threads\b|\bMeta\b"""
     ),
+    refresh="publisher.platforms.threads_adapter:refresh_token",
     quota=Quota(
         window=QUOTA_WINDOW,
         limits={"posts": POSTS_PER_DAY, "replies": REPLIES_PER_DAY},

@@ -49,9 +49,7 @@ VERSION = "v1.0"
 NOT_READY = 4279009  # error_subcode of a publish before the container is ready
 RATE_CODES = (4, 17, 32, 613)
 TOKEN_CODE = 190
-# Container status reads before giving up for this attempt, and the waits between them
-# (seconds): 1 + 2 + 4 + 8 + 15 + 15 = 45 s at most, past Meta's "about 30 s".
-READY_WAITS = (1.0, 2.0, 4.0, 8.0, 15.0, 15.0)
+READY_STEPS = 6  # container status reads that may wait, before giving up for this attempt
 RATE_WAIT = 60.0  # when a rate limit says nothing of its end
 PAGE = 50
 MAX_PAGES = 4  # how far back a look-up goes
@@ -67,7 +65,13 @@ def connect(
     credentials: ThreadsCredentials, options: ThreadsOptions, timeout: float
 ) -> ThreadsAdapter:
     """The adapter the registry builds when a post is really sent."""
-    return ThreadsAdapter(credentials, timeout=timeout)
+    return ThreadsAdapter(credentials, timeout=timeout, ready_wait=options.ready_wait)
+
+
+def ready_waits(first: float) -> tuple[float, ...]:
+    """The waits between a container's status reads: doubling from ``first``, at most 15 times
+    it each (1, 2, 4, 8, 15, 15 s for 1 s)."""
+    return tuple(min(first * 2**step, first * 15) for step in range(READY_STEPS))
 
 
 def refresh_token(credentials: ThreadsCredentials, timeout: float) -> str:
@@ -103,10 +107,12 @@ class ThreadsAdapter:
         *,
         timeout: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
+        ready_wait: float = 1.0,
     ) -> None:
         self._client = _Client(credentials, timeout)
         self._user = credentials.user_id
         self._sleep = sleep
+        self._waits = ready_waits(ready_wait)
         # (thread key, index) -> the container made for that post in this run
         self._containers: dict[tuple[str, int], str] = {}
 
@@ -117,7 +123,7 @@ class ThreadsAdapter:
             container = self._create(payload, slot)
             self._containers[key] = container
         self._wait_ready(container)
-        for wait in (*READY_WAITS, None):
+        for wait in (*self._waits, None):
             try:
                 answer = self._client.call(
                     "POST", f"{self._user}/threads_publish", data={"creation_id": container}
@@ -199,7 +205,7 @@ class ThreadsAdapter:
 
     def _wait_ready(self, container: str) -> None:
         """Until the container is ``FINISHED`` (or ``PUBLISHED``), within ``READY_WAITS``."""
-        for wait in (*READY_WAITS, None):
+        for wait in (*self._waits, None):
             status, message = self._status(container)
             if status in ("FINISHED", "PUBLISHED"):
                 return
