@@ -16,13 +16,24 @@ from publisher import platforms
 from publisher.platforms.base import Quota
 
 
+# Per platform, per kind: (used within the window, the limit the platform announces).
+Usage = Mapping[str, Mapping[str, tuple[int, int]]]
+
+
 @dataclass
 class Quotas:
-    """What is left of each platform's quota as a plan goes; ``used`` as read before it (None:
-    not read, as in a dry run, where only the declared limits are known)."""
+    """What is left of each platform's quota as a plan goes; ``read`` before it (None: not
+    read, as in a dry run, where only the declared limits are known)."""
 
-    used: Mapping[str, Mapping[str, int]] | None = None
+    read: Usage | None = None
     planned: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def used(self, platform: str) -> dict[str, int]:
+        return {k: u for k, (u, _) in (self.read or {}).get(platform, {}).items()}
+
+    def limits(self, platform: str, quota: Quota) -> dict[str, int]:
+        announced = {k: lim for k, (_, lim) in (self.read or {}).get(platform, {}).items()}
+        return {**quota.limits, **announced}
 
     def why_not(self, platform: str, first: int, total: int, started: bool) -> str:
         """Why the posts ``first..total-1`` of a thread must wait ("" when they may go); what
@@ -32,17 +43,17 @@ class Quotas:
             return ""
         need = quota.needs(first, total)
         so_far = self.planned.setdefault(platform, dict.fromkeys(quota.limits, 0))
-        used = (self.used or {}).get(platform, {})
+        used, limits = self.used(platform), self.limits(platform, quota)
         short = [
             kind
             for kind, n in need.items()
-            if n and used.get(kind, 0) + so_far.get(kind, 0) + n > quota.limits.get(kind, 0)
+            if n and used.get(kind, 0) + so_far.get(kind, 0) + n > limits.get(kind, 0)
         ]
         if short and not started:
             kind = short[0]
             taken = used.get(kind, 0) + so_far.get(kind, 0)
             return (
-                f"{platforms.title(platform)} quota of {quota.limits[kind]} {kind} per "
+                f"{platforms.title(platform)} quota of {limits[kind]} {kind} per "
                 f"{quota.window / 3600:g} h: {taken} used, this thread needs {need[kind]} "
                 "(waits until the rolling window frees them)"
             )
@@ -58,16 +69,17 @@ class Quotas:
             if quota is None:
                 continue
             planned = self.planned.get(name, {})
-            if self.used is None or name not in self.used:
+            if self.read is None or name not in self.read:
                 parts = [f"{planned.get(k, 0)}/{lim} {k}" for k, lim in quota.limits.items()]
                 out.append(
                     f"{platforms.title(name)} quota ({quota.describe()}, rolling; not read in "
                     f"a dry run): this plan takes {', '.join(parts)}"
                 )
                 continue
-            used = self.used[name]
+            used = self.used(name)
             parts = [
-                f"{used.get(k, 0)}+{planned.get(k, 0)}/{lim} {k}" for k, lim in quota.limits.items()
+                f"{used.get(k, 0)}+{planned.get(k, 0)}/{lim} {k}"
+                for k, lim in self.limits(name, quota).items()
             ]
             out.append(
                 f"{platforms.title(name)} quota (rolling {quota.window / 3600:g} h), used + "

@@ -162,13 +162,13 @@ def make_plan(
     rules: Mapping[str, Rules],
     now: dt.datetime,
     archived: Iterable[QueueItem] = (),
-    used: Mapping[str, Mapping[str, int]] | None = None,
+    used: quota.Usage | None = None,
 ) -> Plan:
     """What a run at ``now`` posts, and what waits, in the order it would happen.
 
     ``archived``: threads already moved to the archive whose posts count against today's budget
-    (``recent_archive``). ``used``: what each platform with a rolling quota says is used of it
-    (None: not read, as in a dry run).
+    (``recent_archive``). ``used``: what each platform with a rolling quota says is used of it,
+    and its limits (None: not read, as in a dry run).
     """
     unknown = [loaded for loaded in items if loaded.item.platform not in rules]
     items = [loaded for loaded in items if loaded.item.platform in rules]
@@ -319,11 +319,11 @@ def read_quotas(
     now: dt.datetime,
     adapters: dict[str, Adapter],
     adapter_for: Callable[[str], Adapter],
-) -> tuple[dict[str, dict[str, int]], dict[str, PlatformError]]:
+) -> tuple[dict[str, dict[str, tuple[int, int]]], dict[str, PlatformError]]:
     """What is used of each rolling quota of a platform with a thread due, read before any
     thread starts (the adapters made for it are kept in ``adapters``); and the platforms whose
     quota could not be read, with why (nothing is posted there in this run)."""
-    used: dict[str, dict[str, int]] = {}
+    used: dict[str, dict[str, tuple[int, int]]] = {}
     unread: dict[str, PlatformError] = {}
     for name in quota.with_quota(list(settings.platforms)):
         due = any(

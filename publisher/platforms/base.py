@@ -242,6 +242,7 @@ class Adapter(Protocol):
 class QuotaAdapter(Adapter, Protocol):
     """The adapter of a platform that declares a :class:`Quota`."""
 
-    def quota_used(self) -> dict[str, int]:
-        """How many posts of each kind the account has made within the quota's window."""
+    def quota_used(self) -> dict[str, tuple[int, int]]:
+        """Per kind, the posts the account has made within the quota's window and the limit
+        the platform announces now (it may differ from the declared one)."""
         ...

@@ -41,7 +41,12 @@ from publisher.errors import (
 )
 from publisher.platforms._http import no_answer
 from publisher.platforms.base import PostRef, Slot
-from publisher.platforms.threads import ThreadsCredentials, ThreadsOptions
+from publisher.platforms.threads import (
+    POSTS_PER_DAY,
+    REPLIES_PER_DAY,
+    ThreadsCredentials,
+    ThreadsOptions,
+)
 from publisher.ratelimit import retry_at
 from publisher.scrub import scrub
 
@@ -161,8 +166,8 @@ class ThreadsAdapter:
             "cannot tell whether it was made; check the account"
         )
 
-    def quota_used(self) -> dict[str, int]:
-        """Posts and replies made within Threads' rolling 24 hours."""
+    def quota_used(self) -> dict[str, tuple[int, int]]:
+        """Posts and replies made within Threads' rolling 24 hours, and their limits."""
         answer = self._client.call(
             "GET",
             f"{self._user}/threads_publishing_limit",
@@ -170,9 +175,11 @@ class ThreadsAdapter:
             sent=False,
         )
         data = (answer.get("data") or [{}])[0]
+        posts = (data.get("config") or {}).get("quota_total")
+        replies = (data.get("reply_config") or {}).get("quota_total")
         return {
-            "posts": _count(data.get("quota_usage")),
-            "replies": _count(data.get("reply_quota_usage")),
+            "posts": (_count(data.get("quota_usage")), _count(posts, POSTS_PER_DAY)),
+            "replies": (_count(data.get("reply_quota_usage")), _count(replies, REPLIES_PER_DAY)),
         }
 
     def whoami(self) -> str:
@@ -257,8 +264,8 @@ def _made(item: Mapping[str, Any]) -> float:
         return 0.0
 
 
-def _count(value: Any) -> int:
-    return value if isinstance(value, int) and value >= 0 else 0
+def _count(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and value >= 0 else default
 
 
 class _NotReady(TransientError):
