@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from publisher import platforms
 from publisher.platforms.base import Quota
 
-
 # Per platform, per kind: (used within the window, the limit the platform announces).
 Usage = Mapping[str, Mapping[str, tuple[int, int]]]
 
