@@ -436,6 +436,31 @@ class TestCommandLine:
         _chain(threads_server, [p["id"] for p in threads_server.posts])
         assert all(TOKEN not in text for text in printed)
 
+    @pytest.mark.parametrize("containers", [1, 3])
+    def test_kill_between_container_and_publish(
+        self,
+        tmp_path: Path,
+        threads_server: FakeThreadsServer,
+        threads_env: dict[str, str],
+        containers: int,
+    ) -> None:
+        """SIGKILL once a container is made (its publish not yet answered): the rerun makes a
+        new container or finds the post; the orphan is never published."""
+        threads_server.not_ready = 3
+        queue = _queue(tmp_path)
+        config = _config(tmp_path)
+        kill_when_then_rerun(
+            job_args(queue.root, config, NOW.isoformat()),
+            quiet_env(**threads_env),
+            tmp_path,
+            lambda: len(threads_server.containers) >= containers,
+        )
+        assert threads_server.texts() == number_posts(POSTS, FormatSettings())
+        item = read_item((queue.paths() or queue.archived_paths())[0]).item
+        assert [r.id for r in item.posted] == [p["id"] for p in threads_server.posts]
+        published = [c for c in threads_server.containers.values() if c["post"]]
+        assert len(published) == 5
+
     def test_expired_token_is_exit_1_naming_the_variable(
         self, tmp_path: Path, threads_server: FakeThreadsServer, threads_env: dict[str, str]
     ) -> None:

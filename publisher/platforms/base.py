@@ -238,6 +238,11 @@ class Adapter(Protocol):
         """Release connections."""
         ...
 
+    def whoami(self) -> str:
+        """The account's name, from the cheapest call that proves the credentials; raises
+        ``AccountRefused`` naming the variable when the platform refuses them."""
+        ...
+
 
 class QuotaAdapter(Adapter, Protocol):
     """The adapter of a platform that declares a :class:`Quota`."""

@@ -340,5 +340,5 @@ def _convert(response: requests.Response, body: Any, sent: bool) -> PlatformErro
     if error.get("is_transient") is True:
         return TransientError(text, status=status)
     if status in (401, 403):
-        return AccountRefused(text, status=status)
+        return AccountRefused(f"{text}. {REFRESH_ADVICE}", status=status)
     return PermanentError(text, status=status)
