@@ -26,6 +26,11 @@ class Quotas:
 
     read: Usage | None = None
     planned: dict[str, dict[str, int]] = field(default_factory=dict)
+    reasons: set[str] = field(default_factory=set)  # every wait these quotas gave
+
+    def said(self, why: str) -> bool:
+        """Whether ``why`` is a wait for a quota (a real run says those too)."""
+        return why in self.reasons
 
     def used(self, platform: str) -> dict[str, int]:
         return {k: u for k, (u, _) in (self.read or {}).get(platform, {}).items()}
@@ -51,11 +56,13 @@ class Quotas:
         if short and not started:
             kind = short[0]
             taken = used.get(kind, 0) + so_far.get(kind, 0)
-            return (
+            why = (
                 f"{platforms.title(platform)} quota of {limits[kind]} {kind} per "
                 f"{quota.window / 3600:g} h: {taken} used, this thread needs {need[kind]} "
                 "(waits until the rolling window frees them)"
             )
+            self.reasons.add(why)
+            return why
         for kind, n in need.items():
             so_far[kind] = so_far.get(kind, 0) + n
         return ""

@@ -206,7 +206,8 @@ def make_plan(
             continue
         remaining = len(item.posts) - item.next_index
         if item.platform in blocked:
-            plan.waiting.append(Waiting(item, now, blocked[item.platform]))
+            why = blocked[item.platform]
+            plan.waiting.append(Waiting(item, now, why, said=quotas.said(why)))
             continue
         if taken[item.platform] >= settings.schedule.max_threads_per_run:
             plan.waiting.append(Waiting(item, now, "next run (max threads per run reached)"))

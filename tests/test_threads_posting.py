@@ -312,6 +312,20 @@ class TestQuota:
         assert [w.item.id for w in report.plan.waiting] == ["b-second"]
         assert "quota of 1 posts" in report.plan.waiting[0].why
 
+    def test_threads_behind_a_full_quota_wait_too(
+        self, tmp_path: Path, threads_server: FakeThreadsServer, threads_env: dict[str, str]
+    ) -> None:
+        """In order: the second thread would fit a fresh quota, but waits behind the first."""
+        threads_server.quota_replies = 6
+        queue = _queue(tmp_path, _item("a-first"), _item("b-second", posts=POSTS[:2]))
+        threads_server.add_post("x")
+        for n in range(3):
+            threads_server.add_post(f"r{n}", reply_to=threads_server.posts[0]["id"])
+        report = _run(queue, _settings())
+        assert report.sent == []
+        assert [w.item.id for w in report.plan.waiting] == ["a-first", "b-second"]
+        assert all(w.said and "quota of 6 replies" in w.why for w in report.plan.waiting)
+
     def test_a_started_thread_is_never_cut(self) -> None:
         """Begun before the quota ran out: planned in full all the same."""
         settings = _settings()

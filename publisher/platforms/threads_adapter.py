@@ -245,6 +245,9 @@ def _is_this_post(item: Mapping[str, Any], wanted: str, parent: str | None, slot
     replied = (item.get("replied_to") or {}).get("id")
     if (str(replied) if replied is not None else None) != parent:
         return False
+    root = (item.get("root_post") or {}).get("id")
+    if slot.root is not None and root is not None and str(root) != slot.root.id:
+        return False
     if slot.since is not None and _made(item) < slot.since:
         return False
     return comparable(str(item.get("text") or "")) == wanted
