@@ -730,7 +730,7 @@ def _behind(queue: Any, settings: Any, now: dt.datetime) -> list[str]:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from publisher import cost, pace, runner
+    from publisher import cost, pace, quota, runner
     from publisher.attention import needing_owner
     from publisher.filequeue import FileQueue
     from publisher.reports import StatusReport, StatusRow
@@ -745,6 +745,7 @@ def _status(args: argparse.Namespace) -> int:
     if cost.priced(settings):  # this month's posts: the open queue + its archive
         report.spend = cost.spend_lines(month, now, settings)
     report.behind = [str(b) for b in pace.forecast(month, settings, now)]
+    report.quota = quota.declared(list(settings.platforms))
     if args.all:
         archived, archive_problems = queue.load_archive()
         items, problems = items + archived, problems + archive_problems
@@ -819,6 +820,22 @@ def _schedule(args: argparse.Namespace) -> int:
     from publisher.reports import ScheduleReport
 
     _show(ScheduleReport(cron_plan(_settings(args).schedule)))
+    return EXIT_OK
+
+
+def _refresh_token(args: argparse.Namespace) -> int:
+    """Print the platform's refreshed access token, alone, on stdout (for ``gh secret set``)."""
+    from publisher.config import check_credentials, credentials
+
+    name = args.name
+    known = platforms.registry()
+    if name not in known or known[name].refresh is None:
+        able = ", ".join(n for n, p in known.items() if p.refresh is not None) or "none"
+        raise InputError.one(name, None, f"no token to refresh for {name!r} (platforms: {able})")
+    settings = _settings(args)
+    check_credentials([name])
+    token = platforms.refresh_token(name, credentials(name), settings.retry.timeout_seconds)
+    print(token)
     return EXIT_OK
 
 
@@ -926,6 +943,10 @@ def _schedule_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cron", action="store_true", required=True, help="print the workflow's cron lines"
     )
+
+
+def _refresh_token_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="PLATFORM", help="the platform whose token to refresh")
 
 
 def _commit_back_arguments(parser: argparse.ArgumentParser) -> None:
@@ -1081,6 +1102,19 @@ COMMAND_TABLE = (
         ),
         shared=("config",),
         arguments=_schedule_arguments,
+    ),
+    Command(
+        "refresh-token",
+        _refresh_token,
+        "Refresh the platform's long-lived access token and print the new one, alone, on "
+        "stdout (nothing else is printed on success), for `gh secret set NAME` to read from a "
+        "pipe. Exit 1 if the platform refuses (an expired token must be made anew), 2 for a "
+        "platform without tokens to refresh.",
+        synopsis=(
+            ("refresh-token PLATFORM", "print a refreshed access token (pipe it to gh secret set)"),
+        ),
+        shared=("config",),
+        arguments=_refresh_token_arguments,
     ),
     Command(
         "commit-back",

@@ -80,6 +80,7 @@ def _run(report: RunOutcome) -> dict[str, Any]:
         "spend": plan.spend,
         "notes": plan.notes,
         "behind": plan.behind,
+        "quota": plan.quota,
     }
 
 
@@ -103,4 +104,5 @@ def _status(report: StatusReport) -> dict[str, Any]:
         "spend": report.spend,
         "notes": report.notes,
         "behind": report.behind,
+        "quota": report.quota,
     }

@@ -137,6 +137,7 @@ def _plan_lines(report: RunOutcome) -> list[str]:
     if plan.spend:
         out.append(plan.spend)
     out += plan.behind
+    out += plan.quota
     if not plan.due:
         out.append("Nothing is due now.")
     if held_line(plan):
@@ -167,10 +168,14 @@ def _sent_lines(report: RunOutcome) -> list[str]:
         one_line(f"deferred {key} {until(times, w, report.now)}: {why}")
         for key, w, why in run.deferred
     ]
+    waits = [w for w in run.plan.waiting if w.said]
+    out += [one_line(f"waiting {w.item.key}: {w.why}") for w in waits]
+    if waits:
+        out += run.plan.quota
     held = held_line(run.plan)
     if held:
         out.append(held)
-    elif not run.sent and not run.failed and not run.deferred:
+    elif not run.sent and not run.failed and not run.deferred and not waits:
         first = run.plan.waiting[0] if run.plan.waiting else None
         then = f"; next: {first.item.key} at {times(first.when)} ({first.why})" if first else ""
         out.append(one_line("nothing was due" + then))
@@ -241,6 +246,7 @@ def _status(report: StatusReport) -> list[str]:
     if report.spend:
         out.append(report.spend)
     out += report.behind
+    out += report.quota
     counts = Counter(r.status for r in rows)
     out.append(
         f"{len(rows)} threads"

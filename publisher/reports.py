@@ -172,6 +172,7 @@ class StatusReport:
     spend: str = ""
     notes: list[str] = field(default_factory=list)  # edits that could not take effect, ...
     behind: list[str] = field(default_factory=list)  # pace.forecast, one line per platform
+    quota: list[str] = field(default_factory=list)  # each rolling quota, as declared
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from publisher import cost, lifecycle, pace, platforms, retry
+from publisher import cost, lifecycle, pace, platforms, quota, retry
 from publisher.attention import Stuck, needing_owner
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
@@ -48,7 +48,7 @@ from publisher.ledger import (
     reconcile_all,
 )
 from publisher.platforms import rules_within
-from publisher.platforms.base import Adapter, PostRef, Rules, Slot
+from publisher.platforms.base import Adapter, PostRef, QuotaAdapter, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 from publisher.scrub import scrub
 
@@ -92,9 +92,15 @@ class Waiting:
     when: dt.datetime
     why: str
     # What holds a thread that is due: "" (nothing: it is not due yet), or the cap: "run"
-    # (max_threads_per_run), "day" (daily_posts), "month" (the monthly budget), "never" (it
-    # costs more than the whole monthly budget: it waits for a person).
+    # (max_threads_per_run), "day" (daily_posts), "quota" (a rolling quota), "month" (the
+    # monthly budget), "never" (it costs more than the whole monthly budget: it waits for a
+    # person).
     held_by: str = ""
+
+    @property
+    def said(self) -> bool:
+        """Said by a real run too (not only by a dry run): a wait no schedule explains."""
+        return self.held_by == "quota"
 
 
 @dataclass
@@ -110,6 +116,8 @@ class Plan:
     spend: str = ""
     # Platforms whose queue is behind the author (pace.forecast), one line each.
     behind: list[str] = field(default_factory=list)
+    # Per platform with a rolling quota: what is used and what this plan takes.
+    quota: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -175,11 +183,13 @@ def make_plan(
     rules: Mapping[str, Rules],
     now: dt.datetime,
     archived: Iterable[QueueItem] = (),
+    used: quota.Usage | None = None,
 ) -> Plan:
     """What a run at ``now`` posts, and what waits, in the order it would happen.
 
     ``archived``: threads already moved to the archive whose posts count against today's budget
-    (``recent_archive``).
+    (``recent_archive``). ``used``: what each platform with a rolling quota says is used of it,
+    and its limits (None: not read, as in a dry run).
     """
     unknown = [loaded for loaded in items if loaded.item.platform not in rules]
     items = [loaded for loaded in items if loaded.item.platform in rules]
@@ -202,6 +212,7 @@ def make_plan(
     month = cost.month_spend(everything, now, settings)
     plan.spend = cost.spend_lines(everything, now, settings, month)
     spent = {name: so_far.usd for name, so_far in month.items()}
+    quotas = quota.Quotas(used)
     for loaded in open_items:
         item = loaded.item
         if item.platform not in settings.platforms:
@@ -216,7 +227,9 @@ def make_plan(
             continue
         remaining = len(item.posts) - item.next_index
         if item.platform in blocked:
-            plan.waiting.append(Waiting(item, now, blocked[item.platform], "day"))
+            why = blocked[item.platform]
+            cap = "quota" if quotas.said(why) else "day"
+            plan.waiting.append(Waiting(item, now, why, cap))
             continue
         if taken[item.platform] >= settings.schedule.max_threads_per_run:
             why = "next run (max threads per run reached)"
@@ -231,6 +244,11 @@ def make_plan(
             why = f"daily budget of {limit} {item.platform} posts reached"
             blocked[item.platform] = why
             plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why, "day"))
+            continue
+        why = quotas.why_not(item.platform, item.next_index, len(item.posts), started)
+        if why:  # the next run reads the quota again
+            blocked[item.platform] = why
+            plan.waiting.append(Waiting(item, now, why, "quota"))
             continue
         texts = number_posts(item.posts, settings.format)[item.next_index :]
         if item.platform in spent:
@@ -251,6 +269,7 @@ def make_plan(
         budget_left[item.platform] -= remaining
     plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
     plan.behind = [str(b) for b in pace.forecast(everything, settings, now)]
+    plan.quota = quotas.lines(list(settings.platforms))
     return plan
 
 
@@ -286,6 +305,7 @@ CAPS = {
     "day": "daily_posts",
     "month": "the monthly budget",
     "never": "the monthly budget (dearer than all of it)",
+    "quota": "a rolling quota",
 }
 
 
@@ -335,24 +355,29 @@ def run(
     opened = load_open(queue, write=True)
     items = archive_posted(queue, opened.items, settings, opened.notes)
     archived = recent_archive(queue, now, settings)
-    plan = make_plan(items, opened.problems, settings, rules, now, archived)
+    adapters: dict[str, Adapter] = {}
+    used, unread = read_quotas(items, settings, now, adapters, adapter_for)
+    plan = make_plan(items, opened.problems, settings, rules, now, archived, used)
     plan.notes = opened.notes
     report = RunReport(plan)
     settle_holds(queue, plan, report)
     plan.stuck = needing_owner([li.item for li in items], settings)
     budget = retry.Budget(settings.retry, clock or retry.Clock())
-    adapters: dict[str, Adapter] = {}
-    stopped: set[str] = set()
+    stopped: dict[str, str] = {}
+    for name, exc in unread.items():
+        stopped[name] = scrub(f"its quota could not be read: {exc}")
+        if isinstance(exc, Unreachable | AccountRefused):
+            report.halted.append((name, scrub(str(exc))))
     month = month_of(now.astimezone(settings.schedule.zone))
     # Every post id some thread has recorded: a look-up never adopts one of them for another.
     everyone = [li.item for li in items] + archived
     recorded = {(item.platform, r.id) for item in everyone for r in item.posted}
     recorded |= opened.view.ids()
     try:
-        for planned in plan.due:
+        for planned in report.plan.due:
             item = planned.loaded.item
             if item.platform in stopped:
-                report.deferred.append((item.key, item.not_before, "platform stopped for this run"))
+                report.deferred.append((item.key, item.not_before, stopped[item.platform]))
                 continue
             if item.platform not in adapters:
                 adapters[item.platform] = adapter_for(item.platform)
@@ -369,7 +394,7 @@ def run(
                 ledger=opened.ledger,
             )
             if poster.post() is Outcome.STOP_PLATFORM:
-                stopped.add(item.platform)
+                stopped[item.platform] = "platform stopped for this run"
     finally:
         for adapter in adapters.values():
             adapter.close()
@@ -380,6 +405,34 @@ def run(
         if report.spent:  # the month's spend as the run leaves it, this run's posts included
             plan.spend = cost.spend_lines(everyone, now, settings)
     return report
+
+
+def read_quotas(
+    items: list[LoadedItem],
+    settings: Settings,
+    now: dt.datetime,
+    adapters: dict[str, Adapter],
+    adapter_for: Callable[[str], Adapter],
+) -> tuple[dict[str, dict[str, tuple[int, int]]], dict[str, PlatformError]]:
+    """What is used of each rolling quota of a platform with a thread due, read before any
+    thread starts (the adapters made for it are kept in ``adapters``); and the platforms whose
+    quota could not be read, with why (nothing is posted there in this run)."""
+    used: dict[str, dict[str, tuple[int, int]]] = {}
+    unread: dict[str, PlatformError] = {}
+    for name in quota.with_quota(list(settings.platforms)):
+        due = any(
+            li.item.platform == name and is_due(li.item.status, li.item.not_before, now)
+            for li in items
+        )
+        if not due:
+            continue
+        try:
+            if name not in adapters:
+                adapters[name] = adapter_for(name)
+            used[name] = cast(QuotaAdapter, adapters[name]).quota_used()
+        except PlatformError as exc:
+            unread[name] = exc
+    return used, unread
 
 
 class Outcome(Enum):

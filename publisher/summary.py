@@ -98,6 +98,8 @@ def _run(outcome: RunOutcome) -> str:
         lines += ["", plan.spend]
     if plan.behind:
         lines += ["", "### Behind", ""] + [f"- {line}" for line in plan.behind]
+    if plan.quota:
+        lines += ["", *plan.quota]
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:

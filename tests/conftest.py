@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from publisher.testing.mastodon_server import FakeMastodonServer
+from publisher.testing.threads_server import FakeThreadsServer
 from publisher.testing.x_server import FakeXServer
 
 pytest_plugins = ["tests.fixtures_pds"]
@@ -96,3 +97,23 @@ def pin_one_a_slot(folder: Path) -> None:
     """Write ``folder/config/publisher.toml`` with :data:`ONE_A_SLOT` (for CLI runs there)."""
     (folder / "config").mkdir(parents=True, exist_ok=True)
     (folder / "config" / "publisher.toml").write_text(ONE_A_SLOT_TOML, encoding="utf-8")
+
+
+# A fake Threads token and user, a leak canary too.
+THREADS_CANARY = {
+    "THREADS_ACCESS_TOKEN": "canary-threads-token-7d41be",
+    "THREADS_USER_ID": "17841400000000001",
+}
+
+
+@pytest.fixture
+def threads_server() -> Iterator[FakeThreadsServer]:
+    """A local server answering like the Threads API for the canary token, stopped after."""
+    server = FakeThreadsServer(
+        access_token=THREADS_CANARY["THREADS_ACCESS_TOKEN"],
+        user_id=THREADS_CANARY["THREADS_USER_ID"],
+    )
+    server.start()
+    yield server
+    server.stop()
+    assert server.errors == []

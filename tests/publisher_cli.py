@@ -23,7 +23,7 @@ def quiet_env(**extra: str) -> dict[str, str]:
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PUBLISHER_", "X_", "BLUESKY_", "MASTODON_"))
+        if not k.startswith(("PUBLISHER_", "X_", "BLUESKY_", "MASTODON_", "THREADS_"))
     }
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     return {**base, "PYTHONPATH": path, **extra}

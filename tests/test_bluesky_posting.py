@@ -87,9 +87,7 @@ def _run(queue: FileQueue, pds: PdsInfo, service: str, now: dt.datetime = NOW) -
             pds.handle, SecretStr(pds.password), service, timeout=2, pin_service=True
         )
 
-    return runner.run(
-        queue, settings, rules_for(settings), adapter, now, FakeClock(t=time.time())
-    )
+    return runner.run(queue, settings, rules_for(settings), adapter, now, FakeClock(t=time.time()))
 
 
 class TestFaults:

@@ -241,9 +241,7 @@ CASES = [
         _write("queue/README.md", "the queue\n"),
     ),
     Case("retry with a bad --now", ["retry", "x", "--now", "1e9"], 2, "is not an ISO 8601 time"),
-    Case(
-        "--queue is a device", ["status", "--json", "--queue", "/dev/null"], 2, "is not a folder"
-    ),
+    Case("--queue is a device", ["status", "--json", "--queue", "/dev/null"], 2, "is not a folder"),
     Case("--now before 1970", ["--dry-run", "--now", "0001-01-01T00:00"], 2, "between 1970"),
     Case("unknown option", ["status", "--frobnicate"], 2, "unrecognized arguments"),
     Case("unknown platform", ["--dry-run", "--platform", "myspace"], 2, "invalid choice"),

@@ -29,7 +29,7 @@ from publisher.errors import PlatformError, RateLimited, TransientError
 from publisher.formatter import format_thread
 from publisher.platforms import registry, rules_for
 from publisher.platforms.base import Adapter, PostRef, Slot
-from tests.conftest import EXAMPLE, MASTODON_CANARY, X_CANARY
+from tests.conftest import EXAMPLE, MASTODON_CANARY, THREADS_CANARY, X_CANARY
 
 NAMES = list(registry())
 RULES = rules_for(Settings())
@@ -146,6 +146,28 @@ class MastodonHarness(_WireHarness):
         return list(self.server.texts())
 
 
+class ThreadsHarness(_WireHarness):
+    def adapter(self) -> Adapter:
+        from publisher.platforms.threads import ThreadsCredentials
+        from publisher.platforms.threads_adapter import ThreadsAdapter
+
+        values = {**THREADS_CANARY, "THREADS_API_BASE_URL": self.server.base_url}
+        return ThreadsAdapter(ThreadsCredentials.model_validate(values), timeout=2, sleep=_no_sleep)
+
+    def fail_next_post(self, kind: str) -> None:
+        if kind == "429":  # Meta's rate limit is an error code, not a status
+            self.server.fail_next("rate")
+        else:
+            super().fail_next_post(kind)
+
+    def texts(self) -> list[str]:
+        return list(self.server.texts())
+
+
+def _no_sleep(seconds: float) -> None:
+    """The container poll's wait, not slept: the local server's not-ready period is in reads."""
+
+
 def _x(request: pytest.FixtureRequest) -> Harness:
     return XHarness(request.getfixturevalue("x_server"))
 
@@ -158,10 +180,15 @@ def _mastodon(request: pytest.FixtureRequest) -> Harness:
     return MastodonHarness(request.getfixturevalue("mastodon_server"))
 
 
+def _threads(request: pytest.FixtureRequest) -> Harness:
+    return ThreadsHarness(request.getfixturevalue("threads_server"))
+
+
 HARNESSES: dict[str, Callable[[pytest.FixtureRequest], Harness]] = {
     "x": _x,
     "bluesky": _bluesky,
     "mastodon": _mastodon,
+    "threads": _threads,
 }
 
 

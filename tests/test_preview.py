@@ -91,7 +91,6 @@ class TestSpans:
         found = spans("x", {"text": text})
         assert [(s.kind, text[s.start : s.end]) for s in found] == expected
 
-
     def test_mastodon_spans_are_what_mastodon_links(self) -> None:
         """On Mastodon: URLs with a scheme (a bare domain stays text) and tags with a letter."""
         text = "see https://arxiv.org/abs/2505.13447 and arxiv.org/abs/1 #long-context #2025"

@@ -105,6 +105,17 @@ def runs_publisher(step: dict[str, Any], *, commit_back: bool) -> bool:
     return any(("commit-back" in call) == commit_back for call in calls)
 
 
+def stores_a_secret(step: dict[str, Any]) -> bool:
+    """Whether the step runs `gh secret set` and nothing else but removing its input file."""
+    script = step.get("run", "").replace("\\\n", " ")
+    lines = [line.strip() for line in script.splitlines() if line.strip()]
+    return (
+        bool(lines)
+        and all(line.startswith("gh secret set ") or line.startswith("rm -f ") for line in lines)
+        and lines[0].startswith("gh secret set ")
+    )
+
+
 def named(path: Path) -> Path:
     matches = [p for p in WORKFLOWS if p.stem == path.stem]
     assert matches, f"{path.name} is missing from {WORKFLOW_DIR}"
@@ -265,8 +276,10 @@ class TestHardening:
         assert bool(BROAD_GIT_ADD.search(script)) is broad
 
     @per_workflow
-    def test_secrets_only_in_the_publish_step_env(self, path: Path) -> None:
-        """`secrets.` appears only in the `env:` of the step that runs the action's publish."""
+    def test_secrets_only_in_the_publisher_step_env(self, path: Path) -> None:
+        """`secrets.` appears only in the `env:` of the step that runs the action's publish (or
+        `publisher` itself, as threads-token.yml's refresh does), or as the `GH_TOKEN` of a step
+        that does nothing but `gh secret set` (threads-token.yml)."""
         workflow = load(path)
         for where, value in strings(workflow):
             if "secrets." not in value:
@@ -275,8 +288,13 @@ class TestHardening:
             jobs, job_id, steps_key, index, env, _ = where
             assert (jobs, steps_key, env) == ("jobs", "steps", "env"), where
             step = workflow["jobs"][job_id]["steps"][index]
-            assert step.get("uses") == LOCAL_ACTION, where
-            assert step["with"]["command"] == "publish", where
+            if stores_a_secret(step):
+                assert where[5] == "GH_TOKEN", where
+                continue
+            if step.get("uses") == LOCAL_ACTION:
+                assert step["with"]["command"] == "publish", where
+                continue
+            assert runs_publisher(step, commit_back=False), f"{where} is not the publisher step"
 
     @per_workflow
     def test_no_token_in_the_workflows(self, path: Path) -> None:
@@ -607,3 +625,27 @@ class TestCiWorkflow:
         setup = (ROOT / "tools" / "local-pds" / "setup").read_text(encoding="utf-8")
         found = re.fullmatch(r"version=(node@22\.\d+\.\d+)\n", output.read_text(encoding="utf-8"))
         assert found is not None and f"{found[1]} " in setup
+
+
+class TestThreadsTokenWorkflow:
+    @pytest.fixture
+    def workflow(self) -> dict[str, Any]:
+        return load(named(WORKFLOW_DIR / "threads-token.yml"))
+
+    def test_scheduled_off_the_hour_and_by_hand(self, workflow: dict[str, Any]) -> None:
+        triggers = workflow.get("on") or workflow.get(True)
+        [cron] = [c["cron"] for c in triggers["schedule"]]
+        assert cron.split()[0] not in ("0", "*")
+        assert "workflow_dispatch" in triggers
+
+    def test_refresh_then_store(self, workflow: dict[str, Any]) -> None:
+        """The publisher refreshes with the Threads secrets alone; the secret writer's token
+        reaches only the `gh secret set` step, which stores the variable the run reads."""
+        steps = workflow["jobs"]["refresh"]["steps"]
+        [refresh] = [s for s in steps if "publisher refresh-token threads" in s.get("run", "")]
+        [store] = [s for s in steps if stores_a_secret(s)]
+        assert steps.index(refresh) < steps.index(store)
+        assert "GH_TOKEN" not in refresh["env"] and set(store["env"]) == {"GH_TOKEN"}
+        assert "THREADS_ACCESS_TOKEN" in refresh["env"]
+        assert "gh secret set THREADS_ACCESS_TOKEN" in store["run"]
+        assert workflow["jobs"]["refresh"]["permissions"] == {"contents": "read"}

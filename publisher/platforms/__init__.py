@@ -119,3 +119,12 @@ def server_limits(name: str, credentials: Credentials, timeout: float) -> dict[s
 def with_cards(platforms: Iterable[str]) -> list[str]:
     """Those of ``platforms`` whose threads carry a link card."""
     return [name for name in platforms if registry()[name].cards]
+
+
+def refresh_token(name: str, credentials: Credentials, timeout: float) -> str:
+    """A refreshed access token for ``name`` (whose descriptor has ``refresh``)."""
+    hook = registry()[name].refresh
+    if hook is None:
+        raise ValueError(f"{name} has no token refresh")
+    token: str = _load(hook)(credentials, timeout)
+    return token

@@ -85,6 +85,32 @@ def service_url(variable: str, default: str | None = None) -> Any:
 
 
 @dataclass(frozen=True)
+class Quota:
+    """A rolling quota the platform enforces on each account: at most ``limits[kind]`` posts of
+    each kind within any ``window`` seconds. ``kind`` tells a post's kind from its 0-based place
+    in its thread. The platform's adapter then has ``quota_used()`` (see :class:`QuotaAdapter`),
+    which the run reads before a thread starts."""
+
+    window: int
+    limits: Mapping[str, int]
+    kind: Callable[[int], str]
+
+    def needs(self, first: int, total: int) -> dict[str, int]:
+        """How many posts of each kind the posts ``first..total-1`` of a thread are."""
+        found = dict.fromkeys(self.limits, 0)
+        for index in range(first, total):
+            kind = self.kind(index)
+            found[kind] = found.get(kind, 0) + 1
+        return found
+
+    def describe(self) -> str:
+        """``250 posts and 1000 replies per 24 h``."""
+        parts = [f"{limit} {kind}" for kind, limit in self.limits.items()]
+        hours = self.window / 3600
+        return f"{' and '.join(parts)} per {hours:g} h"
+
+
+@dataclass(frozen=True)
 class Platform:
     """A platform, as its module declares it (``PLATFORM = Platform(...)``)."""
 
@@ -119,6 +145,15 @@ class Platform:
     # Where it shows links and tags in a payload's text, as (start, end, "link" | "tag",
     # target) in code points; None: nothing is highlighted.
     spans: Callable[[Mapping[str, Any]], list[Span]] | None = None
+    # How its name shows in code, when its name is also an ordinary word of the program (a
+    # regular expression, case-sensitive; tests/test_platform_names.py uses it instead of the
+    # name and title as words). None: its name and title, as words, in any case.
+    name_pattern: str | None = None
+    # A rolling per-account quota it enforces (posts of each kind per window); None: none.
+    quota: Quota | None = None
+    # "module:function"; function(credentials, timeout) -> a refreshed access token, for a
+    # platform whose tokens expire unless refreshed (``publisher refresh-token NAME``).
+    refresh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,4 +252,13 @@ class Adapter(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class QuotaAdapter(Adapter, Protocol):
+    """The adapter of a platform that declares a :class:`Quota`."""
+
+    def quota_used(self) -> dict[str, tuple[int, int]]:
+        """Per kind, the posts the account has made within the quota's window and the limit
+        the platform announces now (it may differ from the declared one)."""
         ...

@@ -58,5 +58,3 @@ def byte_offset(text: str, cp_index: int) -> int:
     if not 0 <= cp_index <= len(text):
         raise IndexError(f"code-point index {cp_index} out of range 0..{len(text)}")
     return len(text[:cp_index].encode("utf-8"))
-
-
