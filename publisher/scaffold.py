@@ -10,8 +10,10 @@ never drift apart. Pure but for :func:`write`, which never overwrites a file unl
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import subprocess
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,14 +77,73 @@ class Action:
 
 
 def released_action() -> str:
-    """The default ``--action``: this release's own, when the release names it."""
-    if RELEASED_ACTION is None:
+    """The default ``--action``: this release's own when the release names it, else the GitHub
+    commit this copy was installed from (:func:`installed_action`)."""
+    found = RELEASED_ACTION or installed_action()
+    if found is None:
         raise ScaffoldError(
-            "--action is needed: this copy of the publisher names no released action; give "
-            "OWNER/REPO@COMMIT, the full commit SHA of the release the workflows should run "
-            "(docs/setup.md, step 1), or ./ in a fork of the publisher"
+            "--action is needed: this copy of the publisher was not installed from a GitHub "
+            "commit; give OWNER/REPO@COMMIT, the full commit SHA of the release the workflows "
+            "should run (docs/setup.md, step 1), or ./ in a fork of the publisher"
         )
-    return RELEASED_ACTION
+    return found
+
+
+_GITHUB = re.compile(
+    r"^(?:git\+)?(?:https://|ssh://git@|git@)github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$"
+)
+
+
+def installed_action(direct_url: str | None = None, *, git: str = "git") -> str | None:
+    """``OWNER/REPO@COMMIT`` of the GitHub commit this copy of the publisher comes from, or None.
+
+    Read from pip's record of the install (PEP 610 ``direct_url.json``): ``pip install
+    git+https://github.com/OWNER/REPO@COMMIT`` names both; an install from a local clone (``pip
+    install -e .``) names the folder, whose ``origin`` remote and commit are taken when that
+    commit has been pushed (a remote-tracking branch holds it). ``direct_url``: that record's
+    text (None: read it from the installed distribution).
+    """
+    if direct_url is None:
+        from importlib import metadata
+
+        try:
+            direct_url = metadata.distribution("publisher").read_text("direct_url.json")
+        except metadata.PackageNotFoundError:
+            return None
+    try:
+        record = json.loads(direct_url or "null")
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("url"), str):
+        return None
+    vcs = record.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
+        return _github_ref(record["url"], str(vcs.get("commit_id", "")))
+    if record["url"].startswith("file://"):
+        return _clone_ref(Path(record["url"].removeprefix("file://")), git)
+    return None
+
+
+def _clone_ref(folder: Path, git: str) -> str | None:
+    """The GitHub ``origin`` and pushed ``HEAD`` of a local clone, or None."""
+
+    def out(*args: str) -> str:
+        done = subprocess.run(
+            [git, "-C", str(folder), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = out("rev-parse", "HEAD")
+    if not commit or not out("branch", "-r", "--contains", commit):
+        return None  # not pushed: a workflow could not fetch it
+    return _github_ref(out("remote", "get-url", "origin"), commit)
+
+
+def _github_ref(url: str, commit: str) -> str | None:
+    found = _GITHUB.match(url.strip())
+    if found is None or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        return None
+    return f"{found[1]}/{found[2]}@{commit}"
 
 
 # ---- .env.example --------------------------------------------------------------------------------

@@ -196,3 +196,64 @@ class TestTheNewRepositoryWorks:
         done = run_publisher("doctor", cwd=project, env=quiet_env(**DUMMY))
         assert done.returncode == 0, done.stdout + done.stderr
         assert "ready: every check passed" in done.stdout
+
+
+class TestInstalledAction:
+    """Without --action, the workflows run the GitHub commit this copy was installed from."""
+
+    def test_from_a_git_install(self) -> None:
+        """`pip install git+https://github.com/OWNER/REPO@COMMIT` names both in its record."""
+        record = {
+            "url": "https://github.com/me/publisher.git",
+            "vcs_info": {"vcs": "git", "commit_id": SHA},
+        }
+        assert scaffold.installed_action(json.dumps(record)) == f"me/publisher@{SHA}"
+
+    @pytest.mark.parametrize(
+        "record",
+        [
+            {
+                "url": "https://gitlab.com/me/publisher.git",
+                "vcs_info": {"vcs": "git", "commit_id": SHA},
+            },
+            {
+                "url": "https://github.com/me/publisher",
+                "vcs_info": {"vcs": "git", "commit_id": "main"},
+            },
+            {"url": "https://files.example/publisher-0.1.0.tar.gz", "archive_info": {}},
+            {},
+        ],
+    )
+    def test_nothing_to_pin(self, record: dict[str, object]) -> None:
+        """Another host, a branch name instead of a commit, an archive: no default."""
+        assert scaffold.installed_action(json.dumps(record)) is None
+
+    def git(self, folder: Path, *args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    def test_from_a_pushed_local_clone(self, tmp_path: Path) -> None:
+        """`pip install -e .` in a clone: its GitHub origin, at HEAD once HEAD is pushed."""
+        clone = tmp_path / "publisher"
+        clone.mkdir()
+        self.git(clone, "init", "-q")
+        self.git(
+            clone,
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "one",
+        )
+        self.git(clone, "remote", "add", "origin", "git@github.com:me/publisher.git")
+        record = json.dumps({"url": clone.as_uri(), "dir_info": {"editable": True}})
+        assert scaffold.installed_action(record) is None  # not pushed yet
+        head = self.git(clone, "rev-parse", "HEAD")
+        self.git(clone, "update-ref", "refs/remotes/origin/main", head)  # as a push leaves it
+        assert scaffold.installed_action(record) == f"me/publisher@{head}"
