@@ -167,7 +167,8 @@ def hostile(tmp_path: Path) -> Path:
 
 class TestExampleInChromium:
     @pytest.fixture(scope="class")
-    def page(self, tmp_path_factory: pytest.TempPathFactory) -> PageReader:
+    @classmethod
+    def page(cls, tmp_path_factory: pytest.TempPathFactory) -> PageReader:
         return read(render(tmp_path_factory.mktemp("example"), EXAMPLE))
 
     def test_every_post_is_there_as_posted(self, page: PageReader) -> None:
