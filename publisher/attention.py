@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from publisher import cost
 from publisher.config import Settings
-from publisher.filequeue import QueueItem
+from publisher.store.model import QueueItem
 
 __all__ = ["Stuck", "needing_owner", "over_budget", "stuck_threads"]
 

@@ -19,7 +19,7 @@ from publisher.platforms.base import Options, PricedOptions
 
 if TYPE_CHECKING:  # not imported at run time: `--dry-run DIGEST` never loads the queue (yaml)
     from publisher.config import Settings
-    from publisher.filequeue import QueueItem
+    from publisher.store.model import QueueItem
 
 PLAIN, WITH_URL = "plain", "url"
 

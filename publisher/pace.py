@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from publisher.config import Settings
 from publisher.cron import cron_plan
-from publisher.filequeue import QueueItem
+from publisher.store.model import QueueItem
 
 __all__ = ["Behind", "capacity", "forecast"]
 

@@ -21,11 +21,11 @@ from publisher import cost, platforms
 from publisher.config import Settings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
-from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
 from publisher.platforms import rules_within
 from publisher.platforms.base import Options, Rules
 from publisher.schedule import assign_times
+from publisher.store.model import LoadedItem, QueueItem
 
 
 @dataclass(frozen=True)

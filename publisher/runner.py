@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, cast
 
-from publisher import cost, lifecycle, pace, platforms, quota, retry
+from publisher import cost, pace, platforms, quota, retry
 from publisher.attention import Stuck, needing_owner
 from publisher.config import FormatSettings, Settings
 from publisher.due import OPEN_STATUSES, is_due
@@ -30,16 +30,15 @@ from publisher.errors import (
     TransientError,
     Unreachable,
 )
-from publisher.filequeue import (
-    FileQueue,
-    LoadedItem,
-    PostRecord,
-    QueueItem,
-    month_of,
-    text_sha,
-)
 from publisher.formatter import number_posts
-from publisher.ledger import (
+from publisher.platforms import rules_within
+from publisher.platforms.base import Adapter, PostRef, QuotaAdapter, Rules, Slot
+from publisher.schedule import next_day_start, posts_today
+from publisher.scrub import scrub
+from publisher.store import lifecycle
+from publisher.store.common import Status
+from publisher.store.filequeue import FileQueue, month_of
+from publisher.store.ledger import (
     LEDGER_FILE,
     Ledger,
     LedgerView,
@@ -47,10 +46,7 @@ from publisher.ledger import (
     missing_from_ledger,
     reconcile_all,
 )
-from publisher.platforms import rules_within
-from publisher.platforms.base import Adapter, PostRef, QuotaAdapter, Rules, Slot
-from publisher.schedule import next_day_start, posts_today
-from publisher.scrub import scrub
+from publisher.store.model import LoadedItem, PostRecord, QueueItem, text_sha
 
 RETRY_LATER = dt.timedelta(minutes=15)
 # How far a platform's clock may run behind ours. Small on purpose: a post of another thread
@@ -337,7 +333,7 @@ def settle_holds(queue: FileQueue, plan: Plan, report: RunReport) -> None:
         if waiting.held_by == "month" and item.not_before < waiting.when:
             lifecycle.postpone(item, waiting.when, waiting.why)
             queue.save(item)
-        elif waiting.held_by == "never" and item.status == lifecycle.Status.PENDING:
+        elif waiting.held_by == "never" and item.status == Status.PENDING:
             lifecycle.refuse(item, waiting.why)
             queue.save(item)
             report.failed.append((item.key, waiting.why))
@@ -652,7 +648,7 @@ def archive_posted(
     still_open = []
     for loaded in items:
         item = loaded.item
-        if item.status != lifecycle.Status.POSTED:
+        if item.status != Status.POSTED:
             still_open.append(loaded)
             continue
         queue.record_posted(item.key)
@@ -673,8 +669,7 @@ def archive_posted(
 def recent_archive(queue: FileQueue, now: dt.datetime, settings: Settings) -> list[QueueItem]:
     """Archived threads that may hold posts of ``now``'s local day: those of its month folder
     (months are local to the schedule's zone, so today's posts are all in it)."""
-    loaded, _ = queue.load_archive([month_of(now.astimezone(settings.schedule.zone))])
-    return [li.item for li in loaded]
+    return queue.month_archive(now, settings.schedule.zone)
 
 
 def _since(item: QueueItem) -> float | None:

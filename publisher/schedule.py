@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from publisher.config import ScheduleSettings
 from publisher.errors import InputError
-from publisher.filequeue import QueueItem
+from publisher.store.model import QueueItem
 
 
 def local_day(moment: dt.datetime, settings: ScheduleSettings) -> dt.date:

@@ -33,6 +33,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Protocol
 
+from publisher.store.common import Status
+
 __all__ = [
     "ALLOWED",
     "COMMANDS",
@@ -52,16 +54,6 @@ __all__ = [
     "retry",
     "start_sending",
 ]
-
-
-class Status(StrEnum):
-    """A thread's state, as written in its queue file (``status: pending``)."""
-
-    PENDING = "pending"  # waiting for its time; nothing sent yet
-    POSTING = "posting"  # some posts made (or one in flight), the rest to follow
-    POSTED = "posted"  # every post made; the file moves to the archive
-    FAILED = "failed"  # the platform refused a post for good: waits for `publisher retry`
-    HELD = "held"  # kept back by a person: waits for `publisher release`
 
 
 class Thread(Protocol):

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publisher import lifecycle
 from publisher.errors import Problem
-from publisher.filequeue import LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.store import lifecycle
+from publisher.store.model import LoadedItem, PostRecord, QueueItem, text_sha
 
 LEDGER_FILE = "posts.jsonl"
 ATTRIBUTES_LINE = f"{LEDGER_FILE} merge=union"
@@ -130,7 +130,7 @@ class Ledger:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
 
     def sending(self, item: QueueItem, index: int, at: dt.datetime) -> None:
         """Post ``index`` (0-based) of ``item`` is about to be sent."""
@@ -158,7 +158,7 @@ class Ledger:
         )
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
