@@ -10,7 +10,6 @@ never drift apart. Pure but for :func:`write`, which never overwrites a file unl
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,6 +21,7 @@ from publisher import __version__
 from publisher.config import ScheduleSettings, env_variables
 from publisher.cron import cron_plan
 from publisher.platforms import registry
+from publisher.store.safeio import atomic_write
 
 WORKFLOWS = Path(".github") / "workflows"
 CONFIG = Path("config") / "publisher.toml"
@@ -418,9 +418,7 @@ def write(folder: Path, files: Mapping[Path, str]) -> list[Path]:
     for path, text in files.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp-init")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
+        atomic_write(target, text)
         written.append(path)
     return written
 

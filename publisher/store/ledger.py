@@ -27,6 +27,7 @@ from typing import Any
 from publisher.errors import Problem
 from publisher.store import lifecycle
 from publisher.store.model import LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.store.safeio import atomic_write, fsync_dir
 
 LEDGER_FILE = "posts.jsonl"
 ATTRIBUTES_LINE = f"{LEDGER_FILE} merge=union"
@@ -158,14 +159,6 @@ class Ledger:
         )
 
 
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 _RECORD_FIELDS = set(PostRecord.model_fields)
 
 
@@ -278,4 +271,4 @@ def ensure_attributes(queue_root: Path) -> None:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         if ATTRIBUTES_LINE not in text.splitlines():
             joined = text + ("" if not text or text.endswith("\n") else "\n")
-            path.write_text(joined + ATTRIBUTES_LINE + "\n", encoding="utf-8")
+            atomic_write(path, joined + ATTRIBUTES_LINE + "\n")
