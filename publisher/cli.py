@@ -785,9 +785,10 @@ def _set_status(args: argparse.Namespace) -> int:
 def _change(
     queue: Any, wanted: str, args: argparse.Namespace, now: dt.datetime, report: Any
 ) -> None:
+    from publisher.errors import TransitionRefused
     from publisher.reports import StatusChange
     from publisher.store.fileformat import read_item
-    from publisher.store.lifecycle import COMMANDS, TransitionRefused
+    from publisher.store.lifecycle import COMMANDS
 
     command = args.command
     paths = queue.paths()
@@ -863,11 +864,12 @@ def _commit_back(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from publisher import scaffold
+    from publisher.errors import ScaffoldError
 
     try:
         platforms = scaffold.platform_names(args.platforms)
         action = scaffold.Action.parse(args.action or scaffold.released_action())
-    except scaffold.ScaffoldError as exc:
+    except ScaffoldError as exc:
         raise InputError.one("publisher init", None, str(exc)) from None
     _show(scaffold.init(args.folder, platforms, action, force=args.force))
     return EXIT_OK

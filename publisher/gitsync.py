@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from publisher.errors import PublisherError
+from publisher.errors import CommitBackError
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -51,10 +51,6 @@ _FATAL_PUSH_MARKERS = (
     "repository not found",
     "does not appear to be a git repository",
 )
-
-
-class CommitBackError(PublisherError):
-    """The queue's state could not be pushed; the local commit, if any, is kept."""
 
 
 @dataclass(frozen=True)

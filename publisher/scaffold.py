@@ -20,6 +20,7 @@ from pathlib import Path
 from publisher import __version__
 from publisher.config import ScheduleSettings, env_variables
 from publisher.cron import cron_plan
+from publisher.errors import ScaffoldError
 from publisher.platforms import registry
 from publisher.store.safeio import atomic_write
 
@@ -37,10 +38,6 @@ _PLATFORMS_LINE = re.compile(r"^platforms = \[.*\]$", re.M)
 RELEASED_ACTION: str | None = None
 
 CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0"
-
-
-class ScaffoldError(ValueError):
-    """A request ``init`` cannot carry out (an action reference it cannot pin, ...)."""
 
 
 @dataclass(frozen=True)

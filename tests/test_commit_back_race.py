@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.gitsync import CommitBackError, commit_back, recover_records
+from publisher.errors import CommitBackError
+from publisher.gitsync import commit_back, recover_records
 from publisher.store.common import Status
 from publisher.store.fileformat import parse, render
 from publisher.store.filequeue import FileQueue

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from publisher.errors import InputError
+from publisher.errors import InputError, TransitionRefused
 from publisher.store import lifecycle
 from publisher.store.common import Status
 from publisher.store.fileformat import parse, render
-from publisher.store.lifecycle import ALLOWED, COMMANDS, Move, TransitionRefused
+from publisher.store.lifecycle import ALLOWED, COMMANDS, Move
 from publisher.store.model import PostRecord, QueueItem
 
 NOW = dt.datetime(2025, 5, 20, 9, 0, tzinfo=dt.UTC)

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from publisher.arxiv import ArxivClient, ArxivError, Paper, match, normalise, parse_feed
+from publisher.arxiv import ArxivClient, Paper, match, normalise, parse_feed
 from publisher.cards import Card, fetch_page_card, page_card, thumbnail
 from publisher.config import FormatSettings, LinksSettings, Settings
 from publisher.digest import read_digests
+from publisher.errors import ArxivError
 from publisher.formatter import format_thread
 from publisher.links import resolve
 from publisher.models import Digest, DigestEntry

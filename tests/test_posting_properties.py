@@ -27,7 +27,8 @@ import pytest
 
 from publisher import runner
 from publisher.config import RetrySettings, ScheduleSettings, Settings, credentials
-from publisher.gitsync import CommitBackError, commit_back, recover_records
+from publisher.errors import CommitBackError
+from publisher.gitsync import commit_back, recover_records
 from publisher.platforms import rules_for
 from publisher.platforms.mastodon_adapter import MastodonAdapter
 from publisher.platforms.x_adapter import XAdapter

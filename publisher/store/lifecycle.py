@@ -33,6 +33,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Protocol
 
+from publisher.errors import TransitionRefused
 from publisher.store.common import Status
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
     "COMMANDS",
     "Move",
     "Status",
-    "TransitionRefused",
     "defer",
     "fail",
     "finish",
@@ -104,11 +104,6 @@ ALLOWED: dict[Move, frozenset[Status]] = {
     # pending and posting only when deferred (checked in ``retry``)
     Move.RETRY: frozenset({Status.FAILED, Status.PENDING, Status.POSTING}),
 }
-
-
-class TransitionRefused(ValueError):
-    """A move the thread's state does not allow; the message says why, for the person who
-    asked (the CLI adds the file and line)."""
 
 
 def _check(item: Thread, move: Move, why: str | None = None) -> None:
