@@ -545,6 +545,7 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError.one("--lookup", None, "only with --dry-run DIGEST (or check --lookup)")
     from publisher import runner
     from publisher.reports import RunOutcome
+    from publisher.store.common import Status
     from publisher.store.filequeue import FileQueue
 
     rules = _rules(settings)
@@ -553,7 +554,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:  # the queue as the record of posts made says it is; nothing written
         opened = runner.load_open(queue, write=False)
         archived = runner.recent_archive(queue, now, settings)
-        items = [li for li in opened.items if li.item.status != "posted"]
+        items = [li for li in opened.items if li.item.status != Status.POSTED]
         plan = runner.make_plan(items, opened.problems, settings, rules, now, archived)
         plan.notes = opened.notes
         report = runner.RunReport(plan)

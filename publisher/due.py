@@ -94,7 +94,7 @@ def read_head(path: Path) -> tuple[str, str, dt.datetime]:
             fields[key] = _unquote(raw.strip())
     else:
         raise Unreadable(f"{path}: front matter not closed within {_HEAD_LIMIT} bytes")
-    status = fields.get("status", "pending")  # the model's default
+    status = fields.get("status", _shared.Status.PENDING.value)  # the model's default
     try:
         not_before = dt.datetime.fromisoformat(fields["not_before"])
     except (KeyError, ValueError):

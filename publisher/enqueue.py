@@ -15,7 +15,7 @@ from publisher.models import Digest, DigestEntry, Thread
 from publisher.platforms.base import Rules
 from publisher.revisit import Earlier, PaperIndex, note
 from publisher.schedule import assign_times
-from publisher.store.common import SUFFIX
+from publisher.store.common import SUFFIX, Status
 from publisher.store.filequeue import FileQueue
 from publisher.store.ledger import LEDGER_FILE, Ledger
 from publisher.store.model import QueueItem
@@ -158,7 +158,7 @@ class _Edits:
         }
         if all(getattr(item, name) == value for name, value in fields.items()):
             return (item.key, "already in the queue")
-        if item.status == "posted":
+        if item.status == Status.POSTED:
             return (item.key, "already posted: the edit is not posted (a posted thread is kept)")
         if item.posted or item.sending is not None:
             made = f"{len(item.posted)} of {len(item.posts)} posts made"

@@ -19,7 +19,7 @@ from typing import Any, cast
 from publisher import cost, pace, platforms, quota, retry
 from publisher.attention import Stuck, needing_owner
 from publisher.config import FormatSettings, Settings
-from publisher.due import OPEN_STATUSES, is_due
+from publisher.due import is_due
 from publisher.errors import (
     AccountRefused,
     DeferUntil,
@@ -35,7 +35,7 @@ from publisher.platforms.base import Adapter, PostRef, QuotaAdapter, Rules, Slot
 from publisher.schedule import next_day_start, posts_today
 from publisher.scrub import scrub
 from publisher.store import lifecycle
-from publisher.store.common import Status
+from publisher.store.common import OPEN, Status
 from publisher.store.filequeue import FileQueue, month_of
 from publisher.store.ledger import (
     LEDGER_FILE,
@@ -194,7 +194,7 @@ def make_plan(
         plan.problems.extend(check_item(loaded, rules))
     everything = open_now + list(archived)
     open_items = sorted(
-        (loaded for loaded in items if loaded.item.status in OPEN_STATUSES),
+        (loaded for loaded in items if loaded.item.status in OPEN),
         key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform),
     )
     budget_left = {

@@ -21,9 +21,10 @@ ENQUEUED_NAME = "enqueued.txt"  # sha256sum lines: the digests `publisher enqueu
 class Status(StrEnum):
     """A thread's state, as written in its queue file (``status: pending``).
 
-    "Deferred" is not a state: a thread is *deferred* when it is open (``OPEN``) and its
-    ``not_before`` is later than now (a budget, a cap, a quota or a rate limit moved it there, or it
-    was never due yet). ``is_deferred`` says so; no file ever holds ``status: deferred``.
+    "Deferred" is not a state but a derived property (``is_deferred``): an open thread (``OPEN``)
+    with a ``reason``, which only a run that left it records (a rate limit, an outage, a budget:
+    ``lifecycle.defer`` and ``postpone``). ``publisher retry`` takes failed and deferred threads.
+    No file ever holds ``status: deferred``.
     """
 
     PENDING = "pending"  # waiting for its time; nothing sent yet
@@ -34,6 +35,11 @@ class Status(StrEnum):
 
 
 OPEN: frozenset[Status] = frozenset({Status.PENDING, Status.POSTING})  # a run may post these
+
+
+def is_deferred(status: str, reason: str | None) -> bool:
+    """Whether a thread is deferred: open, with a reason the run that left it recorded."""
+    return status in OPEN and reason is not None
 
 
 def is_item_name(name: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from publisher.cards import Card
-from publisher.store.common import SUFFIX, Status
+from publisher.store.common import SUFFIX, Status, is_deferred
 
 
 def text_sha(text: str) -> str:
@@ -69,6 +69,11 @@ class QueueItem(BaseModel):
     @property
     def filename(self) -> str:
         return self.key + SUFFIX
+
+    @property
+    def deferred(self) -> bool:
+        """Open, with the reason a run left it for (``common.is_deferred``): ``retry`` takes it."""
+        return is_deferred(self.status, self.reason)
 
     @property
     def next_index(self) -> int:
