@@ -36,7 +36,7 @@ from publisher.revisit import PaperIndex
 from publisher.store.common import ENQUEUED_NAME, parse_enqueued
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import QueueItem
-from publisher.store.safeio import atomic_write
+from publisher.store.safeio import MAX_FILE_BYTES, atomic_write, read_bounded
 
 # A file's digests in, the digests to queue and their link cards (by entry id) out.
 Prepare = Callable[[list[Digest]], tuple[list[Digest], Mapping[str, Card]]]
@@ -160,11 +160,12 @@ def _paths_of(problems: list[Problem]) -> set[str]:
 
 def read_enqueued(queue: FileQueue) -> dict[str, str]:
     """``queue/enqueued.txt`` as {path: sha256}; empty when there is none yet."""
-    try:
-        text = (queue.root / ENQUEUED_NAME).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    path = queue.root / ENQUEUED_NAME
+    if not path.exists() and not path.is_symlink():
         return {}
-    return parse_enqueued(text)
+    # Bounded, and never a FIFO or device (InputError naming the file), read as due.py reads it.
+    data = read_bounded(path, 64 * MAX_FILE_BYTES)
+    return parse_enqueued(data.decode("utf-8", errors="replace"))
 
 
 def record_enqueued(queue: FileQueue, handled: dict[str, str], invalid: set[str]) -> None:

@@ -299,3 +299,17 @@ def test_enqueued_parser_is_one_for_due_and_sweep(tmp_path: Path) -> None:
     (tmp_path / "enqueued.txt").write_text(text)
     assert read_enqueued(FileQueue(tmp_path)) == {"digests/a.txt": "a" * 64}
     assert due.read_enqueued(tmp_path / "enqueued.txt") == {("a" * 64, "digests/a.txt")}
+
+
+def test_a_fifo_for_enqueued_txt_is_refused_by_name_not_read(tmp_path: Path) -> None:
+    import os
+
+    from publisher import due
+    from publisher.errors import InputError
+    from publisher.store.filequeue import FileQueue
+    from publisher.sweep import read_enqueued
+
+    os.mkfifo(tmp_path / "enqueued.txt")
+    with pytest.raises(InputError, match=r"enqueued\.txt: not a regular file"):
+        read_enqueued(FileQueue(tmp_path))
+    assert due.read_enqueued(tmp_path / "enqueued.txt") == set()  # every digest counts as new
