@@ -59,11 +59,13 @@ from publisher.config import (
     Settings,
     XCredentials,
 )
-from publisher.filequeue import FileQueue, PostRecord, QueueItem, render, text_sha
 from publisher.formatter import format_thread, format_threads
 from publisher.models import DigestEntry, Thread
 from publisher.platforms import rules_for
 from publisher.platforms.base import Adapter, PostRef, Rules, Slot
+from publisher.store.fileformat import render
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import PostRecord, QueueItem, text_sha
 from publisher.testing.clock import FakeClock
 
 HERE = Path(__file__).resolve().parent
@@ -816,10 +818,10 @@ def queue_bench(
         shares = [
             (label, sum(by_name.get(key, 0.0) for key in keys))
             for label, keys in (
-                ("read_item (whole file)", [("filequeue.py", "read_item")]),
+                ("read_item (whole file)", [("fileformat.py", "read_item")]),
                 ("yaml.load (front matter)", [("__init__.py", "load")]),
                 ("QueueItem.model_validate", [("main.py", "model_validate")]),
-                ("_posts (split the posts)", [("filequeue.py", "_posts")]),
+                ("_posts (split the posts)", [("fileformat.py", "_posts")]),
                 ("make_plan", [("runner.py", "make_plan")]),
                 ("check_item (re-measure unsent posts)", [("runner.py", "check_item")]),
                 ("payload (render unsent posts)", [("x.py", "payload"), ("bluesky.py", "payload")]),
@@ -839,7 +841,7 @@ def front_matter_costs(rep: Report, root: Path, sample: int = 1000) -> None:
     """In-process per-file costs: read_item, and its front matter by the fast reader vs YAML."""
     import yaml
 
-    from publisher.filequeue import _simple_front_matter, read_item
+    from publisher.store.fileformat import _simple_front_matter, read_item
 
     paths = sorted(root.iterdir())[:sample]
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from publisher import __version__
+from publisher.errors import ArxivError
 
 USER_AGENT = (
     f"publisher/{__version__} (posts a researcher's daily paper digest; "
@@ -34,10 +35,6 @@ _ID = re.compile(r"arxiv\.org/abs/([^\s?#]+?)(?:v\d+)?$")
 _ET_AL = re.compile(r"(?:\s*\bet al|\s*\band others|\s*\bothers)$")
 
 Outcome = Literal["found", "not found", "ambiguous", "failed"]
-
-
-class ArxivError(Exception):
-    """The API could not be asked or did not answer usefully (network, timeout, status, XML)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from publisher import cost
 from publisher.config import Settings
-from publisher.filequeue import QueueItem
+from publisher.store.common import Status
+from publisher.store.model import QueueItem
 
 __all__ = ["Stuck", "needing_owner", "over_budget", "stuck_threads"]
 
@@ -18,13 +19,13 @@ class Stuck:
     """A held or failed thread: it is not posted until someone acts."""
 
     key: str
-    status: str
+    status: Status
     reason: str  # as recorded in the queue file; "" when none was
     action: str  # the command that lets it go
 
     def __str__(self) -> str:
         why = f": {self.reason}" if self.reason else " (no reason recorded)"
-        then = "to let it go" if self.status == "held" else "once the cause is fixed"
+        then = "to let it go" if self.status == Status.HELD else "once the cause is fixed"
         return f"{self.key}  {self.status}{why}; {then}: {self.action}"
 
 
@@ -35,12 +36,12 @@ def stuck_threads(items: Iterable[QueueItem]) -> list[Stuck]:
             item.key,
             item.status,
             item.reason or "",
-            f"publisher {'release' if item.status == 'held' else 'retry'} {item.key}",
+            f"publisher {'release' if item.status == Status.HELD else 'retry'} {item.key}",
         )
         for item in items
-        if item.status in ("held", "failed")
+        if item.status in (Status.HELD, Status.FAILED)
     ]
-    return sorted(found, key=lambda s: (s.status != "held", s.key))
+    return sorted(found, key=lambda s: (s.status != Status.HELD, s.key))
 
 
 def over_budget(items: Iterable[QueueItem], settings: Settings) -> list[Stuck]:
@@ -49,7 +50,7 @@ def over_budget(items: Iterable[QueueItem], settings: Settings) -> list[Stuck]:
     A run marks each failed with this reason; until then they are pending."""
     found = []
     for item in items:
-        if item.status != "pending":
+        if item.status != Status.PENDING:
             continue
         why = cost.never_fits(item, settings)
         if why is not None:

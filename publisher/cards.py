@@ -23,6 +23,8 @@ from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict
 
+from publisher.errors import CardError
+
 THUMB_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}  # what every platform takes
 PAGE_MAX_BYTES = 1_000_000  # the <head> is what we need; stop reading a page after this
 IMAGE_MAX_BYTES = 20_000_000  # an image bigger than this is not worth shrinking
@@ -39,10 +41,6 @@ class Card(BaseModel):
     title: str
     description: str = ""
     thumb: str | None = None  # the image's URL; fetched and uploaded when the post is sent
-
-
-class CardError(Exception):
-    """A page or image could not be fetched or read."""
 
 
 def shorten(text: str, limit: int = DESCRIPTION_MAX) -> str:

@@ -452,10 +452,11 @@ def _resolve_links(digests: Any, settings: Any, *, lookup: bool, network: bool) 
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from publisher.filequeue import FileQueue, atomic_write
     from publisher.preview import Preview, from_digests, from_queue
     from publisher.preview_html import render_html, render_markdown
     from publisher.reports import PreviewWritten
+    from publisher.store.filequeue import FileQueue
+    from publisher.store.safeio import atomic_write
 
     settings = _settings(args)
     if args.platform:
@@ -543,8 +544,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.lookup:
         raise InputError.one("--lookup", None, "only with --dry-run DIGEST (or check --lookup)")
     from publisher import runner
-    from publisher.filequeue import FileQueue
     from publisher.reports import RunOutcome
+    from publisher.store.common import Status
+    from publisher.store.filequeue import FileQueue
 
     rules = _rules(settings)
     now = _now(args, settings)
@@ -552,7 +554,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:  # the queue as the record of posts made says it is; nothing written
         opened = runner.load_open(queue, write=False)
         archived = runner.recent_archive(queue, now, settings)
-        items = [li for li in opened.items if li.item.status != "posted"]
+        items = [li for li in opened.items if li.item.status != Status.POSTED]
         plan = runner.make_plan(items, opened.problems, settings, rules, now, archived)
         plan.notes = opened.notes
         report = runner.RunReport(plan)
@@ -613,7 +615,7 @@ def _dry_run_digests(args: argparse.Namespace, settings: Any) -> int:
     threads = threads_for(links.digests, settings.format, rules, list(settings.platforms))
     if args.queue.is_dir():  # a paper the queue already has shows as the revisit it would be
         from publisher.enqueue import with_revisits
-        from publisher.filequeue import FileQueue
+        from publisher.store.filequeue import FileQueue
 
         shown = with_revisits(FileQueue(args.queue), threads, settings, rules)
     else:
@@ -674,9 +676,10 @@ def _link_fields(thread: Any, links: Any, settings: Any) -> dict[str, Any]:
 
 def _enqueue(args: argparse.Namespace) -> int:
     from publisher.enqueue import read_limits
-    from publisher.filequeue import FileQueue
     from publisher.reports import EnqueueOutcome, QueuedThread
-    from publisher.sweep import ENQUEUED_NAME, sweep
+    from publisher.store.common import ENQUEUED_NAME
+    from publisher.store.filequeue import FileQueue
+    from publisher.sweep import sweep
 
     settings = _settings(args)
     queue = FileQueue(args.queue)
@@ -721,19 +724,19 @@ def _enqueue(args: argparse.Namespace) -> int:
 
 def _behind(queue: Any, settings: Any, now: dt.datetime) -> list[str]:
     """The backlog forecast over the open queue and this month's archive."""
-    from publisher import pace, runner
+    from publisher import pace
 
     if not queue.root.is_dir():
         return []
-    items = [li.item for li in queue.load()[0]] + runner.recent_archive(queue, now, settings)
+    items = queue.open_and_month(now, settings.schedule.zone)
     return [str(b) for b in pace.forecast(items, settings, now)]
 
 
 def _status(args: argparse.Namespace) -> int:
     from publisher import cost, pace, quota, runner
     from publisher.attention import needing_owner
-    from publisher.filequeue import FileQueue
     from publisher.reports import StatusReport, StatusRow
+    from publisher.store.filequeue import FileQueue
 
     settings = _settings(args)
     now = _now(args, settings)
@@ -763,7 +766,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _set_status(args: argparse.Namespace) -> int:
     """``hold``, ``release`` or ``retry`` (``args.command``) each ID; print what changed."""
-    from publisher.filequeue import FileQueue
+    from publisher.store.filequeue import FileQueue
 
     settings = _settings(args)
     now = _now(args, settings)
@@ -783,9 +786,10 @@ def _set_status(args: argparse.Namespace) -> int:
 def _change(
     queue: Any, wanted: str, args: argparse.Namespace, now: dt.datetime, report: Any
 ) -> None:
-    from publisher.filequeue import read_item
-    from publisher.lifecycle import COMMANDS, TransitionRefused
+    from publisher.errors import TransitionRefused
     from publisher.reports import StatusChange
+    from publisher.store.fileformat import read_item
+    from publisher.store.lifecycle import COMMANDS
 
     command = args.command
     paths = queue.paths()
@@ -861,11 +865,12 @@ def _commit_back(args: argparse.Namespace) -> int:
 
 def _init(args: argparse.Namespace) -> int:
     from publisher import scaffold
+    from publisher.errors import ScaffoldError
 
     try:
         platforms = scaffold.platform_names(args.platforms)
         action = scaffold.Action.parse(args.action or scaffold.released_action())
-    except scaffold.ScaffoldError as exc:
+    except ScaffoldError as exc:
         raise InputError.one("publisher init", None, str(exc)) from None
     _show(scaffold.init(args.folder, platforms, action, force=args.force))
     return EXIT_OK

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, NamedTuple
 from publisher import platforms
 from publisher.config import ScheduleSettings
 from publisher.platforms.base import Options, PricedOptions
+from publisher.store.common import OPEN
 
 if TYPE_CHECKING:  # not imported at run time: `--dry-run DIGEST` never loads the queue (yaml)
     from publisher.config import Settings
-    from publisher.filequeue import QueueItem
+    from publisher.store.model import QueueItem
 
 PLAIN, WITH_URL = "plain", "url"
 
@@ -162,7 +163,7 @@ def queued_cost(items: Iterable[QueueItem], platform: str, prices: PricedOptions
     """What ``platform``'s posts still to send in open threads will cost."""
     total = Cost()
     for item in items:
-        if item.platform == platform and item.status in ("pending", "posting"):
+        if item.platform == platform and item.status in OPEN:
             total = total + texts_cost(platform, item.posts[item.next_index :], prices)
     return total
 

@@ -24,15 +24,34 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import importlib.util
 import os
-import stat
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 
-OPEN_STATUSES = ("pending", "posting")
-ENQUEUED_NAME = "enqueued.txt"
+
+def _common() -> ModuleType:
+    """``publisher.store.common``: imported when this module is the package's, loaded by its path
+    when it runs as a script (``python3 -I``: nothing of the package is importable then)."""
+    if __package__:
+        from publisher.store import common
+
+        return common
+    path = Path(__file__).resolve().parent / "store" / "common.py"
+    spec = importlib.util.spec_from_file_location("_publisher_store_common", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and enums look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+_shared = _common()
+ENQUEUED_NAME: str = _shared.ENQUEUED_NAME
+OPEN_STATUSES: frozenset[str] = _shared.OPEN
 DIGEST_SUFFIXES = (".txt", ".toml")
 _HEAD_LIMIT = 64 * 1024  # the front matter is a few hundred bytes; a file's posts follow it
 
@@ -47,15 +66,10 @@ class Unreadable(ValueError):
 
 
 def _read_regular(path: Path, limit: int) -> bytes:
-    """At most ``limit`` bytes of a regular file. A FIFO would hang the read and a device never
-    end: they raise ``OSError`` unread (the full run reports them by name)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(0, "not a regular file")
-        return os.read(fd, limit)
-    finally:
-        os.close(fd)
+    """At most ``limit`` bytes of a regular file (``common.read_regular``): a FIFO would hang the
+    read and a device never end, so they raise ``OSError`` unread (the full run names them)."""
+    data: bytes = _shared.read_regular(path, limit)
+    return data
 
 
 def read_head(path: Path) -> tuple[str, str, dt.datetime]:
@@ -80,7 +94,7 @@ def read_head(path: Path) -> tuple[str, str, dt.datetime]:
             fields[key] = _unquote(raw.strip())
     else:
         raise Unreadable(f"{path}: front matter not closed within {_HEAD_LIMIT} bytes")
-    status = fields.get("status", "pending")  # the model's default
+    status = fields.get("status", _shared.Status.PENDING.value)  # the model's default
     try:
         not_before = dt.datetime.fromisoformat(fields["not_before"])
     except (KeyError, ValueError):
@@ -106,9 +120,7 @@ def queue_files(queue: Path) -> list[Path]:
         names = os.listdir(queue)
     except FileNotFoundError:
         return []
-    return sorted(
-        queue / n for n in names if n.endswith(".md") and n[0] != "." and n != "README.md"
-    )
+    return sorted(queue / n for n in names if _shared.is_item_name(n))
 
 
 def due_files(
@@ -136,12 +148,7 @@ def read_enqueued(path: Path) -> set[tuple[str, str]]:
         return set()
     except OSError:
         return set()  # every digest counts as new: the run that follows reports the file
-    pairs = set()
-    for line in text.splitlines():
-        digest, sep, name = line.partition("  ")
-        if sep and not line.startswith("#"):
-            pairs.add((digest.strip().lower(), name.strip()))
-    return pairs
+    return {(sha, name) for name, sha in _shared.parse_enqueued(text).items()}
 
 
 def is_digest_file(path: Path, folder: Path) -> bool:

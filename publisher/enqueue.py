@@ -10,13 +10,15 @@ from publisher import platforms
 from publisher.cards import Card
 from publisher.config import Settings
 from publisher.errors import ConfigError, FormatError, InputError, PlatformError
-from publisher.filequeue import SUFFIX, FileQueue, QueueItem, month_of
 from publisher.formatter import format_thread, number_posts, threads_for
-from publisher.ledger import LEDGER_FILE, Ledger
 from publisher.models import Digest, DigestEntry, Thread
 from publisher.platforms.base import Rules
 from publisher.revisit import Earlier, PaperIndex, note
 from publisher.schedule import assign_times
+from publisher.store.common import SUFFIX, Status
+from publisher.store.filequeue import FileQueue
+from publisher.store.ledger import LEDGER_FILE, Ledger
+from publisher.store.model import QueueItem
 
 
 @dataclass
@@ -58,10 +60,8 @@ def enqueue(
     with_cards = platforms.with_cards(settings.platforms)
     threads = threads_for(digests, settings.format, rules, list(settings.platforms), numbered=False)
     if existing is None:
-        existing = [li.item for li in queue.load()[0]]
         # Posts made this month (archived) still count against their day's budget.
-        month = month_of(now.astimezone(settings.schedule.zone))
-        existing += [li.item for li in queue.load_archive([month])[0]]
+        existing = queue.open_and_month(now, settings.schedule.zone)
     if papers is None:
         papers = paper_index(queue, existing)
     # Known: open, archived, or with posts recorded made (whatever became of their files).
@@ -158,7 +158,7 @@ class _Edits:
         }
         if all(getattr(item, name) == value for name, value in fields.items()):
             return (item.key, "already in the queue")
-        if item.status == "posted":
+        if item.status == Status.POSTED:
             return (item.key, "already posted: the edit is not posted (a posted thread is kept)")
         if item.posted or item.sending is not None:
             made = f"{len(item.posted)} of {len(item.posts)} posts made"

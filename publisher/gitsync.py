@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from publisher.errors import PublisherError
+from publisher.errors import CommitBackError
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 DEFAULT_MESSAGE = "queue: update publishing state"
 RECORDS_PREFIX = "publisher-records/"  # branches holding a run's records it could not push
-LEDGER_FILE = "posts.jsonl"  # publisher.ledger's file (that module is not imported here)
+LEDGER_FILE = "posts.jsonl"  # publisher.store.ledger's file (that module is not imported here)
 DRIVER_NAME = "publisher-queue"
 GIT_TIMEOUT = 120.0
 """Seconds any one git command may take (a pull or push over a slow network included)."""
@@ -51,10 +51,6 @@ _FATAL_PUSH_MARKERS = (
     "repository not found",
     "does not appear to be a git repository",
 )
-
-
-class CommitBackError(PublisherError):
-    """The queue's state could not be pushed; the local commit, if any, is kept."""
 
 
 @dataclass(frozen=True)
@@ -311,7 +307,7 @@ def _merge_config(git: _Git, paths: Sequence[str]) -> list[str]:
             f"{top}/posted.txt merge=union",  # keys, read as a set: both sides' lines kept
         ]
     attributes.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    script = Path(__file__).with_name("queue_merge.py")
+    script = Path(__file__).parent / "store" / "queue_merge.py"
     driver = f"{shlex.quote(sys.executable)} {shlex.quote(str(script))} %O %A %B"
     return [
         "-c",

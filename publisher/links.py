@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from publisher.arxiv import ArxivClient, Lookup, Paper, truncated
-from publisher.cards import Card, CardError, arxiv_card, fetch_page_card
+from publisher.cards import Card, arxiv_card, fetch_page_card
 from publisher.config import LinksSettings
+from publisher.errors import CardError
 from publisher.models import Digest, DigestEntry, arxiv_id
 
 

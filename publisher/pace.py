@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from publisher.config import Settings
 from publisher.cron import cron_plan
-from publisher.filequeue import QueueItem
+from publisher.store.common import OPEN
+from publisher.store.model import QueueItem
 
 __all__ = ["Behind", "capacity", "forecast"]
 
@@ -118,7 +119,7 @@ def forecast(items: Iterable[QueueItem], settings: Settings, now: dt.datetime) -
     found = []
     for platform in settings.platforms:
         ours = [i for i in items if i.platform == platform]
-        waiting = [i for i in ours if i.status in ("pending", "posting")]
+        waiting = [i for i in ours if i.status in OPEN]
         if not waiting:
             continue
         posts = sum(len(i.posts) for i in ours) / len(ours)

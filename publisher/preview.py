@@ -21,11 +21,12 @@ from publisher import cost, platforms
 from publisher.config import Settings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
-from publisher.filequeue import LoadedItem, QueueItem
 from publisher.formatter import number_posts, threads_for
 from publisher.platforms import rules_within
 from publisher.platforms.base import Options, Rules
 from publisher.schedule import assign_times
+from publisher.store.common import Status
+from publisher.store.model import LoadedItem, QueueItem
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class ThreadView:
     platform: str
     source: str  # FILE:LINE of the digest entry or of the queue file
     when: dt.datetime | None
-    status: str
+    status: Status | Literal["not queued yet"]  # a thread read from a digest is not queued yet
     posts: list[PostView]
     card: Card | None = None
     problems: list[Problem] = field(default_factory=list)

@@ -17,6 +17,7 @@ from publisher.attention import Stuck
 from publisher.cron import CronPlan
 from publisher.errors import Problem
 from publisher.runner import RunReport
+from publisher.store.common import Status
 from publisher.timefmt import LocalTimes
 
 __all__ = [
@@ -156,7 +157,7 @@ class EnqueueOutcome:
 class StatusRow:
     id: str
     platform: str
-    status: str
+    status: Status
     due: dt.datetime
     posts: int
     posted: int

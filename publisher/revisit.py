@@ -17,8 +17,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from publisher.filequeue import QueueItem
 from publisher.models import DigestEntry
+from publisher.store.model import QueueItem
 
 _ARXIV_KEY = re.compile(r"^arxiv-(\d{4}\.\d{4,5})")
 

@@ -16,30 +16,28 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, cast
 
-from publisher import cost, lifecycle, pace, platforms, quota, retry
+from publisher import cost, pace, platforms, quota, retry
 from publisher.attention import Stuck, needing_owner
 from publisher.config import FormatSettings, Settings
-from publisher.due import OPEN_STATUSES, is_due
+from publisher.due import is_due
 from publisher.errors import (
     AccountRefused,
     DeferUntil,
     DuplicatePost,
-    OutOfCredit,
     PlatformError,
     Problem,
+    Scope,
     TransientError,
-    Unreachable,
-)
-from publisher.filequeue import (
-    FileQueue,
-    LoadedItem,
-    PostRecord,
-    QueueItem,
-    month_of,
-    text_sha,
 )
 from publisher.formatter import number_posts
-from publisher.ledger import (
+from publisher.platforms import rules_within
+from publisher.platforms.base import Adapter, PostRef, QuotaAdapter, Rules, Slot
+from publisher.schedule import next_day_start, posts_today
+from publisher.scrub import scrub
+from publisher.store import lifecycle
+from publisher.store.common import OPEN, Status
+from publisher.store.filequeue import FileQueue, month_of
+from publisher.store.ledger import (
     LEDGER_FILE,
     Ledger,
     LedgerView,
@@ -47,10 +45,7 @@ from publisher.ledger import (
     missing_from_ledger,
     reconcile_all,
 )
-from publisher.platforms import rules_within
-from publisher.platforms.base import Adapter, PostRef, QuotaAdapter, Rules, Slot
-from publisher.schedule import next_day_start, posts_today
-from publisher.scrub import scrub
+from publisher.store.model import LoadedItem, PostRecord, QueueItem, text_sha
 
 RETRY_LATER = dt.timedelta(minutes=15)
 # How far a platform's clock may run behind ours. Small on purpose: a post of another thread
@@ -199,7 +194,7 @@ def make_plan(
         plan.problems.extend(check_item(loaded, rules))
     everything = open_now + list(archived)
     open_items = sorted(
-        (loaded for loaded in items if loaded.item.status in OPEN_STATUSES),
+        (loaded for loaded in items if loaded.item.status in OPEN),
         key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform),
     )
     budget_left = {
@@ -337,7 +332,7 @@ def settle_holds(queue: FileQueue, plan: Plan, report: RunReport) -> None:
         if waiting.held_by == "month" and item.not_before < waiting.when:
             lifecycle.postpone(item, waiting.when, waiting.why)
             queue.save(item)
-        elif waiting.held_by == "never" and item.status == lifecycle.Status.PENDING:
+        elif waiting.held_by == "never" and item.status == Status.PENDING:
             lifecycle.refuse(item, waiting.why)
             queue.save(item)
             report.failed.append((item.key, waiting.why))
@@ -366,7 +361,7 @@ def run(
     stopped: dict[str, str] = {}
     for name, exc in unread.items():
         stopped[name] = scrub(f"its quota could not be read: {exc}")
-        if isinstance(exc, Unreachable | AccountRefused):
+        if exc.scope in (Scope.PLATFORM, Scope.CREDIT):
             report.halted.append((name, scrub(str(exc))))
     month = month_of(now.astimezone(settings.schedule.zone))
     # Every post id some thread has recorded: a look-up never adopts one of them for another.
@@ -565,41 +560,60 @@ class ThreadPoster:
         self.parent = ref
 
     def _stopped(self, index: int, exc: PlatformError | DeferUntil) -> Outcome:
-        """Post ``index`` did not go out: defer the thread, or fail it when the platform
-        refused the post itself."""
-        item, report = self.item, self.report
-        if isinstance(exc, DeferUntil):
-            at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
-            self._defer(index, at, scrub(exc.reason))
-            report.deferred.append((item.key, at, scrub(exc.reason)))
-            return Outcome.STOP_PLATFORM
-        if isinstance(exc, OutOfCredit):
-            # Not the thread's fault: it stays as it is (pending, or posting with the posts made
-            # so far recorded), due again at once, and the next run with credits goes on from it.
-            self._defer(index, item.not_before, f"out of credit: {exc}")
-            report.deferred.append((item.key, item.not_before, str(exc)))
-            report.out_of_credit[item.platform] = str(exc)
-            return Outcome.STOP_PLATFORM
-        if isinstance(exc, Unreachable | AccountRefused):
-            # Not this thread's fault and not cured by waiting: keep it due, say why, fail.
-            why = scrub(str(exc))
-            if isinstance(exc, AccountRefused):
-                names = ", ".join(platforms.account_variables(item.platform))
-                why += f"; the account was refused: check {names}"
-            self._defer(index, item.not_before, why)
-            report.halted.append((item.platform, why))
-            report.deferred.append((item.key, item.not_before, why))
-            return Outcome.STOP_PLATFORM
-        if isinstance(exc, TransientError):
-            at = self.now + RETRY_LATER
-            self._defer(index, at, scrub(f"gave up for this run: {exc}"))
-            report.deferred.append((item.key, at, scrub(str(exc))))
-            return Outcome.STOP_PLATFORM
-        # permanent: 400/401/403/404/413, a duplicate not found
+        """Post ``index`` did not go out: what follows is the error's scope's (``errors.Scope``),
+        looked up in a table, so no order of checks decides it."""
+        handlers: dict[Scope, Callable[[int, Any], Outcome]] = {
+            Scope.WAIT: self._wait,
+            Scope.CREDIT: self._out_of_credit,
+            Scope.PLATFORM: self._halted,
+            Scope.TRANSIENT: self._later,
+            Scope.POST: self._refused,
+        }
+        return handlers[exc.scope](index, exc)
+
+    def _wait(self, index: int, exc: DeferUntil) -> Outcome:
+        """The next try must wait past this run: the thread is due again at ``exc.at``."""
+        at = dt.datetime.fromtimestamp(exc.at, tz=dt.UTC)
+        self._defer(index, at, scrub(exc.reason))
+        self.report.deferred.append((self.item.key, at, scrub(exc.reason)))
+        return Outcome.STOP_PLATFORM
+
+    def _out_of_credit(self, index: int, exc: PlatformError) -> Outcome:
+        """Not the thread's fault: it stays as it is (pending, or posting with the posts made so
+        far recorded), due again at once, and the next run with credits goes on from it."""
+        item = self.item
+        self._defer(index, item.not_before, f"out of credit: {exc}")
+        self.report.deferred.append((item.key, item.not_before, str(exc)))
+        self.report.out_of_credit[item.platform] = str(exc)
+        return Outcome.STOP_PLATFORM
+
+    def _halted(self, index: int, exc: PlatformError) -> Outcome:
+        """Not this thread's fault and not cured by waiting: keep it due, say why, fail."""
+        item = self.item
+        why = scrub(str(exc))
+        if isinstance(exc, AccountRefused):
+            names = ", ".join(platforms.account_variables(item.platform))
+            why += f"; the account was refused: check {names}"
+        self._defer(index, item.not_before, why)
+        self.report.halted.append((item.platform, why))
+        self.report.deferred.append((item.key, item.not_before, why))
+        return Outcome.STOP_PLATFORM
+
+    def _later(self, index: int, exc: PlatformError) -> Outcome:
+        """Worth trying again, but not in this run: the thread waits ``RETRY_LATER``."""
+        at = self.now + RETRY_LATER
+        self._defer(index, at, scrub(f"gave up for this run: {exc}"))
+        self.report.deferred.append((self.item.key, at, scrub(str(exc))))
+        return Outcome.STOP_PLATFORM
+
+    def _refused(self, index: int, exc: PlatformError) -> Outcome:
+        """The platform refused the post itself (400/401/403/404/413, a duplicate not found):
+        the thread fails, and the run goes on with the next one."""
+        item = self.item
         reason = _reason(exc, index, item, self.queue.path_of(item))
         lifecycle.fail(item, index, self.maybe_sent, reason)
         self._save()
-        report.failed.append((item.key, reason))
+        self.report.failed.append((item.key, reason))
         return Outcome.NEXT_THREAD
 
     def _defer(self, index: int, at: dt.datetime, why: str) -> None:
@@ -652,7 +666,7 @@ def archive_posted(
     still_open = []
     for loaded in items:
         item = loaded.item
-        if item.status != lifecycle.Status.POSTED:
+        if item.status != Status.POSTED:
             still_open.append(loaded)
             continue
         queue.record_posted(item.key)
@@ -673,8 +687,7 @@ def archive_posted(
 def recent_archive(queue: FileQueue, now: dt.datetime, settings: Settings) -> list[QueueItem]:
     """Archived threads that may hold posts of ``now``'s local day: those of its month folder
     (months are local to the schedule's zone, so today's posts are all in it)."""
-    loaded, _ = queue.load_archive([month_of(now.astimezone(settings.schedule.zone))])
-    return [li.item for li in loaded]
+    return queue.month_archive(now, settings.schedule.zone)
 
 
 def _since(item: QueueItem) -> float | None:

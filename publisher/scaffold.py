@@ -11,7 +11,6 @@ never drift apart. Pure but for :func:`write`, which never overwrites a file unl
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import tomllib
@@ -23,7 +22,9 @@ from pathlib import Path
 from publisher import __version__
 from publisher.config import ScheduleSettings, env_variables
 from publisher.cron import cron_plan
+from publisher.errors import ScaffoldError
 from publisher.platforms import registry
+from publisher.store.safeio import atomic_write
 
 WORKFLOWS = Path(".github") / "workflows"
 CONFIG = Path("config") / "publisher.toml"
@@ -39,10 +40,6 @@ _PLATFORMS_LINE = re.compile(r"^platforms = \[.*\]$", re.M)
 RELEASED_ACTION: str | None = None
 
 CHECKOUT = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0"
-
-
-class ScaffoldError(ValueError):
-    """A request ``init`` cannot carry out (an action reference it cannot pin, ...)."""
 
 
 @dataclass(frozen=True)
@@ -479,9 +476,7 @@ def write(folder: Path, files: Mapping[Path, str]) -> list[Path]:
     for path, text in files.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp-init")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
+        atomic_write(target, text)
         written.append(path)
     return written
 

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 from publisher.config import ScheduleSettings
 from publisher.errors import InputError
-from publisher.filequeue import QueueItem
+from publisher.store.common import Status
+from publisher.store.model import QueueItem
 
 
 def local_day(moment: dt.datetime, settings: ScheduleSettings) -> dt.date:
@@ -28,7 +29,7 @@ def planned_posts(
     """Posts per local day already planned (or made) for ``platform``."""
     per_day: Counter[dt.date] = Counter()
     for item in items:
-        if item.platform != platform or item.status in ("failed", "held"):
+        if item.platform != platform or item.status in (Status.FAILED, Status.HELD):
             continue
         for record in item.posted:
             per_day[local_day(record.at, settings)] += 1
@@ -95,9 +96,11 @@ class _Slots:
         self.budget = settings.daily_posts.get(platform)
         self.per_day = planned_posts(existing, platform, settings)
         self.taken: Counter[dt.datetime] = Counter(
-            i.not_before for i in existing if i.status not in ("posted", "failed")
+            i.not_before for i in existing if i.status not in (Status.POSTED, Status.FAILED)
         )
-        self.latest = max((i.not_before for i in existing if i.status != "posted"), default=None)
+        self.latest = max(
+            (i.not_before for i in existing if i.status != Status.POSTED), default=None
+        )
         self.day = local_day(now, settings)
         self.times = settings.slot_times()
         self.index = 0  # the cursor: self.times[self.index] on self.day

@@ -30,15 +30,16 @@ from publisher.digest import digest_bytes, read_digest
 from publisher.due import DIGEST_SUFFIXES, is_digest_file
 from publisher.enqueue import EnqueueReport, enqueue, paper_index
 from publisher.errors import InputError, Problem
-from publisher.filequeue import FileQueue, QueueItem, atomic_write, month_of
 from publisher.models import Digest
 from publisher.platforms.base import Rules
 from publisher.revisit import PaperIndex
+from publisher.store.common import ENQUEUED_NAME, parse_enqueued
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
+from publisher.store.safeio import MAX_FILE_BYTES, atomic_write, read_bounded
 
 # A file's digests in, the digests to queue and their link cards (by entry id) out.
 Prepare = Callable[[list[Digest]], tuple[list[Digest], Mapping[str, Card]]]
-
-ENQUEUED_NAME = "enqueued.txt"
 
 
 @dataclass
@@ -132,9 +133,7 @@ def sweep(
             if prepare is not None:
                 digests, cards = prepare(digests)
             if existing is None or papers is None:
-                existing = [li.item for li in queue.load()[0]]
-                month = month_of(now.astimezone(settings.schedule.zone))
-                existing += [li.item for li in queue.load_archive([month])[0]]
+                existing = queue.open_and_month(now, settings.schedule.zone)
                 papers = paper_index(queue, existing)
             # Enqueued before with other bytes: the author edited it, and its threads not begun
             # follow the edit (a file named again unchanged leaves hand edits of the queue be).
@@ -161,16 +160,12 @@ def _paths_of(problems: list[Problem]) -> set[str]:
 
 def read_enqueued(queue: FileQueue) -> dict[str, str]:
     """``queue/enqueued.txt`` as {path: sha256}; empty when there is none yet."""
-    try:
-        text = (queue.root / ENQUEUED_NAME).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    path = queue.root / ENQUEUED_NAME
+    if not path.exists() and not path.is_symlink():
         return {}
-    found: dict[str, str] = {}
-    for line in text.splitlines():
-        digest, sep, path = line.partition("  ")
-        if sep and len(digest) == 64 and path:
-            found[path] = digest
-    return found
+    # Bounded, and never a FIFO or device (InputError naming the file), read as due.py reads it.
+    data = read_bounded(path, 64 * MAX_FILE_BYTES)
+    return parse_enqueued(data.decode("utf-8", errors="replace"))
 
 
 def record_enqueued(queue: FileQueue, handled: dict[str, str], invalid: set[str]) -> None:

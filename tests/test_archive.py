@@ -14,8 +14,9 @@ import pytest
 from publisher import runner
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
-from publisher.filequeue import FileQueue, read_item
 from publisher.platforms import rules_for
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
 from tests.conftest import EXAMPLE, pin_one_a_slot
 from tests.test_run import (
     D1_09,
@@ -181,7 +182,7 @@ class TestBatchedEnqueue:
         """18 new files: 18 file fsyncs, one folder fsync, no temporary file left."""
         import os
 
-        from publisher import filequeue
+        from publisher.store import safeio as filequeue
 
         kinds: list[str] = []
         real_fsync = os.fsync
@@ -206,7 +207,7 @@ class TestBatchedEnqueue:
         import os
         import threading
 
-        from publisher import filequeue
+        from publisher.store import safeio as filequeue
 
         calls = 0
         guard = threading.Lock()

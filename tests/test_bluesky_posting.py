@@ -18,10 +18,12 @@ from pydantic import SecretStr
 
 from publisher import runner
 from publisher.config import FormatSettings, RetrySettings, Settings
-from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer

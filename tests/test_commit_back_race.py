@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from publisher.filequeue import FileQueue, PostRecord, QueueItem, parse, render, text_sha
-from publisher.gitsync import CommitBackError, commit_back, recover_records
-from publisher.ledger import LEDGER_FILE, Ledger
-from publisher.lifecycle import Status
-from publisher.queue_merge import merge_text
+from publisher.errors import CommitBackError
+from publisher.gitsync import commit_back, recover_records
+from publisher.store.common import Status
+from publisher.store.fileformat import parse, render
+from publisher.store.filequeue import FileQueue
+from publisher.store.ledger import LEDGER_FILE, Ledger
+from publisher.store.model import PostRecord, QueueItem, text_sha
+from publisher.store.queue_merge import merge_text
 from tests.publisher_cli import run_publisher
 from tests.test_gitsync import clone, git, isolated_git, no_sleep, show
 

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import QueueBusy
-from publisher.filequeue import TMP_PREFIX, FileQueue, read_item
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.safeio import TMP_PREFIX
 from tests.conftest import EXAMPLE
 from tests.publisher_cli import PUBLISHER, quiet_env, run_publisher
 
@@ -26,7 +28,8 @@ from tests.publisher_cli import PUBLISHER, quiet_env, run_publisher
 WRITER = r"""
 import datetime as dt, random, sys
 from pathlib import Path
-from publisher.filequeue import FileQueue, QueueItem
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 
 def post(name, k):
     return f"{name} post {k} " + "가나다 abc " * ((k * 37) % 150) + "end"
@@ -59,7 +62,7 @@ with queue.lock():
 HOLDER = r"""
 import sys, time
 from pathlib import Path
-from publisher.filequeue import FileQueue
+from publisher.store.filequeue import FileQueue
 with FileQueue(Path(sys.argv[1])).lock():
     print("locked", flush=True)
     time.sleep(60)

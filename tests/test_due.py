@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from publisher import due, runner
 from publisher.config import ScheduleSettings, Settings
 from publisher.cron import cron_plan
-from publisher.filequeue import FileQueue, PostRecord, QueueItem
 from publisher.platforms import rules_for
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import PostRecord, QueueItem
 
 REPO = Path(__file__).resolve().parents[1]
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -238,3 +239,77 @@ class TestCron:
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[-2:] == ["7 0,3,6,9,12 * * *", "37 2,10,18 * * *"]
         assert "8 runs a day" in done.stdout and "240 billed minutes" in done.stdout
+
+
+class TestSharedWithThePackage:
+    """due.py and the queue package share one definition of the file-name rule, the bounded
+    read, the enqueued.txt parser and the open states (publisher/store/common.py)."""
+
+    def test_imported_it_uses_the_packages_definitions(self) -> None:
+        from publisher import due
+        from publisher.store import common
+
+        assert due.ENQUEUED_NAME is common.ENQUEUED_NAME
+        assert due.OPEN_STATUSES is common.OPEN
+        assert due._shared is common
+
+    def test_run_as_a_script_it_loads_the_same_file(self, tmp_path: Path) -> None:
+        import subprocess
+        import sys
+
+        import publisher
+
+        script = Path(publisher.__file__).parent / "due.py"
+        queue = tmp_path / "queue"
+        queue.mkdir()
+        (queue / "a.x.md").write_text(
+            "---\nstatus: held\nnot_before: 2025-01-01T00:00:00+00:00\n---\n"
+        )
+        (queue / "b.x.md").write_text(
+            "---\nstatus: posting\nnot_before: 2025-01-01T00:00:00+00:00\n---\n"
+        )
+        (queue / ".hidden.md").write_text("---\nstatus: pending\n---\n")
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-I",
+                str(script),
+                "--root",
+                str(tmp_path),
+                "--now",
+                "2025-06-01T00:00:00+00:00",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+        assert done.stdout == "due=true\n"
+        assert "b.x.md: posting" in done.stderr
+        assert "a.x.md" not in done.stderr and ".hidden" not in done.stderr
+
+
+def test_enqueued_parser_is_one_for_due_and_sweep(tmp_path: Path) -> None:
+    from publisher import due
+    from publisher.store.filequeue import FileQueue
+    from publisher.sweep import read_enqueued
+
+    sha = "A" * 64
+    text = f"# a comment\n{sha}  digests/a.txt\nshort  digests/b.txt\n{'b' * 64}  \nno separator\n"
+    (tmp_path / "enqueued.txt").write_text(text)
+    assert read_enqueued(FileQueue(tmp_path)) == {"digests/a.txt": "a" * 64}
+    assert due.read_enqueued(tmp_path / "enqueued.txt") == {("a" * 64, "digests/a.txt")}
+
+
+def test_a_fifo_for_enqueued_txt_is_refused_by_name_not_read(tmp_path: Path) -> None:
+    import os
+
+    from publisher import due
+    from publisher.errors import InputError
+    from publisher.store.filequeue import FileQueue
+    from publisher.sweep import read_enqueued
+
+    os.mkfifo(tmp_path / "enqueued.txt")
+    with pytest.raises(InputError, match=r"enqueued\.txt: not a regular file"):
+        read_enqueued(FileQueue(tmp_path))
+    assert due.read_enqueued(tmp_path / "enqueued.txt") == set()  # every digest counts as new

@@ -13,9 +13,11 @@ import pytest
 
 from publisher import runner
 from publisher.config import Settings
-from publisher.filequeue import FileQueue, PostRecord, QueueItem, read_item
-from publisher.lifecycle import Status
 from publisher.platforms import rules_for
+from publisher.store.common import Status
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import PostRecord, QueueItem
 from publisher.testing.fake import FakeAdapter
 from tests.conftest import EXAMPLE
 from tests.publisher_cli import run_publisher

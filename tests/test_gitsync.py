@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.gitsync import BOT_EMAIL, BOT_NAME, CommitBackError, commit_back
+from publisher.errors import CommitBackError
+from publisher.gitsync import BOT_EMAIL, BOT_NAME, commit_back
 
 OTHER = ["-c", "user.name=Other Writer", "-c", "user.email=other@example.org"]
 MESSAGE = "queue: test update"

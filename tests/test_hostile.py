@@ -29,9 +29,9 @@ from publisher import cli
 from publisher.config import load_env, load_settings
 from publisher.digest import MAX_DIGEST_BYTES, read_digests
 from publisher.errors import InputError
-from publisher.filequeue import read_item
 from publisher.hygiene import one_line
 from publisher.scrub import REDACTED, scrub
+from publisher.store.fileformat import read_item
 from publisher.testing.echo import EchoServer
 from tests.conftest import EXAMPLE, X_CANARY
 from tests.publisher_cli import quiet_env, run_publisher

@@ -18,10 +18,12 @@ from publisher import runner
 from publisher.config import RetrySettings, Settings
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
-from publisher.filequeue import FileQueue, PostRecord, QueueItem, read_item, render, text_sha
-from publisher.ledger import LEDGER_FILE, Ledger
-from publisher.lifecycle import Status
 from publisher.platforms import rules_for
+from publisher.store.common import Status
+from publisher.store.fileformat import read_item, render
+from publisher.store.filequeue import FileQueue
+from publisher.store.ledger import LEDGER_FILE, Ledger
+from publisher.store.model import PostRecord, QueueItem, text_sha
 from publisher.testing.mastodon_server import FakeMastodonServer
 from tests.conftest import EXAMPLE
 from tests.publisher_cli import run_publisher

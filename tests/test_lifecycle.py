@@ -1,4 +1,4 @@
-"""A thread's states and the moves between them (publisher.lifecycle): the whole table."""
+"""A thread's states and the moves between them (publisher.store.lifecycle): the whole table."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from publisher import lifecycle
-from publisher.errors import InputError
-from publisher.filequeue import PostRecord, QueueItem, parse, render
-from publisher.lifecycle import ALLOWED, COMMANDS, Move, Status, TransitionRefused
+from publisher.errors import InputError, TransitionRefused
+from publisher.store import lifecycle
+from publisher.store.common import Status
+from publisher.store.fileformat import parse, render
+from publisher.store.lifecycle import ALLOWED, COMMANDS, Move
+from publisher.store.model import PostRecord, QueueItem
 
 NOW = dt.datetime(2025, 5, 20, 9, 0, tzinfo=dt.UTC)
 EARLIER = NOW - dt.timedelta(hours=2)

@@ -13,16 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from publisher.arxiv import ArxivClient, ArxivError, Paper, match, normalise, parse_feed
+from publisher.arxiv import ArxivClient, Paper, match, normalise, parse_feed
 from publisher.cards import Card, fetch_page_card, page_card, thumbnail
 from publisher.config import FormatSettings, LinksSettings, Settings
 from publisher.digest import read_digests
-from publisher.filequeue import FileQueue, QueueItem, parse, render
+from publisher.errors import ArxivError
 from publisher.formatter import format_thread
 from publisher.links import resolve
 from publisher.models import Digest, DigestEntry
 from publisher.platforms import rules_for, url_grammar
 from publisher.platforms.bluesky import THUMB_MAX_BYTES
+from publisher.store.fileformat import parse, render
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 from publisher.testing.links_server import FakePaper, LinksServer
 from tests.publisher_cli import quiet_env, run_publisher
 

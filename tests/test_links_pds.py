@@ -29,12 +29,13 @@ from publisher.config import (
 )
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
-from publisher.filequeue import FileQueue, QueueItem
 from publisher.formatter import number_posts
 from publisher.links import resolve
 from publisher.platforms import rules_for
 from publisher.platforms.bluesky import THUMB_MAX_BYTES
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.links_server import FakePaper, LinksServer
 from publisher.testing.pds import FaultProxy, PdsInfo

@@ -24,12 +24,14 @@ from publisher.config import (
     credentials,
     load_settings,
 )
-from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.base import Slot
 from publisher.platforms.mastodon import MastodonRules
 from publisher.platforms.mastodon_adapter import MastodonAdapter, idempotency_key
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import LoadedItem, PostRecord, QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.mastodon_server import FakeMastodonServer
 from tests.conftest import EXAMPLE, MASTODON_CANARY

@@ -19,9 +19,10 @@ from publisher.config import ScheduleSettings, Settings, credentials, load_setti
 from publisher.cron import cron_plan
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
-from publisher.filequeue import FileQueue, QueueItem
 from publisher.models import Digest
 from publisher.platforms import connect, rules_for
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.mastodon_server import FakeMastodonServer
@@ -193,7 +194,7 @@ def play_the_week(tmp_path: Path, platforms: list[str]) -> list[QueueItem]:
 
 
 def _archived(queue: FileQueue) -> list[tuple[QueueItem, Path]]:
-    from publisher.filequeue import read_item
+    from publisher.store.fileformat import read_item
 
     return [(read_item(path).item, path) for path in queue.archived_paths()]
 

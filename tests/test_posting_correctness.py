@@ -21,9 +21,11 @@ import pytest
 from publisher import retry
 from publisher.config import FormatSettings, RetrySettings
 from publisher.errors import DeferUntil, TransientError, Unreachable
-from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms.x_adapter import TWITTER_EPOCH_MS
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.pds import PdsInfo, list_posts
 from publisher.testing.x_server import FakeXServer

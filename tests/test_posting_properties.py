@@ -27,12 +27,14 @@ import pytest
 
 from publisher import runner
 from publisher.config import RetrySettings, ScheduleSettings, Settings, credentials
-from publisher.filequeue import FileQueue, QueueItem
-from publisher.gitsync import CommitBackError, commit_back, recover_records
-from publisher.ledger import Ledger
+from publisher.errors import CommitBackError
+from publisher.gitsync import commit_back, recover_records
 from publisher.platforms import rules_for
 from publisher.platforms.mastodon_adapter import MastodonAdapter
 from publisher.platforms.x_adapter import XAdapter
+from publisher.store.filequeue import FileQueue
+from publisher.store.ledger import Ledger
+from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.mastodon_server import FakeMastodonServer
 from publisher.testing.x_server import FakeXServer

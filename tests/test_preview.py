@@ -225,8 +225,8 @@ class TestCommand:
     def test_queue_posts_are_numbered_as_sent(self, tmp_path: Path) -> None:
         """Queue files hold no N/M: the preview shows each post numbered from the thread, also
         after a post is split by hand."""
-        from publisher.filequeue import parse
         from publisher.formatter import number_posts
+        from publisher.store.fileformat import parse
 
         queue = enqueued(tmp_path)
         path = queue / "2025-05-20-mean-flows-for-one-step-generative-modeling.bluesky.md"
@@ -265,7 +265,7 @@ class TestCommand:
     def test_queued_link_card_is_shown(self, tmp_path: Path) -> None:
         """A Bluesky queue file's card is drawn in its thread's first post."""
         from publisher.cards import Card as QueuedCard
-        from publisher.filequeue import read_item, render
+        from publisher.store.fileformat import read_item, render
 
         queue = enqueued(tmp_path)
         path = next(queue.glob("*.bluesky.md"))

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from publisher.cli import project_root
-from publisher.filequeue import FileQueue
+from publisher.store.filequeue import FileQueue
 from publisher.sweep import read_enqueued
 from tests.conftest import EXAMPLE
 from tests.publisher_cli import run_publisher

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import InputError, QueueBusy
-from publisher.filequeue import FileQueue, PostRecord, QueueItem, parse, read_item, render
+from publisher.store.fileformat import parse, read_item, render
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import PostRecord, QueueItem
 
 SEOUL = dt.timezone(dt.timedelta(hours=9))
 T0 = dt.datetime(2025, 5, 20, 9, 0, tzinfo=SEOUL)

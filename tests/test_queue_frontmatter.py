@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from publisher.cards import Card
-from publisher.filequeue import PostRecord, QueueItem, _scalar, _simple_front_matter, parse, render
+from publisher.store.fileformat import _scalar, _simple_front_matter, parse, render
+from publisher.store.model import PostRecord, QueueItem
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 TEXT = st.text(

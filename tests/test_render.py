@@ -12,7 +12,6 @@ import pytest
 from publisher import render_json, render_text
 from publisher.attention import Stuck
 from publisher.errors import Problem
-from publisher.filequeue import LoadedItem, PostRecord, QueueItem
 from publisher.reports import (
     CheckedFile,
     CheckReport,
@@ -30,6 +29,7 @@ from publisher.reports import (
     StatusRow,
 )
 from publisher.runner import Plan, Planned, RunReport, SentPost, Waiting
+from publisher.store.model import LoadedItem, PostRecord, QueueItem
 from publisher.summary import markdown
 from publisher.timefmt import LocalTimes
 

@@ -27,11 +27,13 @@ from publisher.errors import (
     RateLimited,
     TransientError,
 )
-from publisher.filequeue import FileQueue, LoadedItem, PostRecord, read_item
 from publisher.formatter import number_posts
-from publisher.lifecycle import Status
 from publisher.platforms import rules_for
 from publisher.platforms.base import PostRef, Slot
+from publisher.store.common import Status
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import LoadedItem, PostRecord
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
 from tests.conftest import EXAMPLE, one_a_slot, pin_one_a_slot

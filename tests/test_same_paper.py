@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import QueueError
-from publisher.filequeue import FileQueue
 from publisher.revisit import Paper, edit_distance, same_paper
+from publisher.store.filequeue import FileQueue
 
 
 def paper(title: str, entry_id: str = "2026-11-26-x") -> Paper:

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from publisher.config import ScheduleSettings, Settings
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
-from publisher.filequeue import FileQueue, PostRecord, QueueItem, read_item
 from publisher.platforms import rules_for
 from publisher.schedule import assign_times, next_day_start, planned_posts, posts_today
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import PostRecord, QueueItem
 from tests.conftest import EXAMPLE, one_a_slot
 from tests.publisher_cli import run_publisher
 

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from publisher.config import ScheduleSettings
-from publisher.filequeue import QueueItem
 from publisher.schedule import assign_times, local_day, planned_posts
+from publisher.store.model import QueueItem
 from tests.test_schedule import T0, thread
 
 

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from publisher import runner
 from publisher.config import Settings
-from publisher.filequeue import FileQueue, QueueItem
 from publisher.platforms import rules_for
 from publisher.reports import RunOutcome
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 from publisher.summary import markdown
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter

@@ -19,12 +19,14 @@ import pytest
 from publisher import runner
 from publisher.config import FormatSettings, RetrySettings, Settings, credentials
 from publisher.errors import AccountRefused, PermanentError, RateLimited, TransientError
-from publisher.filequeue import FileQueue, LoadedItem, PostRecord, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.threads import ThreadsCredentials, ThreadsRules
 from publisher.platforms.threads_adapter import ThreadsAdapter, ready_waits
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import LoadedItem, PostRecord, QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.threads_server import FakeThreadsServer
 from tests.conftest import EXAMPLE, THREADS_CANARY

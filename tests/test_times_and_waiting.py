@@ -20,9 +20,9 @@ from publisher import runner
 from publisher.config import ScheduleSettings, Settings
 from publisher.digest import read_digests
 from publisher.enqueue import enqueue
-from publisher.filequeue import FileQueue
 from publisher.platforms import rules_for
 from publisher.reports import RunOutcome
+from publisher.store.filequeue import FileQueue
 from publisher.summary import markdown
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter

@@ -18,11 +18,13 @@ import pytest
 from publisher import cost, runner
 from publisher.config import FormatSettings, ScheduleSettings, Settings
 from publisher.errors import OutOfCredit
-from publisher.filequeue import FileQueue, LoadedItem, QueueItem, read_item
 from publisher.formatter import number_posts
-from publisher.lifecycle import Status
 from publisher.platforms import rules_for
 from publisher.platforms.x import XOptions
+from publisher.store.common import Status
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import LoadedItem, QueueItem
 from publisher.testing.fake import FakeAdapter
 from publisher.testing.x_server import CREDITS_DETAIL, FakeXServer
 from tests.conftest import REPO, X_CANARY
@@ -199,7 +201,7 @@ class TestMonthlyBudget:
 
 
 def _with_posted(item: QueueItem, n: int) -> QueueItem:
-    from publisher.filequeue import PostRecord
+    from publisher.store.model import PostRecord
 
     records = [
         PostRecord(post=i + 1, id=str(i + 1), url="u", at=NOW, price_class="plain")

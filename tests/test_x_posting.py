@@ -15,11 +15,13 @@ import pytest
 
 from publisher import runner
 from publisher.config import FormatSettings, RetrySettings, Settings, credentials
-from publisher.filequeue import FileQueue, QueueItem, read_item
 from publisher.formatter import number_posts
 from publisher.platforms import rules_for
 from publisher.platforms.base import Slot
 from publisher.platforms.x_adapter import XAdapter
+from publisher.store.fileformat import read_item
+from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY

@@ -11,7 +11,7 @@ conflicts on the front matter. This driver merges the file field by field instea
   goes with the side whose ``status`` was chosen;
 * the posts' text: the side that changed it (a run never does); changed on both: no merge.
 
-Run by git as ``python -m publisher.queue_merge %O %A %B`` (``commit-back`` defines it for its
+Run by git as ``python -m publisher.store.queue_merge %O %A %B`` (``commit-back`` defines it for its
 own git calls): writes the result to ``%A`` and exits 0, or exits 1 (a conflict) when the files do
 not read as queue files or both changed the text. Even then nothing is lost: the record of posts
 made (``posts.jsonl``, merged by union) restores a file's records at the next run.

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from publisher import lifecycle
 from publisher.errors import Problem
-from publisher.filequeue import LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.store import lifecycle
+from publisher.store.model import LoadedItem, PostRecord, QueueItem, text_sha
+from publisher.store.safeio import atomic_write, fsync_dir
 
 LEDGER_FILE = "posts.jsonl"
 ATTRIBUTES_LINE = f"{LEDGER_FILE} merge=union"
@@ -130,7 +131,7 @@ class Ledger:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
 
     def sending(self, item: QueueItem, index: int, at: dt.datetime) -> None:
         """Post ``index`` (0-based) of ``item`` is about to be sent."""
@@ -156,14 +157,6 @@ class Ledger:
                 "source": item.source,
             }
         )
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 _RECORD_FIELDS = set(PostRecord.model_fields)
@@ -278,4 +271,4 @@ def ensure_attributes(queue_root: Path) -> None:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         if ATTRIBUTES_LINE not in text.splitlines():
             joined = text + ("" if not text or text.endswith("\n") else "\n")
-            path.write_text(joined + ATTRIBUTES_LINE + "\n", encoding="utf-8")
+            atomic_write(path, joined + ATTRIBUTES_LINE + "\n")

@@ -19,11 +19,13 @@ through ``publisher hold``, ``release`` and ``retry``::
 
 ``ALLOWED`` is this table's "from" column; every move checks it and raises
 ``TransitionRefused`` otherwise. A deferred thread is a pending or posting one with a
-``reason`` (why the last run left it). ``hold``, ``release`` and ``retry`` on a thread already
-in the state asked for change nothing and return a note saying so.
+``reason`` (why the last run left it): ``common.is_deferred``, a derived property, not a state.
+``hold``, ``release`` and ``retry`` on a thread already in the state asked for change nothing and
+return a note saying so.
 
-Standard library only: it stands below the queue files, whose model (``filequeue.QueueItem``)
-takes ``Status`` from here and is what the moves are made on (a ``Thread`` here).
+Standard library only: it stands below the queue files, whose model (``model.QueueItem``)
+takes ``Status`` from ``common`` as this module does, and is what the moves are made on (a
+``Thread`` here).
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any, Protocol
 
+from publisher.errors import TransitionRefused
+from publisher.store.common import OPEN, Status, is_deferred
+
 __all__ = [
     "ALLOWED",
     "COMMANDS",
     "Move",
     "Status",
-    "TransitionRefused",
     "defer",
     "fail",
     "finish",
@@ -54,18 +58,8 @@ __all__ = [
 ]
 
 
-class Status(StrEnum):
-    """A thread's state, as written in its queue file (``status: pending``)."""
-
-    PENDING = "pending"  # waiting for its time; nothing sent yet
-    POSTING = "posting"  # some posts made (or one in flight), the rest to follow
-    POSTED = "posted"  # every post made; the file moves to the archive
-    FAILED = "failed"  # the platform refused a post for good: waits for `publisher retry`
-    HELD = "held"  # kept back by a person: waits for `publisher release`
-
-
 class Thread(Protocol):
-    """What the moves read and change of a queued thread (``filequeue.QueueItem``)."""
+    """What the moves read and change of a queued thread (``model.QueueItem``)."""
 
     status: Status
     reason: str | None
@@ -99,10 +93,10 @@ class Move(StrEnum):
 
 # The states each move may start from (the table in the module docstring).
 ALLOWED: dict[Move, frozenset[Status]] = {
-    Move.SEND: frozenset({Status.PENDING, Status.POSTING}),
+    Move.SEND: OPEN,
     Move.RECORD: frozenset({Status.POSTING}),
     # From pending too: a file whose last post was recorded, then set back to pending by hand.
-    Move.FINISH: frozenset({Status.PENDING, Status.POSTING}),
+    Move.FINISH: OPEN,
     Move.FAIL: frozenset({Status.POSTING}),
     Move.DEFER: frozenset({Status.POSTING}),
     Move.POSTPONE: frozenset({Status.PENDING}),
@@ -112,11 +106,6 @@ ALLOWED: dict[Move, frozenset[Status]] = {
     # pending and posting only when deferred (checked in ``retry``)
     Move.RETRY: frozenset({Status.FAILED, Status.PENDING, Status.POSTING}),
 }
-
-
-class TransitionRefused(ValueError):
-    """A move the thread's state does not allow; the message says why, for the person who
-    asked (the CLI adds the file and line)."""
 
 
 def _check(item: Thread, move: Move, why: str | None = None) -> None:
@@ -270,7 +259,7 @@ def release(item: Thread, now: dt.datetime) -> str | None:
 
 def retry(item: Thread, now: dt.datetime) -> str | None:
     """Post a failed or deferred thread again at the next run (at ``now`` at the latest)."""
-    if item.status in (Status.PENDING, Status.POSTING) and item.reason is None:  # not deferred
+    if item.status in OPEN and not is_deferred(item.status, item.reason):
         if item.not_before <= now:
             return "already due: the next run posts it"
         raise TransitionRefused(
