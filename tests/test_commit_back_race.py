@@ -21,7 +21,7 @@ from publisher.store.ledger import LEDGER_FILE, Ledger
 from publisher.store.model import PostRecord, QueueItem, text_sha
 from publisher.store.queue_merge import merge_text
 from tests.publisher_cli import run_publisher
-from tests.test_gitsync import clone, git, isolated_git, no_sleep, show
+from tests.test_gitsync import clone, git, isolated_git, no_sleep, seeded_remote, show
 
 __all__ = ["isolated_git"]  # the autouse fixture, by name
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
@@ -53,19 +53,13 @@ def _record(n: int, platform: str) -> PostRecord:
 
 
 def _seed(tmp_path: Path) -> Path:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
-    seed = tmp_path / "seed"
-    git(tmp_path, "clone", "--quiet", str(bare), str(seed))
-    git(seed, "checkout", "--quiet", "-b", "main")
-    queue = FileQueue(seed / "queue")
-    for platform in ("x", "bluesky", "mastodon"):
-        queue.save(_item(platform))
-    queue.save(_item("x", id="2026-11-26-other-paper", title="Other Paper"))
-    git(seed, "add", "queue")
-    git(seed, "commit", "--quiet", "-m", "seed")
-    git(seed, "push", "--quiet", "origin", "main")
-    return bare
+    def fill(seed: Path) -> None:
+        queue = FileQueue(seed / "queue")
+        for platform in ("x", "bluesky", "mastodon"):
+            queue.save(_item(platform))
+        queue.save(_item("x", id="2026-11-26-other-paper", title="Other Paper"))
+
+    return seeded_remote(tmp_path, fill)[0]
 
 
 def _run_posts(ours: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,22 +51,32 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+def seeded_remote(tmp: Path, fill: Callable[[Path], object]) -> tuple[Path, Path]:
+    """A bare repository ``tmp/remote.git`` whose main holds what ``fill`` writes into the
+    seeding clone ``tmp/seed``; both paths."""
+    bare = tmp / "remote.git"
+    git(tmp, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
+    seed = tmp / "seed"
+    git(tmp, "clone", "--quiet", str(bare), str(seed))
+    git(seed, "checkout", "--quiet", "-b", "main")
+    fill(seed)
+    git(seed, "add", "--all")
+    git(seed, "commit", "--quiet", "-m", "seed")
+    git(seed, "push", "--quiet", "origin", "main")
+    return bare, seed
+
+
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     """A bare repository whose main holds queue/a.txt, queue/b.txt and README.md."""
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(bare))
-    seed = tmp_path / "seed"
-    git(tmp_path, "clone", "--quiet", str(bare), str(seed))
-    git(seed, "checkout", "--quiet", "-b", "main")
-    (seed / "queue").mkdir()
-    (seed / "queue" / "a.txt").write_text("line 1\nstatus: pending\nline 3\n", encoding="utf-8")
-    (seed / "queue" / "b.txt").write_text("b\n", encoding="utf-8")
-    (seed / "README.md").write_text("# readme\n", encoding="utf-8")
-    git(seed, "add", "queue", "README.md")
-    git(seed, "commit", "--quiet", "-m", "seed")
-    git(seed, "push", "--quiet", "origin", "main")
-    return bare
+
+    def fill(seed: Path) -> None:
+        (seed / "queue").mkdir()
+        (seed / "queue" / "a.txt").write_text("line 1\nstatus: pending\nline 3\n", encoding="utf-8")
+        (seed / "queue" / "b.txt").write_text("b\n", encoding="utf-8")
+        (seed / "README.md").write_text("# readme\n", encoding="utf-8")
+
+    return seeded_remote(tmp_path, fill)[0]
 
 
 def clone(remote: Path, where: Path, *extra: str) -> Path:

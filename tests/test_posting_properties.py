@@ -38,7 +38,7 @@ from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.mastodon_server import FakeMastodonServer
 from publisher.testing.x_server import FakeXServer
-from tests.test_gitsync import clone, git, isolated_git, no_sleep
+from tests.test_gitsync import clone, git, isolated_git, no_sleep, seeded_remote
 from tests.test_mastodon_posting import mastodon_env
 from tests.test_x_posting import x_env
 
@@ -205,18 +205,13 @@ def _adapter(platform: str) -> Any:
 
 
 def _month(tmp: Path, x: FakeXServer, mastodon: FakeMastodonServer, seed: int) -> Month:
-    remote = tmp / "remote.git"
-    git(tmp, "init", "--quiet", "--bare", "--initial-branch=main", str(remote))
-    seed_dir = tmp / "seed"
-    git(tmp, "clone", "--quiet", str(remote), str(seed_dir))
-    git(seed_dir, "checkout", "--quiet", "-b", "main")
-    queue = FileQueue(seed_dir / "queue")
-    for paper in range(PAPERS):
-        for platform in PLATFORMS:
-            queue.save(_item(paper, platform))
-    git(seed_dir, "add", "queue")
-    git(seed_dir, "commit", "--quiet", "-m", "seed")
-    git(seed_dir, "push", "--quiet", "origin", "main")
+    def fill(seed: Path) -> None:
+        queue = FileQueue(seed / "queue")
+        for paper in range(PAPERS):
+            for platform in PLATFORMS:
+                queue.save(_item(paper, platform))
+
+    remote, seed_dir = seeded_remote(tmp, fill)
     month = Month(tmp, remote, clone(remote, tmp / "person"), x, mastodon, random.Random(seed))
     month.seed_commit = git(seed_dir, "rev-parse", "HEAD")
     return month
