@@ -1,6 +1,6 @@
 """A 200 answer that does not say what was made (``{}``, an HTML page from something in between)
 after the post was made: an unknown outcome, looked up and recorded, never a traceback, never a
-false ``failed``, never a second post. On the local X server and the local Mastodon instance."""
+false ``failed``, never a second post. On the local X, Mastodon and Threads servers."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ import pytest
 
 from publisher.testing.clock import FakeClock
 from publisher.testing.mastodon_server import FakeMastodonServer
+from publisher.testing.threads_server import FakeThreadsServer
 from publisher.testing.x_server import FakeXServer
 from tests import test_mastodon_posting as on_mastodon
+from tests import test_threads_posting as on_threads
 from tests import test_x_posting as on_x
 from tests.test_mastodon_posting import mastodon_env
+from tests.test_threads_posting import threads_env
 from tests.test_x_posting import x_env
 
-__all__ = ["mastodon_env", "x_env"]  # the fixtures, used by name
+__all__ = ["mastodon_env", "threads_env", "x_env"]  # the fixtures, used by name
 FAULTS = ["empty", "html"]
 
 
@@ -54,6 +57,26 @@ def test_mastodon_answer_without_an_id(
     item = on_mastodon._posted(queue)
     assert [r.id for r in item.posted] == [s["id"] for s in mastodon_server.statuses]
     assert "None" not in {r.id for r in item.posted}
+
+
+@pytest.mark.usefixtures("threads_env")
+@pytest.mark.parametrize("kind", FAULTS)
+def test_threads_answer_without_an_id(
+    tmp_path: Path, threads_server: FakeThreadsServer, kind: str
+) -> None:
+    """The second publish is made, then answered without its id: looked up, recorded, and the
+    thread goes on as one chain."""
+    queue = on_threads._queue(tmp_path)
+    threads_server.fail_next(kind, after=1)
+
+    report = on_threads._run(queue, on_threads._settings())
+
+    assert threads_server.faults_hit == [kind]
+    assert report.exit_code == 0, report.failed
+    (item,) = [li.item for li in queue.load_archive()[0]]
+    assert [r.id for r in item.posted] == [p["id"] for p in threads_server.posts]
+    chain = on_threads._chain(threads_server, [r.id for r in item.posted])
+    assert len(chain) == len(on_threads.POSTS)
 
 
 @pytest.mark.usefixtures("mastodon_env")

@@ -42,7 +42,7 @@ from publisher.errors import (
     RateLimited,
     TransientError,
 )
-from publisher.platforms._http import no_answer
+from publisher.platforms._http import made_id, no_answer, not_theirs
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.mastodon import (
     CHARACTERS_RESERVED_PER_URL,
@@ -215,19 +215,11 @@ def _snowflake(since: float | None) -> str | None:
     return str(int(since * 1000) << 16)
 
 
-UNSAID = (
-    "mastodon: the answer (200) did not say which status was made (no id in it; a proxy or a "
-    "broken front end in between?): the post may have been made"
-)
-
-
 def _ref(status: Any) -> PostRef:
     """The status an answer says was made; an answer without its id leaves the outcome unknown
     (the post is looked up before it is sent again)."""
-    post_id = status.get("id") if hasattr(status, "get") else None
-    if post_id is None or not str(post_id).strip():
-        raise TransientError(UNSAID, outcome_unknown=True)
-    return PostRef(id=str(post_id), url=str(status.get("url") or status.get("uri") or ""))
+    post_id = made_id("mastodon", status)
+    return PostRef(id=post_id, url=str(status.get("url") or status.get("uri") or ""))
 
 
 def _positive(value: Any, default: int) -> int:
@@ -278,11 +270,7 @@ class _Client:
         if isinstance(exc, MastodonNotFoundError):
             return PermanentError(_describe(exc, 404), status=404)
         if isinstance(exc, MastodonAPIError) and _unparsed(exc):
-            return TransientError(
-                "mastodon: an answer that is not the instance's (not JSON; a proxy or a captive "
-                "portal in between?): " + ("the post may have been made" if sent else "unread"),
-                outcome_unknown=sent,
-            )
+            return not_theirs("mastodon", sent=sent)
         if isinstance(exc, MastodonAPIError):
             status = _status(exc)
             if status == 403:  # a suspended account or a token without the scope

@@ -39,7 +39,7 @@ from publisher.errors import (
     RateLimited,
     TransientError,
 )
-from publisher.platforms._http import no_answer
+from publisher.platforms._http import made_id, no_answer, not_theirs
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.threads import (
     POSTS_PER_DAY,
@@ -139,7 +139,7 @@ class ThreadsAdapter:
                 self._sleep(wait)
                 continue
             self._containers.pop(key, None)
-            return self._ref(str(answer["id"]))
+            return self._ref(made_id("threads", answer))
         raise TransientError("threads: the container was still not ready to publish")
 
     def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
@@ -202,7 +202,7 @@ class ThreadsAdapter:
             data["reply_to_id"] = slot.parent.id
         # A container is not a post: an answer lost here leaves nothing to look up.
         answer = self._client.call("POST", f"{self._user}/threads", data=data, sent=False)
-        return str(answer["id"])
+        return made_id("threads", answer, sent=False)
 
     def _status(self, container: str) -> tuple[str, str]:
         answer = self._client.call(
@@ -321,6 +321,8 @@ def _answer(response: requests.Response, sent: bool) -> dict[str, Any]:
         body = None
     if response.ok and isinstance(body, dict):
         return body
+    if response.ok:  # not Meta's answer: from something in between
+        raise not_theirs("threads", sent=sent)
     raise _convert(response, body, sent)
 
 

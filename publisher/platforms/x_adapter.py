@@ -25,7 +25,7 @@ from publisher.errors import (
     RateLimited,
     TransientError,
 )
-from publisher.platforms._http import no_answer
+from publisher.platforms._http import made_id, no_answer, not_theirs
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.url_grammar import extract_urls
 from publisher.platforms.x import XCredentials, XOptions, public_url
@@ -77,7 +77,7 @@ class XAdapter:
                 if older is not None:
                     error = DuplicatePost(str(error), status=error.status, original=older.url)
             raise error
-        post_id = made_id(getattr(response, "data", None))
+        post_id = made_id("x", getattr(response, "data", None))
         return PostRef(id=post_id, url=public_url(self._me[1] if self._me else None, post_id))
 
     def find(self, payload: dict[str, Any], slot: Slot) -> PostRef | None:
@@ -139,21 +139,6 @@ class XAdapter:
         return self._me
 
 
-UNSAID = (
-    "x: the answer (200) did not say which post was made (no id in it; a proxy or a broken "
-    "front end in between?): the post may have been made"
-)
-
-
-def made_id(data: Any) -> str:
-    """The id of the post an answer says was made; an answer without one (``{}``, an empty
-    ``data``) leaves the outcome unknown: the post is looked up before it is sent again."""
-    post_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(post_id, str | int) or not str(post_id).strip():
-        raise TransientError(UNSAID, outcome_unknown=True)
-    return str(post_id)
-
-
 TWITTER_EPOCH_MS = 1288834974657
 
 
@@ -209,11 +194,7 @@ def convert(exc: Exception) -> PlatformError:
     if lost is not None:
         return lost
     if isinstance(exc, ValueError):  # a 2xx answer that is not JSON (an HTML page): not X's
-        return TransientError(
-            "x: an answer that is not X's (not JSON; a proxy or a captive portal in between?): "
-            "whether the post was made is unknown",
-            outcome_unknown=True,
-        )
+        return not_theirs("x")
     if isinstance(exc, requests.exceptions.RequestException | tweepy.errors.TweepyException):
         return PermanentError(f"x: {type(exc).__name__}")
     return PermanentError(f"x: unexpected {type(exc).__name__}")

@@ -56,6 +56,8 @@ _FAULT_OPTS: dict[str, frozenset[str]] = {
     "503": frozenset({"after_commit"}),
     "slow": frozenset({"delay", "commit"}),
     "drop": frozenset({"after_commit"}),
+    "empty": frozenset(),
+    "html": frozenset(),
     "rate": frozenset(),
     "not_ready": frozenset(),
 }
