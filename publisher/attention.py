@@ -54,7 +54,10 @@ def over_budget(items: Iterable[QueueItem], settings: Settings) -> list[Stuck]:
             continue
         why = cost.never_fits(item, settings)
         if why is not None:
-            found.append(Stuck(item.key, item.status, why, f"publisher retry {item.key}"))
+            # Still pending: `retry` would only answer "already due"; the fix is the setting.
+            found.append(
+                Stuck(item.key, item.status, why, "nothing to run, it goes out at its time")
+            )
     return sorted(found, key=lambda s: s.key)
 
 

@@ -290,6 +290,7 @@ class TestMoneyNeverBlocksTheLine:
         assert "Held or failed (1)" in before.stdout
         (listed,) = [line for line in before.stdout.splitlines() if "a-dear.x  pending:" in line]
         assert "costs $0.075" in listed and "[x] monthly_budget_usd = $0.05" in listed
+        assert "publisher retry" not in listed  # pending: retry would answer "already due"
 
         result = _cli(tmp_path, x_server, self.CAPPED)
         assert [t["text"] for t in x_server.tweets] == ["one plain post", "another plain post"]
