@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from publisher.testing.mastodon_server import FakeMastodonServer
 from publisher.testing.threads_server import FakeThreadsServer
+from publisher.testing.wire import WireServer
 from publisher.testing.x_server import FakeXServer
 
 pytest_plugins = ["tests.fixtures_pds"]
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "digest-2025-05-20.txt"
+_Served = TypeVar("_Served", bound=WireServer)
 
 settings.register_profile("dev", max_examples=200, deadline=None)
 # CI explores the same 1000 examples per property every time (a red CI is then reproducible);
@@ -34,6 +37,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 @pytest.fixture
 def example_digest() -> Path:
     return EXAMPLE
+
+
+def serving(server: _Served) -> Iterator[_Served]:
+    """Start a local test server, hand it to the test, stop it, and check it saw no error."""
+    server.start()
+    yield server
+    server.stop()
+    assert server.errors == []
 
 
 # Fake X credentials; they double as leak canaries: no output or file may ever contain them.
@@ -54,10 +65,7 @@ def x_server() -> Iterator[FakeXServer]:
         access_token=X_CANARY["X_ACCESS_TOKEN"],
         access_token_secret=X_CANARY["X_ACCESS_TOKEN_SECRET"],
     )
-    server.start()
-    yield server
-    server.stop()
-    assert server.errors == []
+    yield from serving(server)
 
 
 # A fake Mastodon token, a leak canary too.
@@ -68,10 +76,7 @@ MASTODON_CANARY = {"MASTODON_ACCESS_TOKEN": "canary-mastodon-token-3f9a0c"}
 def mastodon_server() -> Iterator[FakeMastodonServer]:
     """A local server answering like a Mastodon instance for the canary token, stopped after."""
     server = FakeMastodonServer(access_token=MASTODON_CANARY["MASTODON_ACCESS_TOKEN"])
-    server.start()
-    yield server
-    server.stop()
-    assert server.errors == []
+    yield from serving(server)
 
 
 # The schedule these tests were written against (one thread a slot, two a run, 17 X posts a
@@ -82,9 +87,13 @@ ONE_A_SLOT: dict[str, object] = {
     "max_threads_per_run": 2,
     "daily_posts": {"x": 17, "bluesky": 300, "mastodon": 300},
 }
-ONE_A_SLOT_TOML = (
-    "[schedule]\nthreads_per_slot = 1\nmax_threads_per_run = 2\n"
-    "[x]\ndaily_posts = 17\n[bluesky]\ndaily_posts = 300\n[mastodon]\ndaily_posts = 300\n"
+ONE_A_SLOT_TOML = (  # the same, as config/publisher.toml says it
+    f"[schedule]\nthreads_per_slot = {ONE_A_SLOT['threads_per_slot']}\n"
+    f"max_threads_per_run = {ONE_A_SLOT['max_threads_per_run']}\n"
+    + "".join(
+        f"[{name}]\ndaily_posts = {posts}\n"
+        for name, posts in cast(dict[str, int], ONE_A_SLOT["daily_posts"]).items()
+    )
 )
 
 
@@ -113,7 +122,4 @@ def threads_server() -> Iterator[FakeThreadsServer]:
         access_token=THREADS_CANARY["THREADS_ACCESS_TOKEN"],
         user_id=THREADS_CANARY["THREADS_USER_ID"],
     )
-    server.start()
-    yield server
-    server.stop()
-    assert server.errors == []
+    yield from serving(server)
