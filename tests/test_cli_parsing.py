@@ -135,7 +135,7 @@ class TestDefaultCommand:
         args = _parse(["--config", "c.toml", "--queue", "q", "hold", "a.x", "b"])
         assert args.command == "hold"
         assert (args.config, args.queue, args.ids) == (Path("c.toml"), Path("q"), ["a.x", "b"])
-        assert args.handler is cli._set_status
+        assert args.declared.module == "states"  # hold, release and retry run there
 
 
 class TestHelpAndErrors:

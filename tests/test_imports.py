@@ -102,3 +102,43 @@ class TestStatus:
         assert code == 0
         assert "pending" in out
         assert loaded == []
+
+
+# The same, reporting which command modules (publisher.commands.*) the run imported.
+_COMMANDS_PROBE = _PROBE.replace(
+    f"loaded = sorted(m for m in {HEAVY!r} if m in sys.modules)",
+    "loaded = sorted(m for m in sys.modules if m.startswith('publisher.commands.'))",
+)
+
+
+def commands_loaded(args: list[str], cwd: Path) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _COMMANDS_PROBE, json.dumps(args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith(MARKER)]
+    assert lines, f"the probe did not report (exit {done.returncode}):\n{done.stderr[-2000:]}"
+    report = json.loads(lines[-1].removeprefix(MARKER))
+    return int(report["code"] or 0), list(report["loaded"])
+
+
+class TestCommandsLoadedWhenTheyRun:
+    """Each command's module is imported only when that command runs (pip's lazy registry)."""
+
+    @pytest.mark.parametrize("flag", ["--help", "--version"])
+    def test_help_and_version_import_no_command(self, flag: str) -> None:
+        assert commands_loaded([flag], REPO) == (0, [])
+
+    def test_a_command_imports_only_its_own_module(self) -> None:
+        code, loaded = commands_loaded(["schedule", "--cron", "--config", str(CONFIG)], REPO)
+        assert (code, loaded) == (0, ["publisher.commands._common", "publisher.commands.schedule"])
+
+    def test_a_digest_dry_run_does_not_load_the_scheduled_job(self) -> None:
+        code, loaded = commands_loaded(["--dry-run", str(EXAMPLE)], REPO)
+        assert code == 0
+        assert "publisher.commands.dry_run" in loaded
+        assert "publisher.commands.job" not in loaded

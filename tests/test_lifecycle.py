@@ -13,7 +13,7 @@ from publisher.errors import InputError, TransitionRefused
 from publisher.store import lifecycle
 from publisher.store.common import Status
 from publisher.store.fileformat import parse, render
-from publisher.store.lifecycle import ALLOWED, COMMANDS, Move
+from publisher.store.lifecycle import ALLOWED, BY_HAND, Move
 from publisher.store.model import PostRecord, QueueItem
 
 NOW = dt.datetime(2025, 5, 20, 9, 0, tzinfo=dt.UTC)
@@ -246,14 +246,14 @@ class TestCommands:
 
     def test_the_commands(self) -> None:
         expected = {"hold": lifecycle.hold, "release": lifecycle.release, "retry": lifecycle.retry}
-        assert expected == COMMANDS
+        assert expected == BY_HAND
 
     @pytest.mark.parametrize(("command", "status"), [("release", S), ("retry", F)])
     def test_a_thread_with_posts_made_goes_back_to_posting(
         self, command: str, status: Status
     ) -> None:
         item = thread(H if command == "release" else status, posted=[record(1)], reason="why")
-        assert COMMANDS[command](item, NOW) is None
+        assert BY_HAND[command](item, NOW) is None
         assert (item.status, item.reason) == (S, None)
 
     def test_hold_keeps_the_reason_and_the_mark(self) -> None:
@@ -293,7 +293,7 @@ class TestCommands:
     def test_refusals_say_why(self, command: str, item: QueueItem, message: str) -> None:
         before = item.model_dump()
         with pytest.raises(TransitionRefused) as caught:
-            COMMANDS[command](item, NOW)
+            BY_HAND[command](item, NOW)
         assert str(caught.value) == message
         assert item.model_dump() == before
 

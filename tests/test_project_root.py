@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from publisher.cli import project_root
+from publisher.project import project_root
 from publisher.store.filequeue import FileQueue
 from publisher.sweep import read_enqueued
 from tests.conftest import EXAMPLE

@@ -40,7 +40,7 @@ from publisher.store.common import OPEN, Status, is_deferred
 
 __all__ = [
     "ALLOWED",
-    "COMMANDS",
+    "BY_HAND",
     "Move",
     "Status",
     "defer",
@@ -276,7 +276,7 @@ def retry(item: Thread, now: dt.datetime) -> str | None:
 
 
 # The commands people give, by name.
-COMMANDS: dict[str, Callable[[Thread, dt.datetime], str | None]] = {
+BY_HAND: dict[str, Callable[[Thread, dt.datetime], str | None]] = {
     "hold": hold,
     "release": release,
     "retry": retry,

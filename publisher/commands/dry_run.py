@@ -1,0 +1,103 @@
+"""``publisher --dry-run DIGEST...``: the threads of digests exactly as they would be posted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from publisher import cost, platforms
+from publisher.commands._common import (
+    EXIT_OK,
+    narrowed,
+    resolve_links,
+    rules,
+    say,
+    settings_of,
+    show,
+)
+from publisher.config import Settings
+from publisher.digest import read_digests
+from publisher.enqueue import with_revisits
+from publisher.formatter import threads_for
+from publisher.links import Links
+from publisher.models import DigestEntry, Thread
+from publisher.platforms.base import Rules
+from publisher.render_text import note_lines
+from publisher.reports import DigestDryRun, DryRunEntry, DryRunThread, ShownPost
+from publisher.revisit import Earlier
+from publisher.store.filequeue import FileQueue
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = narrowed(args, settings_of(args), shows_off=True)
+    text_rules = rules(settings)
+    for name in settings.platforms:  # no network in a dry run: the default limits, said so
+        if platforms.registry()[name].limits is not None:
+            say(f"note: {platforms.title(name)}: its server's limits are not read in a dry run")
+    digests = read_digests(args.digests)
+    # No network unless asked: the README's first command must work offline.
+    links = resolve_links(digests, settings, lookup=args.lookup, network=args.lookup)
+    threads = threads_for(links.digests, settings.format, text_rules, list(settings.platforms))
+    if args.queue.is_dir():  # a paper the queue already has shows as the revisit it would be
+        shown = with_revisits(FileQueue(args.queue), threads, settings, text_rules)
+    else:
+        shown = [(digest, n, thread, None) for digest, n, thread in threads]
+    report = DigestDryRun(notes=links.notes)
+    report.policies = [n for name in settings.platforms if (n := settings.options(name).note())]
+    totals: dict[str, cost.Cost] = {}
+    for digest, n, thread, earlier in shown:
+        _add_thread(report, digest.entries[n], thread, earlier, links, settings, text_rules)
+        spent = cost.texts_cost(thread.platform, thread.posts, settings.options(thread.platform))
+        totals[thread.platform] = totals.get(thread.platform, cost.Cost()) + spent
+    report.totals = [total.line(platform) for platform, total in totals.items()]
+    if args.json:
+        for line in note_lines(report.notes):  # stdout is for the JSON alone
+            print(line, file=sys.stderr)
+    show(report, as_json=args.json)
+    return EXIT_OK
+
+
+def _add_thread(
+    report: DigestDryRun,
+    entry: DigestEntry,
+    thread: Thread,
+    earlier: Earlier | None,
+    links: Links,
+    settings: Settings,
+    text_rules: dict[str, Rules],
+) -> None:
+    """One thread of the dry run, under its entry (a new entry when it is the first thread)."""
+    platform = thread.platform
+    with_card = platforms.with_cards(settings.platforms)
+    if not report.entries or report.entries[-1].id != entry.id:
+        card = links.cards.get(entry.id)
+        shown_card = card.model_dump() if card and with_card else None
+        first = with_card[0] if with_card else ""
+        report.entries.append(DryRunEntry(entry.id, entry.title, shown_card, [], first))
+    options = settings.options(platform)
+    posts = [
+        ShownPost(
+            text_rules[platform].payload(text),
+            text_rules[platform].length(text),
+            text_rules[platform].limit,
+            cost.post_label(platform, text, options),
+            cost.price_fields(platform, text, options),
+        )
+        for text in thread.posts
+    ]
+    revisit = f"seen before, {earlier.describe()}: a revisit" if earlier is not None else ""
+    link = _link_fields(thread, links, settings)
+    left_out = options.left_out(entry.url) if entry.url else ""
+    report.entries[-1].threads.append(
+        DryRunThread(thread.entry_id, platform, posts, revisit, link, left_out)
+    )
+
+
+def _link_fields(thread: Thread, links: Links, settings: Settings) -> dict[str, Any]:
+    """What a dry run shows of how a thread links its paper: a card, or the setting in force."""
+    shown: dict[str, Any] = dict(settings.options(thread.platform).shown())
+    if platforms.registry()[thread.platform].cards:
+        card = links.cards.get(thread.entry_id)
+        shown["card"] = card.model_dump() if card is not None else None
+    return shown
