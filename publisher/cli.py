@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from publisher import platforms
+from publisher import __version__
 from publisher.commands import DEFAULT, EXIT_HELP, MAIN_INTRO, NAMED, TABLE, Command
 from publisher.errors import ConfigError, InputError, PublisherError, QueueBusy
 from publisher.hygiene import one_line
@@ -71,6 +71,7 @@ def _at_root(args: argparse.Namespace) -> None:
 
 def _shared_options() -> dict[str, _Parser]:
     """Options several commands take, each group a parent parser, so each is written once."""
+    from publisher import platforms  # here: `--version` is answered without loading them
 
     def group(*flags: str, **how: Any) -> _Parser:
         parent = _Parser(add_help=False)
@@ -104,6 +105,8 @@ def _main_help(commands: Sequence[Command]) -> str:
         for command in commands
         for usage, what in command.synopsis
     ]
+
+    from publisher import platforms
 
     on = ", ".join(platforms.title(name) for name in platforms.names())
     intro = MAIN_INTRO.replace("threads.\n", f"threads\n({on}).\n", 1)
@@ -197,6 +200,9 @@ def _takes_value(arg: str, takes_value: dict[str, bool]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # answered before the parser is built, which loads the platforms
+        print(f"publisher {__version__}")
+        return EXIT_OK
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ActionsSafe(out), _ActionsSafe(err)
     try:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from publisher import cost, pace, platforms
 from publisher.config import env_variables, settings_path, variables_set
@@ -29,56 +27,12 @@ from publisher.errors import (
     TransientError,
 )
 from publisher.platforms.base import PricedOptions
+from publisher.reports import DoctorReport, Finding, Forecast
 
-Status = Literal["ok", "note", "missing", "refused", "bad"]
 WORKFLOW_DIR = Path(".github") / "workflows"
 WORKFLOW_NAMES = ("publish", "enqueue", "preview")
 DIGESTS = Path("digests")
 DAYS_A_MONTH = 30
-
-
-class Exit(IntEnum):
-    READY = 0
-    REFUSED = 1  # a platform refused the credentials, or could not be reached
-    MISSING = 2  # a setting is missing or invalid
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One check's outcome: ``topic`` (config, digests, workflows, a platform's title)."""
-
-    status: Status
-    topic: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """One platform's share of a digest like ``digest``, and how the schedule paces it."""
-
-    platform: str
-    digest: str
-    threads: int
-    posts: int
-    daily_cost: cost.Cost | None  # None where posts are free
-    days_per_digest: int
-    threads_per_day: int
-    posts_per_day: int
-
-
-@dataclass
-class DoctorReport:
-    findings: list[Finding] = field(default_factory=list)
-    forecasts: list[Forecast] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> Exit:
-        statuses = {f.status for f in self.findings}
-        if statuses & {"missing", "bad"}:
-            return Exit.MISSING
-        if "refused" in statuses:
-            return Exit.REFUSED
-        return Exit.READY
 
 
 def examine(config: Path | None, *, online: bool, root: Path = Path()) -> DoctorReport:

@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from functools import singledispatch
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publisher import cost
-from publisher.attention import Stuck
-from publisher.doctor import DoctorReport, Exit, Forecast
 from publisher.hygiene import one_line
 from publisher.reports import (
     CheckReport,
     CommitReport,
     DigestDryRun,
+    DoctorReport,
     EnqueueOutcome,
+    Exit,
+    Forecast,
+    InitReport,
     PreviewWritten,
     RunOutcome,
     ScheduleReport,
@@ -29,11 +31,39 @@ from publisher.reports import (
     StatusChanges,
     StatusReport,
 )
-from publisher.runner import held_line
-from publisher.scaffold import InitReport
 from publisher.scrub import scrub
 
-__all__ = ["card_lines", "lines", "note_lines", "problems", "thread_lines"]
+if TYPE_CHECKING:
+    from publisher.attention import Stuck
+    from publisher.runner import Plan
+
+__all__ = ["card_lines", "held_line", "lines", "note_lines", "problems", "thread_lines"]
+
+CAPS = {
+    "run": "schedule.max_threads_per_run",
+    "day": "daily_posts",
+    "month": "the monthly budget",
+    "never": "the monthly budget (dearer than all of it)",
+    "quota": "a rolling quota",
+}
+
+
+def held_line(plan: Plan) -> str:
+    """One line for the threads that are due but held by a cap, by platform and cap, e.g.
+    ``3 due threads held: PLATFORM: 2 by the monthly budget, 1 by daily_posts``; "" when none is."""
+    held = [w for w in plan.waiting if w.held_by]
+    if not held:
+        return ""
+    parts = []
+    for platform in sorted({w.item.platform for w in held}):
+        counts: dict[str, int] = {}
+        for w in held:
+            if w.item.platform == platform:
+                counts[w.held_by] = counts.get(w.held_by, 0) + 1
+        parts.append(
+            f"{platform}: " + ", ".join(f"{n} by {CAPS[cap]}" for cap, n in sorted(counts.items()))
+        )
+    return f"{len(held)} due thread(s) held by a cap: " + "; ".join(parts)
 
 
 @singledispatch

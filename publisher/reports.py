@@ -11,23 +11,32 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Literal
 
-from publisher.attention import Stuck
-from publisher.cron import CronPlan
 from publisher.errors import Problem
-from publisher.runner import RunReport
 from publisher.store.common import Status
 from publisher.timefmt import LocalTimes
+
+if TYPE_CHECKING:  # types of fields only: a report module imports no machinery
+    from publisher.attention import Stuck
+    from publisher.cost import Cost
+    from publisher.cron import CronPlan
+    from publisher.runner import RunReport
 
 __all__ = [
     "CheckReport",
     "CheckedFile",
     "CommitReport",
     "DigestDryRun",
+    "DoctorReport",
     "DryRunEntry",
     "DryRunThread",
     "EnqueueOutcome",
+    "Exit",
+    "Finding",
+    "Forecast",
+    "InitReport",
     "PreviewWritten",
     "QueuedThread",
     "RunOutcome",
@@ -208,3 +217,62 @@ class ScheduleReport:
 @dataclass(frozen=True)
 class CommitReport:
     message: str
+
+
+# ---- init and doctor ---------------------------------------------------------------------------
+
+
+@dataclass
+class InitReport:
+    """What ``publisher init`` did: the folder, the files written, what to do next."""
+
+    folder: str
+    written: list[str]
+    steps: list[str]
+
+
+FindingStatus = Literal["ok", "note", "missing", "refused", "bad"]
+
+
+class Exit(IntEnum):
+    READY = 0
+    REFUSED = 1  # a platform refused the credentials, or could not be reached
+    MISSING = 2  # a setting is missing or invalid
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's outcome: ``topic`` (config, digests, workflows, a platform's title)."""
+
+    status: FindingStatus
+    topic: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One platform's share of a digest like ``digest``, and how the schedule paces it."""
+
+    platform: str
+    digest: str
+    threads: int
+    posts: int
+    daily_cost: Cost | None  # None where posts are free
+    days_per_digest: int
+    threads_per_day: int
+    posts_per_day: int
+
+
+@dataclass
+class DoctorReport:
+    findings: list[Finding] = field(default_factory=list)
+    forecasts: list[Forecast] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> Exit:
+        statuses = {f.status for f in self.findings}
+        if statuses & {"missing", "bad"}:
+            return Exit.MISSING
+        if "refused" in statuses:
+            return Exit.REFUSED
+        return Exit.READY

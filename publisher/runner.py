@@ -295,33 +295,6 @@ def _money(
     return Waiting(item, cost.next_month_start(now, settings.schedule), why, "month")
 
 
-CAPS = {
-    "run": "schedule.max_threads_per_run",
-    "day": "daily_posts",
-    "month": "the monthly budget",
-    "never": "the monthly budget (dearer than all of it)",
-    "quota": "a rolling quota",
-}
-
-
-def held_line(plan: Plan) -> str:
-    """One line for the threads that are due but held by a cap, by platform and cap, e.g.
-    ``3 due threads held: PLATFORM: 2 by the monthly budget, 1 by daily_posts``; "" when none is."""
-    held = [w for w in plan.waiting if w.held_by]
-    if not held:
-        return ""
-    parts = []
-    for platform in sorted({w.item.platform for w in held}):
-        counts: dict[str, int] = {}
-        for w in held:
-            if w.item.platform == platform:
-                counts[w.held_by] = counts.get(w.held_by, 0) + 1
-        parts.append(
-            f"{platform}: " + ", ".join(f"{n} by {CAPS[cap]}" for cap, n in sorted(counts.items()))
-        )
-    return f"{len(held)} due thread(s) held by a cap: " + "; ".join(parts)
-
-
 def settle_holds(queue: FileQueue, plan: Plan, report: RunReport) -> None:
     """Write what the budget holds into the queue files, so that the next runs (and
     ``due.py``, which cannot price a post) see them as not due: a thread waiting for next

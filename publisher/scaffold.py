@@ -24,6 +24,7 @@ from publisher.config import ScheduleSettings, env_variables
 from publisher.cron import cron_plan
 from publisher.errors import ScaffoldError
 from publisher.platforms import registry
+from publisher.reports import InitReport
 from publisher.store.safeio import atomic_write
 
 WORKFLOWS = Path(".github") / "workflows"
@@ -422,15 +423,6 @@ class Plan:
 
     files: dict[Path, str] = field(default_factory=dict)
     platforms: list[str] = field(default_factory=list)
-
-
-@dataclass
-class InitReport:
-    """What ``publisher init`` did: the folder, the files written, what to do next."""
-
-    folder: str
-    written: list[str]
-    steps: list[str]
 
 
 def platform_names(text: str | None) -> list[str]:

@@ -11,9 +11,8 @@ from functools import singledispatch
 from typing import Any
 
 from publisher.errors import Problem
-from publisher.render_text import until
+from publisher.render_text import held_line, until
 from publisher.reports import EnqueueOutcome, RunOutcome
-from publisher.runner import held_line
 from publisher.timefmt import LocalTimes
 
 __all__ = ["error_summary", "links_summary", "markdown", "problems_section"]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher import __version__, platforms
+from publisher import __version__
 
 DEFAULT = "run"  # the command run when none is named: the scheduled job (or its dry run)
 
@@ -145,6 +145,8 @@ def commit_back_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def init_arguments(parser: argparse.ArgumentParser) -> None:
+    from publisher import platforms  # as in cli._shared_options: not for `--version`
+
     parser.add_argument(
         "folder", nargs="?", type=Path, default=Path(), metavar="DIR", help="default: ."
     )
