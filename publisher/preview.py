@@ -18,15 +18,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from publisher import cost, platforms
+from publisher.cards import Card
 from publisher.config import Settings
 from publisher.digest import read_digest
 from publisher.errors import InputError, Problem
-from publisher.formatter import number_posts, threads_for
+from publisher.formatter import number_posts
+from publisher.links import resolve
+from publisher.plan import History, Planned, plan
 from publisher.platforms import rules_within
 from publisher.platforms.base import Options, Rules
-from publisher.schedule import assign_times
 from publisher.store.common import Status
-from publisher.store.model import LoadedItem, QueueItem
+from publisher.store.model import LoadedItem
 
 
 @dataclass(frozen=True)
@@ -45,16 +47,6 @@ class Price:
 
     label: str
     usd: float
-
-
-@dataclass(frozen=True)
-class Card:
-    """A link card as the platform shows it under a post."""
-
-    uri: str
-    title: str
-    description: str = ""
-    thumb: str | None = None  # where the thumbnail comes from (a URL, a file, or a data: URI)
 
 
 @dataclass
@@ -76,10 +68,12 @@ class ThreadView:
     platform: str
     source: str  # FILE:LINE of the digest entry or of the queue file
     when: dt.datetime | None
-    status: Status | Literal["not queued yet"]  # a thread read from a digest is not queued yet
+    # A thread read from a digest is not queued yet (or not queued at all: see ``note``).
+    status: Status | Literal["not queued yet", "not queued"]
     posts: list[PostView]
     card: Card | None = None
     problems: list[Problem] = field(default_factory=list)
+    note: str = ""  # a revisit, or why enqueue would not queue it
 
 
 @dataclass
@@ -150,66 +144,59 @@ def from_digests(
     paths: Sequence[Path],
     settings: Settings,
     rules: Mapping[str, Rules],
-    queued: list[QueueItem],
+    history: History,
     now: dt.datetime,
 ) -> Preview:
-    """Every digest's threads, scheduled after ``queued`` as ``enqueue`` would schedule them.
+    """Every digest's threads as ``enqueue`` would write them against ``history`` (the
+    queue): the same plan (``plan.plan``), with its revisits, cards and times.
 
     A digest that does not read or cannot be laid out is shown as its problems; the others
-    are previewed all the same.
+    are previewed all the same. Links are not looked up (no network): cards are the arXiv ones.
     """
     preview = Preview(title="Preview of " + ", ".join(str(p) for p in paths))
-    items: list[QueueItem] = []
-    lines: dict[str, tuple[str, int | None]] = {}  # thread key -> (digest file, entry line)
     for path in paths:
         try:
             digest = read_digest(path)
-            threads = threads_for([digest], settings.format, rules, list(settings.platforms))
+            links = resolve([digest], settings.links, lookup=False, network=False)
+            planned = plan(links.digests, settings, rules, now, history, links.cards)
         except InputError as exc:
             preview.problems.extend(exc.problems)
             preview.input_problems = True
             continue
-        for _, n, thread in threads:
-            line = digest.lines[n] if n < len(digest.lines) else None
-            item = QueueItem(
-                id=thread.entry_id,
-                platform=thread.platform,
-                title=digest.entries[n].title,
-                source=f"{digest.source}:{line}" if line else digest.source,
-                not_before=now,
-                created=now,
-                posts=thread.posts,
-            )
-            lines[item.key] = (digest.source, line)
-            items.append(item)
-    scheduled = {i.key: i for i in assign_times(items, queued, settings.schedule, now)}
-    for item in (scheduled[i.key] for i in items):  # in digest order
-        platform_rules = rules[item.platform]
-        source, line = lines[item.key]
-        total = len(item.posts)
-        posts = [
-            post_view(
-                platform_rules,
-                text,
-                i,
-                total,
-                _post_problems(platform_rules, text, i, source, line),
-                settings.options(item.platform),
-            )
-            for i, text in enumerate(item.posts)
-        ]
-        preview.threads.append(
-            ThreadView(
-                title=item.title,
-                entry_id=item.id,
-                platform=item.platform,
-                source=item.source or "",
-                when=item.not_before,
-                status="not queued yet",
-                posts=posts,
-            )
-        )
+        preview.threads.extend(_planned_thread(one, rules, settings) for one in planned)
     return preview
+
+
+def _planned_thread(one: Planned, rules: Mapping[str, Rules], settings: Settings) -> ThreadView:
+    item, digest = one.item, one.digest
+    line = digest.lines[one.index] if one.index < len(digest.lines) else None
+    platform_rules = rules[item.platform]
+    texts = number_posts(item.posts, settings.format)
+    options = settings.options(item.platform)
+    posts = [
+        post_view(
+            platform_rules,
+            text,
+            i,
+            len(texts),
+            _post_problems(platform_rules, text, i, digest.source, line),
+            options,
+        )
+        for i, text in enumerate(texts)
+    ]
+    notes = [f"a revisit of {one.earlier.describe()}"] if one.earlier else []
+    notes += [one.skipped[1]] if one.skipped else []
+    return ThreadView(
+        title=item.title,
+        entry_id=item.id,
+        platform=item.platform,
+        source=item.source or "",
+        when=item.not_before if one.queued else None,
+        status="not queued yet" if one.queued else "not queued",
+        posts=posts,
+        card=item.card,
+        note="; ".join(notes),
+    )
 
 
 def from_queue(
@@ -249,9 +236,7 @@ def _queued_thread(
         when=item.not_before,
         status=item.status,
         posts=[],
-        card=Card(item.card.uri, item.card.title, item.card.description, item.card.thumb)
-        if item.card
-        else None,
+        card=item.card,
     )
     if item.platform not in rules:
         view.problems.append(Problem(path, 2, f"unknown platform {item.platform!r}"))

@@ -12,8 +12,9 @@ import html
 from collections.abc import Iterable, Sequence
 
 from publisher import platforms
+from publisher.cards import Card
 from publisher.errors import Problem
-from publisher.preview import Card, PostView, Preview, Span, ThreadView
+from publisher.preview import PostView, Preview, Span, ThreadView
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
 
@@ -161,6 +162,10 @@ def render_post(thread: ThreadView, post: PostView, card: Card | None) -> str:
     )
 
 
+def _note(note: str) -> str:
+    return f'<span class="note">{e(note)}</span>' if note else ""
+
+
 def render_thread(thread: ThreadView) -> str:
     name = _title(thread.platform)
     posts = "".join(
@@ -172,7 +177,8 @@ def render_thread(thread: ThreadView) -> str:
         f'data-entry="{e(thread.entry_id)}"{_accent(thread.platform)}>'
         f'<header><span class="badge">{e(name)}</span>'
         f"<span>{len(thread.posts)} posts</span><span>{e(_when(thread.when))}</span>"
-        f"<span>{e(thread.status)}</span><span>{e(thread.source)}</span></header>"
+        f"<span>{e(thread.status)}</span><span>{e(thread.source)}</span>{_note(thread.note)}"
+        "</header>"
         f"{render_problems(thread.problems)}{posts}</section>"
     )
 
@@ -256,7 +262,7 @@ def render_markdown(preview: Preview) -> str:
         name = _title(thread.platform)
         lines.append(
             f"### {name}: {_md(thread.title)}  \n{_md(thread.source)} · {_when(thread.when)}"
-            f" · {_md(thread.status)}"
+            f" · {_md(thread.status)}" + (f" · {_md(thread.note)}" if thread.note else "")
         )
         lines.append("")
         for post in thread.posts:

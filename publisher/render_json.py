@@ -36,6 +36,8 @@ def _digests(report: DigestDryRun) -> list[dict[str, Any]]:
             "posts": [_post(p, measured=False) for p in thread.posts],
             **thread.link,
             **({"left_out": thread.left_out} if thread.left_out else {}),
+            "when": thread.when.isoformat() if thread.when else None,
+            **({"not_queued": thread.not_queued} if thread.not_queued else {}),
         }
         for entry in report.entries
         for thread in entry.threads

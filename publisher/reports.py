@@ -94,6 +94,8 @@ class DryRunThread:
     revisit: str = ""  # "seen before, ...": the paper is queued or posted already
     link: Mapping[str, Any] = field(default_factory=dict)  # the link policy or card, for --json
     left_out: str = ""  # what the platform's settings leave out (the link), and what keeps it
+    when: dt.datetime | None = None  # when enqueue would schedule it (None: not queued)
+    not_queued: str = ""  # why enqueue would not queue it (already queued or posted)
 
 
 @dataclass(frozen=True)

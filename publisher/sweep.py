@@ -28,14 +28,13 @@ from publisher.cards import Card
 from publisher.config import Settings
 from publisher.digest import digest_bytes, read_digest
 from publisher.due import DIGEST_SUFFIXES, is_digest_file
-from publisher.enqueue import EnqueueReport, enqueue, paper_index
+from publisher.enqueue import EnqueueReport, enqueue
 from publisher.errors import InputError, Problem
 from publisher.models import Digest
+from publisher.plan import History
 from publisher.platforms.base import Rules
-from publisher.revisit import PaperIndex
 from publisher.store.common import ENQUEUED_NAME, parse_enqueued
 from publisher.store.filequeue import FileQueue
-from publisher.store.model import QueueItem
 from publisher.store.safeio import MAX_FILE_BYTES, atomic_write, read_bounded
 
 # A file's digests in, the digests to queue and their link cards (by entry id) out.
@@ -112,8 +111,7 @@ def sweep(
     paths = list(paths)
     named = {p for p in paths if not p.is_dir()}
     listed = read_enqueued(queue)
-    existing: list[QueueItem] | None = None  # read once, when the first digest needs it
-    papers: PaperIndex | None = None
+    history: History | None = None  # read once, when the first digest needs it
     for path in digest_files(paths):
         try:
             data = digest_bytes(path)  # bounded: a FIFO or /dev/zero is refused, not read
@@ -132,21 +130,17 @@ def sweep(
             cards: Mapping[str, Card] = {}
             if prepare is not None:
                 digests, cards = prepare(digests)
-            if existing is None or papers is None:
-                existing = queue.open_and_month(now, settings.schedule.zone)
-                papers = paper_index(queue, existing)
+            if history is None:
+                history = History.read(queue, now, settings.schedule.zone, None)
             # Enqueued before with other bytes: the author edited it, and its threads not begun
             # follow the edit (a file named again unchanged leaves hand edits of the queue be).
             edited = listed.get(path.as_posix()) not in (None, sha)
-            done = enqueue(
-                queue, digests, settings, rules, now, cards, existing, papers, limits, edited
-            )
+            done = enqueue(queue, digests, settings, rules, now, cards, history, limits, edited)
         except InputError as exc:
             report.problems.extend(exc.problems)
             continue
-        existing.extend(done.added)
         updated = {item.key: item for item in done.updated}
-        existing[:] = [updated.get(item.key, item) for item in existing]
+        history.existing[:] = [updated.get(item.key, item) for item in history.existing]
         report.reports.append(done)
         report.handled[path.as_posix()] = sha
     record_enqueued(queue, report.handled, invalid=_paths_of(report.problems))

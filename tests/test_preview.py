@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from publisher.cards import Card
 from publisher.config import FormatSettings, Settings
 from publisher.errors import Problem
 from publisher.platforms import rules_for
 from publisher.platforms.x import XOptions
 from publisher.preview import (
-    Card,
     Preview,
     ThreadView,
     numbering,
@@ -180,7 +180,9 @@ class TestRendering:
     def test_thread_card_is_under_the_first_post(self) -> None:
         """A thread's link card is drawn inside its first post."""
         page = render_html(
-            Preview(title="t", threads=[self.thread(card=Card("https://a.example/", "Card"))])
+            Preview(
+                title="t", threads=[self.thread(card=Card(uri="https://a.example/", title="Card"))]
+            )
         )
         first_post = page.index('<article class="post"')
         assert page.index('class="card"') > first_post
@@ -264,13 +266,12 @@ class TestCommand:
 
     def test_queued_link_card_is_shown(self, tmp_path: Path) -> None:
         """A Bluesky queue file's card is drawn in its thread's first post."""
-        from publisher.cards import Card as QueuedCard
         from publisher.store.fileformat import read_item, render
 
         queue = enqueued(tmp_path)
         path = next(queue.glob("*.bluesky.md"))
         item = read_item(path).item.model_copy(
-            update={"card": QueuedCard(uri="https://arxiv.org/abs/2505.13447", title="<Mean>")}
+            update={"card": Card(uri="https://arxiv.org/abs/2505.13447", title="<Mean>")}
         )
         path.write_text(render(item), encoding="utf-8")
         code, page, _, err = preview(tmp_path, "--queue", str(queue))

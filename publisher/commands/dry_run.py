@@ -10,6 +10,7 @@ from publisher import cost, platforms
 from publisher.commands._common import (
     EXIT_OK,
     narrowed,
+    now_of,
     resolve_links,
     rules,
     say,
@@ -18,15 +19,14 @@ from publisher.commands._common import (
 )
 from publisher.config import Settings
 from publisher.digest import read_digests
-from publisher.enqueue import with_revisits
-from publisher.formatter import threads_for
+from publisher.formatter import number_posts
 from publisher.links import Links
-from publisher.models import DigestEntry, Thread
+from publisher.plan import History, Planned, plan
 from publisher.platforms.base import Rules
 from publisher.render_text import note_lines
 from publisher.reports import DigestDryRun, DryRunEntry, DryRunThread, ShownPost
-from publisher.revisit import Earlier
 from publisher.store.filequeue import FileQueue
+from publisher.store.model import QueueItem
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,18 +38,20 @@ def run(args: argparse.Namespace) -> int:
     digests = read_digests(args.digests)
     # No network unless asked: the README's first command must work offline.
     links = resolve_links(digests, settings, lookup=args.lookup, network=args.lookup)
-    threads = threads_for(links.digests, settings.format, text_rules, list(settings.platforms))
-    if args.queue.is_dir():  # a paper the queue already has shows as the revisit it would be
-        shown = with_revisits(FileQueue(args.queue), threads, settings, text_rules)
-    else:
-        shown = [(digest, n, thread, None) for digest, n, thread in threads]
+    now = now_of(args, settings)
+    # What enqueue would write against this queue: a paper it has shows as its revisit.
+    history = History.read(FileQueue(args.queue), now, settings.schedule.zone, None)
+    planned = plan(links.digests, settings, text_rules, now, history, links.cards)
     report = DigestDryRun(notes=links.notes)
     report.policies = [n for name in settings.platforms if (n := settings.options(name).note())]
     totals: dict[str, cost.Cost] = {}
-    for digest, n, thread, earlier in shown:
-        _add_thread(report, digest.entries[n], thread, earlier, links, settings, text_rules)
-        spent = cost.texts_cost(thread.platform, thread.posts, settings.options(thread.platform))
-        totals[thread.platform] = totals.get(thread.platform, cost.Cost()) + spent
+    for one in planned:
+        _add_thread(report, one, links, settings, text_rules)
+        platform, posts = one.item.platform, one.item.posts
+        spent = cost.texts_cost(
+            platform, number_posts(posts, settings.format), settings.options(platform)
+        )
+        totals[platform] = totals.get(platform, cost.Cost()) + spent
     report.totals = [total.line(platform) for platform, total in totals.items()]
     if args.json:
         for line in note_lines(report.notes):  # stdout is for the JSON alone
@@ -60,15 +62,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _add_thread(
     report: DigestDryRun,
-    entry: DigestEntry,
-    thread: Thread,
-    earlier: Earlier | None,
+    one: Planned,
     links: Links,
     settings: Settings,
     text_rules: dict[str, Rules],
 ) -> None:
     """One thread of the dry run, under its entry (a new entry when it is the first thread)."""
-    platform = thread.platform
+    entry, item, earlier = one.entry, one.item, one.earlier
+    platform = item.platform
     with_card = platforms.with_cards(settings.platforms)
     if not report.entries or report.entries[-1].id != entry.id:
         card = links.cards.get(entry.id)
@@ -84,20 +85,21 @@ def _add_thread(
             cost.post_label(platform, text, options),
             cost.price_fields(platform, text, options),
         )
-        for text in thread.posts
+        for text in number_posts(item.posts, settings.format)
     ]
     revisit = f"seen before, {earlier.describe()}: a revisit" if earlier is not None else ""
-    link = _link_fields(thread, links, settings)
+    link = _link_fields(item, settings)
     left_out = options.left_out(entry.url) if entry.url else ""
+    when = item.not_before if one.queued else None
+    skipped = one.skipped[1] if one.skipped else ""
     report.entries[-1].threads.append(
-        DryRunThread(thread.entry_id, platform, posts, revisit, link, left_out)
+        DryRunThread(item.id, platform, posts, revisit, link, left_out, when, skipped)
     )
 
 
-def _link_fields(thread: Thread, links: Links, settings: Settings) -> dict[str, Any]:
+def _link_fields(item: QueueItem, settings: Settings) -> dict[str, Any]:
     """What a dry run shows of how a thread links its paper: a card, or the setting in force."""
-    shown: dict[str, Any] = dict(settings.options(thread.platform).shown())
-    if platforms.registry()[thread.platform].cards:
-        card = links.cards.get(thread.entry_id)
-        shown["card"] = card.model_dump() if card is not None else None
+    shown: dict[str, Any] = dict(settings.options(item.platform).shown())
+    if platforms.registry()[item.platform].cards:
+        shown["card"] = item.card.model_dump() if item.card is not None else None
     return shown

@@ -17,6 +17,7 @@ from publisher.commands._common import (
     show,
 )
 from publisher.errors import InputError
+from publisher.plan import History
 from publisher.preview import Preview, from_digests, from_queue
 from publisher.preview_html import render_html, render_markdown
 from publisher.reports import PreviewWritten
@@ -30,10 +31,10 @@ def run(args: argparse.Namespace) -> int:
     queue = FileQueue(args.queue or Path("queue"))
     items, problems = queue.load() if queue.root.is_dir() else ([], [])
     parts: list[Preview] = []
-    if args.files:
-        queued = [li.item for li in items]
+    if args.files:  # planned as enqueue would, against the queue
         now = now_of(args, settings)
-        parts.append(from_digests(args.files, settings, text_rules, queued, now))
+        history = History.read(queue, now, settings.schedule.zone, None)
+        parts.append(from_digests(args.files, settings, text_rules, history, now))
     if args.queue or not args.files:
         if not queue.root.is_dir():
             raise InputError.one(queue.root, None, "no such queue folder")
