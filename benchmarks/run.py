@@ -967,7 +967,7 @@ def posting(rep: Report, scratch: Path, threads: int, posts: int, skip_pds: bool
 
     # X: FakeXServer, the real tweepy client
     from publisher.platforms.x_adapter import XAdapter
-    from publisher.testing.x_server import FakeXServer
+    from tests.fakes.x_server import FakeXServer
 
     server = FakeXServer(
         consumer_key=X_SECRETS["api_key"],
@@ -1022,7 +1022,7 @@ def bluesky_posting(
     rep: Report, scratch: Path, threads: int, posts: int, rows: list[tuple[str, ...]]
 ) -> None:
     from publisher.platforms.bluesky_adapter import BlueskyAdapter
-    from publisher.testing.pds import FaultProxy, start_pds, stop_pds
+    from tests.fakes.pds import FaultProxy, start_pds, stop_pds
 
     total = threads * posts
     began = time.perf_counter()
@@ -1353,6 +1353,7 @@ def write_results(rep: Report, info: list[tuple[str, str]], quick: bool, took: f
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    sys.path.insert(0, str(REPO))  # the local servers are the tests' (tests/fakes/)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, to try the script")
     parser.add_argument("--skip-pds", action="store_true", help="leave out Bluesky posting")

@@ -10,10 +10,10 @@ from typing import TypeVar, cast
 import pytest
 from hypothesis import HealthCheck, settings
 
-from publisher.testing.mastodon_server import FakeMastodonServer
-from publisher.testing.threads_server import FakeThreadsServer
-from publisher.testing.wire import WireServer
-from publisher.testing.x_server import FakeXServer
+from tests.fakes.mastodon_server import FakeMastodonServer
+from tests.fakes.threads_server import FakeThreadsServer
+from tests.fakes.wire import WireServer
+from tests.fakes.x_server import FakeXServer
 
 pytest_plugins = ["tests.fixtures_pds"]
 

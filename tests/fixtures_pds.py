@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.testing.pds import FaultProxy, PdsInfo, install_pds, start_pds, stop_pds
+from tests.fakes.pds import FaultProxy, PdsInfo, install_pds, start_pds, stop_pds
 
 __all__ = ["fault_proxy", "pds", "to_terminal"]
 

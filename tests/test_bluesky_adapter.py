@@ -20,7 +20,7 @@ from publisher.errors import PermanentError, PlatformError, RateLimited, Transie
 from publisher.platforms.base import PostRef, Slot
 from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.platforms.tid import TID_RE, tid_for
-from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
+from tests.fakes.pds import FaultProxy, PdsInfo, list_posts
 
 pytest_plugins = ["tests.fixtures_pds"]
 pytestmark = pytest.mark.pds
@@ -324,7 +324,7 @@ def test_timeout_then_retry_lands_once(pds: PdsInfo, fault_proxy: FaultProxy, ke
 
 
 def test_connection_refused_is_transient_and_known_not_sent(pds: PdsInfo) -> None:
-    from publisher.testing.pds import free_port
+    from tests.fakes.pds import free_port
 
     a = BlueskyAdapter(pds.handle, SecretStr(pds.password), f"http://127.0.0.1:{free_port()}")
     with pytest.raises(TransientError) as info:

@@ -25,9 +25,9 @@ from publisher.store.fileformat import read_item
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
-from publisher.testing.pds import FaultProxy, PdsInfo, list_posts
-from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
+from tests.fakes.pds import FaultProxy, PdsInfo, list_posts
+from tests.fakes.x_server import FakeXServer
 from tests.publisher_cli import job_args, kill_when_then_rerun, quiet_env, run_publisher
 
 pytestmark = pytest.mark.pds

@@ -14,10 +14,10 @@ from publisher.config import Settings, env_variables
 from publisher.digest import read_digest
 from publisher.doctor import forecast
 from publisher.platforms import registry
-from publisher.testing.mastodon_server import FakeMastodonServer
-from publisher.testing.pds import PdsInfo
-from publisher.testing.x_server import FakeXServer
 from tests.conftest import MASTODON_CANARY, X_CANARY
+from tests.fakes.mastodon_server import FakeMastodonServer
+from tests.fakes.pds import PdsInfo
+from tests.fakes.x_server import FakeXServer
 from tests.publisher_cli import quiet_env, run_publisher
 from tests.test_init import ACTION, DUMMY, EXAMPLE, init
 

@@ -32,8 +32,8 @@ from publisher.errors import InputError
 from publisher.hygiene import one_line
 from publisher.scrub import REDACTED, scrub
 from publisher.store.fileformat import read_item
-from publisher.testing.echo import EchoServer
 from tests.conftest import EXAMPLE, X_CANARY
+from tests.fakes.echo import EchoServer
 from tests.publisher_cli import quiet_env, run_publisher
 
 NOW = "2025-05-20T08:00"

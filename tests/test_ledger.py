@@ -24,8 +24,8 @@ from publisher.store.fileformat import read_item, render
 from publisher.store.filequeue import FileQueue
 from publisher.store.ledger import LEDGER_FILE, Ledger
 from publisher.store.model import PostRecord, QueueItem, text_sha
-from publisher.testing.mastodon_server import FakeMastodonServer
 from tests.conftest import EXAMPLE
+from tests.fakes.mastodon_server import FakeMastodonServer
 from tests.publisher_cli import run_publisher
 from tests.test_mastodon_posting import (
     NOW,

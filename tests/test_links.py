@@ -1,6 +1,6 @@
 """Every paper links to itself: the arXiv look-up, link cards and the X link policy, on the wire.
 
-arXiv and the web pages are played by ``publisher.testing.links_server`` on 127.0.0.1.
+arXiv and the web pages are played by ``tests.fakes.links_server`` on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from publisher.platforms.bluesky import THUMB_MAX_BYTES
 from publisher.store.fileformat import parse, render
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import QueueItem
-from publisher.testing.links_server import FakePaper, LinksServer
+from tests.fakes.links_server import FakePaper, LinksServer
 from tests.publisher_cli import quiet_env, run_publisher
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Link cards on the real local Bluesky PDS: the record's ``embed.external`` and its thumbnail blob.
 
-The arXiv API and the card pages/images are played by ``publisher.testing.links_server``.
+The arXiv API and the card pages/images are played by ``tests.fakes.links_server``.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from publisher.platforms.bluesky_adapter import BlueskyAdapter
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
-from publisher.testing.links_server import FakePaper, LinksServer
-from publisher.testing.pds import FaultProxy, PdsInfo
+from tests.fakes.links_server import FakePaper, LinksServer
+from tests.fakes.pds import FaultProxy, PdsInfo
 
 pytestmark = pytest.mark.pds
 

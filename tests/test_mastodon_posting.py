@@ -33,8 +33,8 @@ from publisher.store.fileformat import read_item
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import LoadedItem, PostRecord, QueueItem
 from publisher.testing.clock import FakeClock
-from publisher.testing.mastodon_server import FakeMastodonServer
 from tests.conftest import EXAMPLE, MASTODON_CANARY
+from tests.fakes.mastodon_server import FakeMastodonServer
 from tests.publisher_cli import job_args, kill_when_then_rerun, quiet_env, run_publisher
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)

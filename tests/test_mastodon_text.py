@@ -16,8 +16,8 @@ from publisher.formatter import format_thread
 from publisher.platforms import rules_for
 from publisher.platforms.mastodon import MastodonOptions, MastodonRules
 from publisher.platforms.mastodon import _rules as mastodon_rules
-from publisher.testing.mastodon_server import countable_length, render_content
 from tests.conftest import EXAMPLE
+from tests.fakes.mastodon_server import countable_length, render_content
 
 LONG_URL = "https://arxiv.org/abs/2505.13447?utm_source=a-very-long-tracking-parameter-indeed"
 

@@ -25,10 +25,10 @@ from publisher.store.filequeue import FileQueue
 from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
-from publisher.testing.mastodon_server import FakeMastodonServer
-from publisher.testing.pds import PdsInfo
-from publisher.testing.x_server import FakeXServer
 from tests.conftest import EXAMPLE, MASTODON_CANARY, REPO, X_CANARY, one_a_slot, pin_one_a_slot
+from tests.fakes.mastodon_server import FakeMastodonServer
+from tests.fakes.pds import PdsInfo
+from tests.fakes.x_server import FakeXServer
 from tests.publisher_cli import run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")

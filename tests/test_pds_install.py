@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.testing.pds import install_pds, pds_installed
+from tests.fakes.pds import install_pds, pds_installed
 from tests.publisher_cli import quiet_env
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,7 +85,7 @@ class TestProgressUnderCapture:
             textwrap.dedent(
                 f"""
                 import pytest
-                from publisher.testing.pds import install_pds
+                from tests.fakes.pds import install_pds
                 from tests.fixtures_pds import to_terminal
 
                 def test_install(request: pytest.FixtureRequest) -> None:

@@ -125,7 +125,7 @@ class BlueskyHarness:
     def texts(self) -> list[str]:
         # Every record, page by page: the PDS is shared by the session's tests, and record keys
         # come from a hash of the thread, so one page holds an arbitrary 100 of them.
-        from publisher.testing.pds import list_posts
+        from tests.fakes.pds import list_posts
 
         values: list[Any] = [record["value"] for record in list_posts(self.pds)]
         return [value["text"] for value in sorted(values, key=lambda v: v["createdAt"])]

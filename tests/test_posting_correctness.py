@@ -27,9 +27,9 @@ from publisher.store.fileformat import read_item
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
-from publisher.testing.pds import PdsInfo, list_posts
-from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
+from tests.fakes.pds import PdsInfo, list_posts
+from tests.fakes.x_server import FakeXServer
 from tests.publisher_cli import quiet_env, run_publisher
 
 ENQUEUE_AT = "2025-05-27T08:00"

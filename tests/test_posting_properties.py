@@ -36,8 +36,8 @@ from publisher.store.filequeue import FileQueue
 from publisher.store.ledger import Ledger
 from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
-from publisher.testing.mastodon_server import FakeMastodonServer
-from publisher.testing.x_server import FakeXServer
+from tests.fakes.mastodon_server import FakeMastodonServer
+from tests.fakes.x_server import FakeXServer
 from tests.test_gitsync import clone, git, isolated_git, no_sleep, seeded_remote
 from tests.test_mastodon_posting import mastodon_env
 from tests.test_x_posting import x_env

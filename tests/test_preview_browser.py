@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from publisher.platforms import url_grammar
-from publisher.testing.browser import dump_dom, find_chromium, screenshot
+from tests.fakes.browser import dump_dom, find_chromium, screenshot
 from tests.fixtures_pds import to_terminal
 from tests.publisher_cli import run_publisher
 

@@ -1,4 +1,5 @@
-"""Test doubles live in publisher.testing, and production code never reaches for them."""
+"""Test doubles stay out of the package: servers in tests/fakes/, the small helpers (FakeClock,
+FakeAdapter) in publisher.testing, and production code never reaches for them."""
 
 from __future__ import annotations
 
@@ -94,3 +95,28 @@ class TestFakeClock:
         assert len(clock.waits) == 1
         assert clock.waits[0] >= 30.0
         assert calls[1] >= 1030.0
+
+
+SERVER_MODULES = ("http.server", "socketserver", "wsgiref.simple_server", "aiohttp.web")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix()
+)
+def test_the_package_ships_no_server(path: Path) -> None:
+    """The wheel (all of publisher/, publisher.testing included) starts no server of any kind:
+    the wire-level stand-ins live in tests/fakes/, outside the installed package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    served = [name for name in _imported_modules(tree) if name.startswith(SERVER_MODULES)]
+    assert served == []
+
+
+def test_the_stand_in_servers_are_in_tests() -> None:
+    """The scan above would pass vacuously if the servers were gone: they are in tests/fakes/."""
+    fakes = Path(__file__).resolve().parent / "fakes"
+    assert {"x_server.py", "mastodon_server.py", "threads_server.py", "wire.py", "pds.py"} <= {
+        p.name for p in fakes.glob("*.py")
+    }
+    assert any(
+        "http.server" in _imported_modules(ast.parse(p.read_text())) for p in fakes.glob("*.py")
+    )

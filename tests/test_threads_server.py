@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
-from publisher.testing.threads_server import FakeThreadsServer
 from tests.conftest import THREADS_CANARY
+from tests.fakes.threads_server import FakeThreadsServer
 
 TOKEN = THREADS_CANARY["THREADS_ACCESS_TOKEN"]
 USER = THREADS_CANARY["THREADS_USER_ID"]

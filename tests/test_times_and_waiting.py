@@ -26,9 +26,9 @@ from publisher.store.filequeue import FileQueue
 from publisher.summary import markdown
 from publisher.testing.clock import FakeClock
 from publisher.testing.fake import FakeAdapter
-from publisher.testing.x_server import FakeXServer
 from publisher.timefmt import LocalTimes
 from tests.conftest import EXAMPLE, X_CANARY, one_a_slot, pin_one_a_slot
+from tests.fakes.x_server import FakeXServer
 from tests.publisher_cli import quiet_env, run_publisher
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from publisher.testing.clock import FakeClock
-from publisher.testing.mastodon_server import FakeMastodonServer
-from publisher.testing.threads_server import FakeThreadsServer
-from publisher.testing.x_server import FakeXServer
 from tests import test_mastodon_posting as on_mastodon
 from tests import test_threads_posting as on_threads
 from tests import test_x_posting as on_x
+from tests.fakes.mastodon_server import FakeMastodonServer
+from tests.fakes.threads_server import FakeThreadsServer
+from tests.fakes.x_server import FakeXServer
 from tests.test_mastodon_posting import mastodon_env
 from tests.test_threads_posting import threads_env
 from tests.test_x_posting import x_env

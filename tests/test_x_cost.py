@@ -26,8 +26,8 @@ from publisher.store.fileformat import read_item
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import LoadedItem, QueueItem
 from publisher.testing.fake import FakeAdapter
-from publisher.testing.x_server import CREDITS_DETAIL, FakeXServer
 from tests.conftest import REPO, X_CANARY
+from tests.fakes.x_server import CREDITS_DETAIL, FakeXServer
 from tests.publisher_cli import job_args, quiet_env, run_publisher
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)

@@ -23,8 +23,8 @@ from publisher.store.fileformat import read_item
 from publisher.store.filequeue import FileQueue
 from publisher.store.model import QueueItem
 from publisher.testing.clock import FakeClock
-from publisher.testing.x_server import FakeXServer
 from tests.conftest import X_CANARY
+from tests.fakes.x_server import FakeXServer
 from tests.publisher_cli import job_args, kill_when_then_rerun, quiet_env, run_publisher
 
 CANARY = X_CANARY

@@ -15,7 +15,7 @@ from oauthlib.oauth1.rfc5849 import (  # type: ignore[import-untyped]  # oauthli
 )
 
 from publisher.platforms.x_transport import RedirectingAdapter, point_client_at
-from publisher.testing.x_server import (
+from tests.fakes.x_server import (
     DUPLICATE_DETAIL,
     REPLY_TARGET_DETAIL,
     FakeXServer,

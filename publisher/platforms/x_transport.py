@@ -10,7 +10,7 @@ fixes both on the client's public ``requests.Session`` without touching tweepy:
 * the session then picks the adapter mounted for that URL's prefix. Ours rewrites
   ``request.url`` to the same path under ``base_url`` and sends it with our timeout. The signature
   in the ``Authorization`` header stays the one computed for api.twitter.com, which is what a
-  stand-in server (``publisher.testing.x_server``) verifies against.
+  stand-in server (``tests.fakes.x_server``) verifies against.
 
 With ``base_url="https://api.twitter.com"`` the rewrite is the identity: production uses the same
 code path and only gains the timeout. The adapter never retries (``max_retries=0``): a POST whose

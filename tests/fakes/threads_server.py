@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from publisher.testing.wire import Fault, Reply, WireServer
+from tests.fakes.wire import Fault, Reply, WireServer
 
 __all__ = ["FakeThreadsServer"]
 

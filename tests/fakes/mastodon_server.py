@@ -57,7 +57,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from publisher.testing.wire import COMMON_FAULTS, Fault, Reply, WireServer
+from tests.fakes.wire import COMMON_FAULTS, Fault, Reply, WireServer
 
 __all__ = ["FakeMastodonServer", "countable_length"]
 

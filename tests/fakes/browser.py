@@ -5,7 +5,7 @@ requests, component updates or sync), so a page can only show what it holds.
 
 Make the README's screenshot of the example digest's preview::
 
-    python -m publisher.testing.browser examples/digest-2025-05-20.txt docs/preview.png
+    python -m tests.fakes.browser examples/digest-2025-05-20.txt docs/preview.png
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _shrink(png: Path) -> None:
 def main(argv: list[str]) -> int:
     """``DIGEST PNG``: preview the digest (config and queue of this folder) and screenshot it."""
     if len(argv) != 2:
-        print("usage: python -m publisher.testing.browser DIGEST PNG", file=sys.stderr)
+        print("usage: python -m tests.fakes.browser DIGEST PNG", file=sys.stderr)
         return 2
     digest, png = Path(argv[0]), Path(argv[1])
     with tempfile.TemporaryDirectory() as tmp:

@@ -47,7 +47,7 @@ def png(width: int, height: int, *, noise: bool = False) -> bytes:
     from PIL import Image
 
     if noise:
-        rng = random.Random(13)  # noqa: S311 - test pixels, not cryptography
+        rng = random.Random(13)
         image = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
     else:
         image = Image.new("RGB", (width, height), (40, 90, 200))

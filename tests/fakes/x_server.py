@@ -71,7 +71,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from publisher.testing.wire import COMMON_FAULTS, STATUS_TEXT, Fault, Reply, WireServer
+from tests.fakes.wire import COMMON_FAULTS, STATUS_TEXT, Fault, Reply, WireServer
 
 __all__ = ["DUPLICATE_DETAIL", "REPLY_TARGET_DETAIL", "FakeXServer", "oauth1_signature"]
 
