@@ -10,6 +10,7 @@ Make the README's screenshot of the example digest's preview::
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -71,21 +72,38 @@ def _shrink(png: Path) -> None:
     small.save(png, optimize=True)
 
 
+# The preview the picture shows: the example, at a fixed time, with this repository's config.
+PICTURE_NOW = "2025-05-20T08:00:00+09:00"
+
+
+def preview_command(digest: Path, page: Path) -> list[str]:
+    """``publisher preview`` as the picture in docs/ is drawn from (run at the repository root)."""
+    return [
+        *("preview", str(digest), "--out", str(page)),
+        *("--config", "config/publisher.toml", "--now", PICTURE_NOW),
+    ]
+
+
+def source_line(page: Path) -> str:
+    """The line kept beside the picture: the sha256 of the page it was drawn from."""
+    return f"{hashlib.sha256(page.read_bytes()).hexdigest()}  preview.html\n"
+
+
 def main(argv: list[str]) -> int:
-    """``DIGEST PNG``: preview the digest (config and queue of this folder) and screenshot it."""
+    """``DIGEST PNG``: preview the digest (config and queue of this folder) and screenshot it;
+    ``PNG.sha256`` gets the hash of the page, which a test compares with today's preview."""
     if len(argv) != 2:
         print("usage: python -m tests.fakes.browser DIGEST PNG", file=sys.stderr)
         return 2
     digest, png = Path(argv[0]), Path(argv[1])
     with tempfile.TemporaryDirectory() as tmp:
         page = Path(tmp) / "preview.html"
-        done = subprocess.run(
-            [sys.executable, "-m", "publisher", "preview", str(digest), "--out", str(page)],
-            check=False,
-        )
+        command = [sys.executable, "-m", "publisher", *preview_command(digest, page)]
+        done = subprocess.run(command, check=False)
         if done.returncode != 0:
             return done.returncode
         screenshot(page, png)
+        Path(f"{png}.sha256").write_text(source_line(page), encoding="utf-8")
     _shrink(png)
     print(f"wrote {png}")
     return 0
