@@ -39,7 +39,6 @@ _NOT_SENTENCE_END = frozenset(
 )
 _INITIAL = re.compile(r"^\(?[A-Z]\.$")
 _WORD = re.compile(r"\S+")
-_ARXIV_TEXT = re.compile(r"arXiv:\d{4}\.\d{4,5}")
 
 
 class Atom(NamedTuple):
@@ -403,11 +402,12 @@ def _split_long(atom: Atom, rules: Rules, caps: tuple[int, ...], entry_id: str) 
         first = False
 
     spans = [(u.start, u.end) for u in url_grammar.extract_urls(atom.text)]
-    spans += [  # a link policy may write arXiv:ID as text: keep it whole like the URL it replaced
-        (m.start(), m.end())
-        for m in _ARXIV_TEXT.finditer(atom.text)
-        if not any(a < m.end() and m.start() < b for a, b in spans)
-    ]
+    if rules.whole is not None:  # text a link policy wrote for a URL: whole like the URL
+        spans += [
+            (m.start(), m.end())
+            for m in rules.whole.finditer(atom.text)
+            if not any(a < m.end() and m.start() < b for a, b in spans)
+        ]
     for start, end in sorted(spans):
         for g in _graphemes(atom.text[cursor:start]):
             add(g, False)

@@ -64,8 +64,10 @@ class TestExampleSnapshots:
         assert done.stdout.endswith("x: 27 posts (0 with a URL), $0.405\nbluesky: 22 posts\n")
 
     def test_json_payloads(self, example_digest: Path, tmp_path: Path) -> None:
-        """`--json` gives the exact payloads: entry id, platform, posts with facets and langs."""
-        done = _run("--dry-run", "--json", str(example_digest), cwd=tmp_path)
+        """`--json` gives the exact payloads: entry id, platform, posts with facets and langs,
+        and when enqueue would schedule each thread (at this --now)."""
+        now = "2025-05-20T08:00:00+09:00"
+        done = _run("--dry-run", "--json", "--now", now, str(example_digest), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         got = json.loads(done.stdout)
         assert got == json.loads((SNAPSHOTS / "example-payloads.json").read_text(encoding="utf-8"))

@@ -7,6 +7,7 @@ the registry (``publisher.platforms.registry``) finds it there. Everything else 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -193,6 +194,9 @@ class Rules(Protocol):
     name: str
     limit: int
     layout: str | None  # this platform's layout; None: the configured default
+    # Text its link policy writes in place of a URL (X's ``arXiv:ID``), kept whole in one post
+    # as the URL would be; None: nothing but URLs.
+    whole: re.Pattern[str] | None
 
     @property
     def limits(self) -> tuple[int, ...]:

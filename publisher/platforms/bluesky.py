@@ -54,6 +54,8 @@ class BlueskyCredentials(Credentials):
 class BlueskyRules:
     """How Bluesky measures and renders a post."""
 
+    whole: re.Pattern[str] | None = None  # links are written as links
+
     name = "bluesky"
     title = "Bluesky"
     limit = MAX_GRAPHEMES

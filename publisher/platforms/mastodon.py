@@ -56,6 +56,8 @@ class MastodonCredentials(Credentials):
 class MastodonRules:
     """How a Mastodon instance measures and renders a post."""
 
+    whole: re.Pattern[str] | None = None  # links are written as links
+
     name = "mastodon"
     title = "Mastodon"
 

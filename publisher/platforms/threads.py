@@ -71,6 +71,8 @@ def links(text: str) -> int:
 class ThreadsRules:
     """How Threads measures and renders a post."""
 
+    whole: re.Pattern[str] | None = None  # links are written as links
+
     name = "threads"
     title = "Threads"
     limit = MAX_BYTES

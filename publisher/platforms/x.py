@@ -91,6 +91,9 @@ class XCredentials(Credentials):
 class XRules:
     """How X measures and renders a post."""
 
+    # The ``id`` link policy writes an arXiv URL as ``arXiv:ID``: kept whole like the URL.
+    whole: re.Pattern[str] | None = re.compile(r"arXiv:\d{4}\.\d{4,5}")
+
     name = "x"
     title = "X"
     limit = 280

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -30,7 +29,7 @@ class PostRecord(BaseModel):
     at: AwareDatetime
     sha: str = ""  # of the text as sent, to notice edits made after posting
     # Its price class as sent ("plain" or "url"), for the month's spend; None where posts are free.
-    price_class: Literal["plain", "url"] | None = None
+    price_class: str | None = None  # as its platform classes a post (cost.price_class)
 
 
 class QueueItem(BaseModel):
