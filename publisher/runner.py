@@ -197,75 +197,95 @@ def make_plan(
         (loaded for loaded in items if loaded.item.status in OPEN),
         key=lambda li: (li.item.not_before.timestamp(), li.item.id, li.item.platform),
     )
-    budget_left = {
-        platform: settings.schedule.daily_posts.get(platform, 10**9)
-        - posts_today(everything, platform, now, settings.schedule)
-        for platform in settings.platforms
-    }
-    taken = dict.fromkeys(settings.platforms, 0)
-    blocked: dict[str, str] = {}
     month = cost.month_spend(everything, now, settings)
     plan.spend = cost.spend_lines(everything, now, settings, month)
-    spent = {name: so_far.usd for name, so_far in month.items()}
-    quotas = quota.Quotas(used)
+    gates = _Gates(settings, now, everything, month, quota.Quotas(used))
     for loaded in open_items:
-        item = loaded.item
-        if item.platform not in settings.platforms:
-            continue
-        platform_rules = rules_within(rules, settings, item.platform, item.limits)
-        found = check_item(loaded, {item.platform: platform_rules}, settings.format)
-        if found:
-            plan.problems.extend(found)
-            continue
-        if not is_due(item.status, item.not_before, now):
-            plan.waiting.append(Waiting(item, item.not_before, item.reason or "scheduled"))
-            continue
+        if loaded.item.platform in settings.platforms:
+            _consider(loaded, plan, gates, rules)
+    plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
+    plan.behind = [str(b) for b in pace.forecast(everything, settings, now)]
+    plan.quota = gates.quotas.lines(list(settings.platforms))
+    return plan
+
+
+def _consider(loaded: LoadedItem, plan: Plan, gates: _Gates, rules: Mapping[str, Rules]) -> None:
+    """One open thread into the plan: a problem, waiting (and why), or due with its payloads."""
+    item, settings = loaded.item, gates.settings
+    platform_rules = rules_within(rules, settings, item.platform, item.limits)
+    found = check_item(loaded, {item.platform: platform_rules}, settings.format)
+    if found:
+        plan.problems.extend(found)
+        return
+    if not is_due(item.status, item.not_before, gates.now):
+        plan.waiting.append(Waiting(item, item.not_before, item.reason or "scheduled"))
+        return
+    texts = number_posts(item.posts, settings.format)[item.next_index :]
+    held = gates.hold(item, texts)
+    if held is not None:
+        plan.waiting.append(held)
+        return
+    payloads = [platform_rules.payload(t) for t in texts]
+    if item.card is not None and item.next_index == 0:
+        # the adapter turns it into the first post's embed (its link card)
+        payloads[0]["card"] = item.card.model_dump()
+    counts = [platform_rules.length(t) for t in texts]
+    plan.due.append(Planned(loaded, payloads, counts, platform_rules.limit))
+
+
+class _Gates:
+    """What a run lets through, platform by platform, in plan order: the threads per run, the
+    posts per day, a rolling quota and the monthly budget. Each due thread asks ``hold``; one
+    let through is counted against them all."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        now: dt.datetime,
+        everything: list[QueueItem],
+        month: Mapping[str, cost.Cost],
+        quotas: quota.Quotas,
+    ) -> None:
+        self.settings, self.now, self.quotas = settings, now, quotas
+        self.budget_left = {
+            platform: settings.schedule.daily_posts.get(platform, 10**9)
+            - posts_today(everything, platform, now, settings.schedule)
+            for platform in settings.platforms
+        }
+        self.taken = dict.fromkeys(settings.platforms, 0)
+        self.blocked: dict[str, str] = {}  # a platform held for the rest of the run, and why
+        self.spent = {name: so_far.usd for name, so_far in month.items()}
+
+    def hold(self, item: QueueItem, texts: list[str]) -> Waiting | None:
+        """Why ``item``, due, waits (a cap), or None: it goes out, and is counted."""
+        platform, settings, now = item.platform, self.settings, self.now
+        if platform in self.blocked:
+            why = self.blocked[platform]
+            return Waiting(item, now, why, "quota" if self.quotas.said(why) else "day")
+        if self.taken[platform] >= settings.schedule.max_threads_per_run:
+            return Waiting(item, now, "next run (max threads per run reached)", "run")
         remaining = len(item.posts) - item.next_index
-        if item.platform in blocked:
-            why = blocked[item.platform]
-            cap = "quota" if quotas.said(why) else "day"
-            plan.waiting.append(Waiting(item, now, why, cap))
-            continue
-        if taken[item.platform] >= settings.schedule.max_threads_per_run:
-            why = "next run (max threads per run reached)"
-            plan.waiting.append(Waiting(item, now, why, "run"))
-            continue
-        limit = settings.schedule.daily_posts.get(item.platform)
+        limit = settings.schedule.daily_posts.get(platform)
         # A thread already begun is finished even past the budget: a half-posted thread left
         # until tomorrow is worse than a day a few posts over a self-imposed budget.
         started = bool(item.posted)
-        fresh_day = limit is not None and budget_left[item.platform] == limit
-        if remaining > budget_left[item.platform] and not started and not fresh_day:
-            why = f"daily budget of {limit} {item.platform} posts reached"
-            blocked[item.platform] = why
-            plan.waiting.append(Waiting(item, next_day_start(now, settings.schedule), why, "day"))
-            continue
-        why = quotas.why_not(item.platform, item.next_index, len(item.posts), started)
+        fresh_day = limit is not None and self.budget_left[platform] == limit
+        if remaining > self.budget_left[platform] and not started and not fresh_day:
+            why = self.blocked[platform] = f"daily budget of {limit} {platform} posts reached"
+            return Waiting(item, next_day_start(now, settings.schedule), why, "day")
+        why = self.quotas.why_not(platform, item.next_index, len(item.posts), started)
         if why:  # the next run reads the quota again
-            blocked[item.platform] = why
-            plan.waiting.append(Waiting(item, now, why, "quota"))
-            continue
-        texts = number_posts(item.posts, settings.format)[item.next_index :]
-        if item.platform in spent:
-            money = _money(item, texts, spent[item.platform], settings, now)
+            self.blocked[platform] = why
+            return Waiting(item, now, why, "quota")
+        if platform in self.spent:
+            money = _money(item, texts, self.spent[platform], settings, now)
             if money is not None:  # held by the budget: cheaper threads still go out
-                plan.waiting.append(money)
-                continue
-            spent[item.platform] += cost.texts_cost(
-                item.platform, texts, settings.options(item.platform)
-            ).usd
-        payloads = [platform_rules.payload(t) for t in texts]
-        if item.card is not None and item.next_index == 0:
-            # the adapter turns it into the first post's embed (its link card)
-            payloads[0]["card"] = item.card.model_dump()
-        counts = [platform_rules.length(t) for t in texts]
-        plan.due.append(Planned(loaded, payloads, counts, platform_rules.limit))
-        taken[item.platform] += 1
-        budget_left[item.platform] -= remaining
-    plan.waiting.sort(key=lambda w: (w.when.timestamp(), w.item.id, w.item.platform))
-    plan.behind = [str(b) for b in pace.forecast(everything, settings, now)]
-    plan.quota = quotas.lines(list(settings.platforms))
-    return plan
+                return money
+            options = settings.options(platform)
+            self.spent[platform] += cost.texts_cost(platform, texts, options).usd
+        self.taken[platform] += 1
+        self.budget_left[platform] -= remaining
+        return None
 
 
 def _money(
@@ -366,13 +386,20 @@ def run(
     finally:
         for adapter in adapters.values():
             adapter.close()
-        for name in cost.priced(settings):
-            texts = [s.text for s in report.sent if s.platform == name]
-            if texts:
-                report.spent[name] = cost.texts_cost(name, texts, settings.options(name))
-        if report.spent:  # the month's spend as the run leaves it, this run's posts included
-            plan.spend = cost.spend_lines(everyone, now, settings)
+        _count_spend(report, settings, everyone, now)
     return report
+
+
+def _count_spend(
+    report: RunReport, settings: Settings, everyone: list[QueueItem], now: dt.datetime
+) -> None:
+    """What this run's posts cost, and the month's spend as the run leaves it."""
+    for name in cost.priced(settings):
+        texts = [s.text for s in report.sent if s.platform == name]
+        if texts:
+            report.spent[name] = cost.texts_cost(name, texts, settings.options(name))
+    if report.spent:  # this run's posts included
+        report.plan.spend = cost.spend_lines(everyone, now, settings)
 
 
 def read_quotas(

@@ -36,43 +36,66 @@ def markdown(report: Any) -> str:
 @markdown.register
 def _run(outcome: RunOutcome) -> str:
     """The run's summary; every time in the configured zone under one header."""
-    report, times = outcome.run, outcome.times
-    plan = report.plan
-    lines = ["## publisher: " + ("dry run" if outcome.dry_run else "run"), "", *_times_line(times)]
-    if outcome.dry_run:
-        if plan.due:
-            lines += [
-                "### Would post now",
-                "",
-                "| thread | post | count | text |",
-                "|---|---|---|---|",
-            ]
-            for planned, posts in zip(plan.due, outcome.due_posts, strict=True):
-                item = planned.loaded.item
-                first = item.next_index
-                for k, post in enumerate(posts):
-                    number = f"{first + k + 1}/{len(item.posts)}"
-                    text = _cell(post.text)
-                    lines.append(
-                        f"| `{item.key}` | {number} | {post.count}/{post.limit} | {text} |"
-                    )
-        else:
-            lines.append("Nothing is due now.")
-        if held_line(plan):
-            lines += ["", held_line(plan)]
+    plan = outcome.run.plan
+    lines = [
+        "## publisher: " + ("dry run" if outcome.dry_run else "run"),
+        "",
+        *_times_line(outcome.times),
+    ]
+    lines += _would_post(outcome) if outcome.dry_run else _posted(outcome)
+    lines += _trouble(outcome)
+    lines += problems_section(plan.problems)
+    if plan.notes:
+        lines += ["", "### Notes", ""] + [f"- {_cell(note, 300)}" for note in plan.notes]
+    if plan.spend:
+        lines += ["", plan.spend]
+    if plan.behind:
+        lines += ["", "### Behind", ""] + [f"- {line}" for line in plan.behind]
+    if plan.quota:
+        lines += ["", *plan.quota]
+    lines += _next(outcome)
+    return "\n".join(lines) + "\n"
+
+
+def _would_post(outcome: RunOutcome) -> list[str]:
+    """A dry run's section: each post that would go out now, and the held line."""
+    plan = outcome.run.plan
+    if not plan.due:
+        lines = ["Nothing is due now."]
     else:
-        if report.sent:
-            lines += ["### Posted", "", "| thread | post | link |", "|---|---|---|"]
-            for sent in report.sent:
+        lines = ["### Would post now", "", "| thread | post | count | text |", "|---|---|---|---|"]
+        for planned, posts in zip(plan.due, outcome.due_posts, strict=True):
+            item = planned.loaded.item
+            for k, post in enumerate(posts, item.next_index + 1):
+                count = f"{post.count}/{post.limit}"
                 lines.append(
-                    f"| `{sent.key}` | {sent.number}/{sent.total} | [{sent.url}]({sent.url}) |"
+                    f"| `{item.key}` | {k}/{len(item.posts)} | {count} | {_cell(post.text)} |"
                 )
-        else:
-            lines.append("Nothing was posted.")
-        if held_line(plan):
-            lines += ["", held_line(plan)]
-        for platform, spent in report.spent.items():
-            lines += ["", f"This run's spend: {spent.line(platform)}"]
+    return lines + (["", held_line(plan)] if held_line(plan) else [])
+
+
+def _posted(outcome: RunOutcome) -> list[str]:
+    """A run's section: each post made, the held line, this run's spend."""
+    report = outcome.run
+    if not report.sent:
+        lines = ["Nothing was posted."]
+    else:
+        lines = ["### Posted", "", "| thread | post | link |", "|---|---|---|"]
+        for sent in report.sent:
+            lines.append(
+                f"| `{sent.key}` | {sent.number}/{sent.total} | [{sent.url}]({sent.url}) |"
+            )
+    if held_line(report.plan):
+        lines += ["", held_line(report.plan)]
+    for platform, spent in report.spent.items():
+        lines += ["", f"This run's spend: {spent.line(platform)}"]
+    return lines
+
+
+def _trouble(outcome: RunOutcome) -> list[str]:
+    """Out of credit, failed, stopped and deferred threads, a section each."""
+    report, times = outcome.run, outcome.times
+    lines: list[str] = []
     if report.out_of_credit:
         lines += ["", "### Out of credit", ""] + [
             f"- {platform}: {_cell(why, 300)}" for platform, why in report.out_of_credit.items()
@@ -90,27 +113,24 @@ def _run(outcome: RunOutcome) -> str:
             f"- `{key}` {until(times, when, outcome.now)}: {_cell(why, 200)}"
             for key, when, why in report.deferred
         ]
-    lines += problems_section(plan.problems)
-    if plan.notes:
-        lines += ["", "### Notes", ""] + [f"- {_cell(note, 300)}" for note in plan.notes]
-    if plan.spend:
-        lines += ["", plan.spend]
-    if plan.behind:
-        lines += ["", "### Behind", ""] + [f"- {line}" for line in plan.behind]
-    if plan.quota:
-        lines += ["", *plan.quota]
+    return lines
+
+
+def _next(outcome: RunOutcome) -> list[str]:
+    """What waits (the first 20), and the threads that need their owner."""
+    plan, times = outcome.run.plan, outcome.times
+    lines: list[str] = []
     if plan.waiting:
         lines += ["", "### Next", "", "| when | thread | why |", "|---|---|---|"]
         for waiting in plan.waiting[:20]:
-            when = times(waiting.when)
-            lines.append(f"| {when} | `{waiting.item.key}` | {waiting.why} |")
+            lines.append(f"| {times(waiting.when)} | `{waiting.item.key}` | {waiting.why} |")
     if plan.stuck:
         lines += ["", "### Held or failed", "", "| thread | status | reason | to let it go |"]
         lines.append("|---|---|---|---|")
         for stuck in plan.stuck:
             reason = _cell(stuck.reason, 200) or "no reason recorded"
             lines.append(f"| `{stuck.key}` | {stuck.status} | {reason} | `{stuck.action}` |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def problems_section(problems: list[Problem]) -> list[str]:
