@@ -437,26 +437,9 @@ def _pack(
     paragraph ends may take. No post starts with a glued atom.
     """
     caps = tuple(lim - r for lim, r in zip(rules.limits, reserve, strict=True))
-    measured = [measure(a.text) for a in atoms]
-    if any(max(ms[d] for ms in measured) > cap for d, cap in enumerate(caps)):
-        expanded: list[Atom] = []
-        for atom, ms in zip(atoms, measured, strict=True):
-            if any(m > c for m, c in zip(ms, caps, strict=True)):
-                expanded.extend(_split_long(atom, rules, caps, entry_id))
-            else:
-                expanded.append(atom)
-        atoms = expanded
-        measured = [measure(a.text) for a in atoms]
-    n = len(atoms)
-    if n == 0:
+    atoms, measured = _fitting(atoms, rules, measure, caps, entry_id)
+    if not atoms:
         return []
-    # A second measure (bytes, say) only matters where some atom is denser in it than the
-    # ratio of the two caps; otherwise the first measure alone decides, which is much faster.
-    dims = [
-        d
-        for d in range(len(caps))
-        if d == 0 or any(m[d] * caps[0] > m[0] * caps[d] for m in measured)
-    ]
     seps = {sep: measure(sep) for sep in {a.sep for a in atoms}}
     whole = [
         sum(m[d] for m in measured) + sum(seps[a.sep][d] for a in atoms[1:] if a.sep)
@@ -466,9 +449,47 @@ def _pack(
         text = _join(atoms)
         if all(m <= c for m, c in zip(rules.measures(text), caps, strict=True)):
             return [text]
+    reach, prefix0, alone0 = _reach(atoms, measured, seps, caps)
+    breaks = _Breaks(atoms, reach, slack)
+    return _cut(
+        atoms, rules, caps, reach, breaks, lambda i, j: alone0[i] + prefix0[j] - prefix0[i + 1]
+    )
+
+
+def _fitting(
+    atoms: list[Atom], rules: Rules, measure: _Measurer, caps: tuple[int, ...], entry_id: str
+) -> tuple[list[Atom], list[tuple[int, ...]]]:
+    """The atoms, each too long for a post split at its graphemes, and their measures."""
+    measured = [measure(a.text) for a in atoms]
+    if not any(max(ms[d] for ms in measured) > cap for d, cap in enumerate(caps)):
+        return atoms, measured
+    expanded: list[Atom] = []
+    for atom, ms in zip(atoms, measured, strict=True):
+        if any(m > c for m, c in zip(ms, caps, strict=True)):
+            expanded.extend(_split_long(atom, rules, caps, entry_id))
+        else:
+            expanded.append(atom)
+    return expanded, [measure(a.text) for a in expanded]
+
+
+def _reach(
+    atoms: list[Atom],
+    measured: list[tuple[int, ...]],
+    seps: Mapping[str, tuple[int, ...]],
+    caps: tuple[int, ...],
+) -> tuple[list[int], list[int], list[int]]:
+    """For each atom, the furthest atom a post starting there may end before (a post never
+    starts on a glued atom); and the first measure's prefix sums and atoms alone."""
+    n = len(atoms)
+    # A second measure (bytes, say) only matters where some atom is denser in it than the
+    # ratio of the two caps; otherwise the first measure alone decides, which is much faster.
+    dims = [
+        d
+        for d in range(len(caps))
+        if d == 0 or any(m[d] * caps[0] > m[0] * caps[d] for m in measured)
+    ]
     reach = [n] * n
-    prefixes: list[list[int]] = []
-    alones: list[list[int]] = []
+    firsts: tuple[list[int], list[int]] | None = None
     for d in dims:
         alone = [m[d] for m in measured]
         prefix = [0] * (n + 1)
@@ -476,13 +497,9 @@ def _pack(
         for k, atom in enumerate(atoms):
             total += alone[k] + (seps[atom.sep][d] if atom.sep else 0)
             prefix[k + 1] = total
-        cap = caps[d]
         for i in range(n):
-            end = bisect_right(prefix, cap - alone[i] + prefix[i + 1]) - 1
-            if end < reach[i]:
-                reach[i] = end
-        prefixes.append(prefix)
-        alones.append(alone)
+            reach[i] = min(reach[i], bisect_right(prefix, caps[d] - alone[i] + prefix[i + 1]) - 1)
+        firsts = firsts or (prefix, alone)
     last_free = list(range(n + 1))  # the last position at or before k where a post may start
     for k in range(1, n):
         if atoms[k].glued:
@@ -492,56 +509,65 @@ def _pack(
             reach[i] = last_free[reach[i]]
         if reach[i] <= i:
             reach[i] = i + 1
-    prefix0, alone0 = prefixes[0], alones[0]
+    assert firsts is not None
+    return reach, firsts[0], firsts[1]
 
-    def span(i: int, j: int) -> int:
-        return alone0[i] + prefix0[j] - prefix0[i + 1]
 
-    # Sentence ends and paragraphs are the breaks that read well. A layout that only breaks there
-    # (between words only inside a sentence too long for a post) is taken when it costs at most
-    # one post more than the fewest possible; otherwise any word boundary may end a post.
-    nice_breaks = [False] * (n + 1)
-    nice_breaks[n] = True
-    for k in range(1, n):
-        nice_breaks[k] = atoms[k].brk <= SENT and not atoms[k].glued
-    last_nice = [0] * (n + 1)  # the last nice break at or before k
-    for k in range(1, n + 1):
-        last_nice[k] = k if nice_breaks[k] else last_nice[k - 1]
+class _Breaks:
+    """Where posts may end. Sentence ends and paragraphs are the breaks that read well. A layout
+    that only breaks there (between words only inside a sentence too long for a post) is taken
+    when it costs at most ``slack`` posts more than the fewest possible; otherwise any word
+    boundary may end a post. ``need[i]``: the posts needed from atom ``i`` on."""
 
-    def coarse_step(i: int) -> int:
-        j = last_nice[reach[i]]
-        return j if j > i else reach[i]
+    def __init__(self, atoms: list[Atom], reach: list[int], slack: int) -> None:
+        n = len(atoms)
+        self.reach = reach
+        self.nice = [False] * (n + 1)
+        self.nice[n] = True
+        for k in range(1, n):
+            self.nice[k] = atoms[k].brk <= SENT and not atoms[k].glued
+        self.last_nice = [0] * (n + 1)  # the last nice break at or before k
+        for k in range(1, n + 1):
+            self.last_nice[k] = k if self.nice[k] else self.last_nice[k - 1]
+        fine = _fewest(n, reach.__getitem__)
+        coarse = _fewest(n, self._coarse_step)
+        self.coarse = coarse[0] <= fine[0] + slack
+        self.need = coarse if self.coarse else fine
 
-    fine = _fewest(n, reach.__getitem__)
-    coarse = _fewest(n, coarse_step)
-    if coarse[0] <= fine[0] + slack:
-        need = coarse
+    def _coarse_step(self, i: int) -> int:
+        j = self.last_nice[self.reach[i]]
+        return j if j > i else self.reach[i]
 
-        def ok(i: int, j: int) -> bool:
-            return nice_breaks[j] or last_nice[reach[i]] <= i
-    else:
-        need = fine
+    def ok(self, i: int, j: int) -> bool:
+        """Whether a post from atom ``i`` may end before atom ``j``."""
+        return not self.coarse or self.nice[j] or self.last_nice[self.reach[i]] <= i
 
-        def ok(i: int, j: int) -> bool:
-            return True
 
+def _cut(
+    atoms: list[Atom],
+    rules: Rules,
+    caps: tuple[int, ...],
+    reach: list[int],
+    breaks: _Breaks,
+    span: Callable[[int, int], int],
+) -> list[str]:
+    """The posts: from each start, the break of least cost (its kind, and how evenly it fills
+    the posts still needed) among those that leave no more posts than needed."""
+    n, need = len(atoms), breaks.need
     posts: list[str] = []
     i = 0
     while i < n:
-        left = need[i]
-        j_max = reach[i]
-        if j_max >= n:
-            j = n
-        else:
+        left, j_max = need[i], reach[i]
+        j = n
+        if j_max < n:
             target = span(i, n) / left
             best_j, best_cost = -1, float("inf")
             for j in range(j_max, i, -1):
                 if need[j] > left - 1:
                     break  # breaking earlier only leaves more for the rest
-                if atoms[j].glued or not ok(i, j):
+                if atoms[j].glued or not breaks.ok(i, j):
                     continue
-                fill = span(i, j)
-                cost = _PENALTY[atoms[j].brk] + _EVENNESS * abs(fill - target) / caps[0]
+                cost = _PENALTY[atoms[j].brk] + _EVENNESS * abs(span(i, j) - target) / caps[0]
                 if cost < best_cost:
                     best_j, best_cost = j, cost
             j = best_j if best_j > i else j_max
