@@ -360,14 +360,7 @@ def extract_urls(text: str) -> list[UrlSpan]:
     if "." not in text:  # twitter-text's own shortcut: no dot, no URL
         return []
     pats = _url_patterns()
-    # A URL starts where the candidate pattern matches or, for a Unicode domain, right
-    # after an "http://" or "https://" that is not part of a URL (then it is not linked).
-    after_scheme: list[int] = []
-    colon = text.find("://", 4)
-    while colon >= 0:
-        if pats.after_protocol(text, colon + 3) is not None:
-            after_scheme.append(colon + 3)
-        colon = text.find("://", colon + 3)
+    after_scheme = _after_schemes(text, pats)
     urls: list[UrlSpan] = []
     memo: dict[int, int] = {}
     n = len(text)
@@ -398,14 +391,29 @@ def extract_urls(text: str) -> list[UrlSpan]:
         pos = end + 1  # the next match has its preceding character at or after this end
         if not has_protocol and start > 0 and text[start - 1] in "-_./":
             continue  # INVALID_URL_WITHOUT_PROTOCOL_MATCH_BEGIN
-        url = text[start:end]
-        tco = pats.tco(url)
-        if tco is not None:
-            # t.co links: no extra path characters, and a slug of at most 40 characters.
-            if len(tco.group(1)) > _MAX_TCO_SLUG_LENGTH:
-                continue
-            url = tco.group(0)
+        url = _linked(text[start:end], pats)
         host = text[domain_start:domain_end]
-        if _valid_host_and_length(len(url), has_protocol, host):
+        if url is not None and _valid_host_and_length(len(url), has_protocol, host):
             urls.append(UrlSpan(start, start + len(url), url))
     return urls
+
+
+def _after_schemes(text: str, pats: _UrlPatterns) -> list[int]:
+    """Where a URL may start besides the candidate pattern: for a Unicode domain, right after
+    an "http://" or "https://" that is not part of a URL (then it is not linked)."""
+    found: list[int] = []
+    colon = text.find("://", 4)
+    while colon >= 0:
+        if pats.after_protocol(text, colon + 3) is not None:
+            found.append(colon + 3)
+        colon = text.find("://", colon + 3)
+    return found
+
+
+def _linked(url: str, pats: _UrlPatterns) -> str | None:
+    """What X links of a matched ``url``: a t.co link has no extra path characters and a slug
+    of at most 40 characters (longer: not linked, None)."""
+    tco = pats.tco(url)
+    if tco is None:
+        return url
+    return tco.group(0) if len(tco.group(1)) <= _MAX_TCO_SLUG_LENGTH else None
