@@ -394,7 +394,7 @@ def throughput(
 ) -> tuple[list[DigestEntry], dict[str, list[Thread]]]:
     rep.heading("2. Formatter throughput")
     options = FormatSettings()
-    rules = rules_for(options)
+    rules = rules_for(Settings())
     began = time.perf_counter()
     corpus = make_corpus(size)
     made = time.perf_counter() - began
@@ -676,7 +676,7 @@ def compact_layout(rep: Report, corpus: list[DigestEntry]) -> None:
 
     rep.heading("3b. The compact layout")
     options = FormatSettings(layout="compact")
-    rules = rules_for(options)
+    rules = rules_for(Settings())
     example = [e for d in read_digests([EXAMPLE]) for e in d.entries]
     sets = {
         "example digest": example,
@@ -1326,6 +1326,50 @@ def enqueue_bench(rep: Report, count: int, scratch: Path) -> None:
 # ---- main -------------------------------------------------------------------------------------
 
 
+# ---- 10. the test suite ------------------------------------------------------------------------
+
+GOAL_INNER_LOOP_S = 60.0  # pytest -m "not slow"
+GOAL_SUITE_S = 180.0  # the whole suite, the PDS installed
+
+
+def _pytest(*args: str) -> tuple[float, float, str]:
+    """Wall and CPU seconds (this process's children) of one pytest run, and its last line."""
+    cpu = os.times()
+    began = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - began
+    after = os.times()
+    used = (after.children_user - cpu.children_user) + (after.children_system - cpu.children_system)
+    last = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    if done.returncode != 0:
+        raise RuntimeError(f"pytest {' '.join(args)} exited {done.returncode}: {last}")
+    return wall, used, last
+
+
+def suite_times(rep: Report, *, whole: bool) -> None:
+    rep.heading("10. Test suite")
+    rep.say(
+        f"`python -m pytest` from the repository, {os.cpu_count()} cores, nothing else running; "
+        "wall time and CPU time (user + system) of the pytest process and its children."
+    )
+    runs = [('`pytest -m "not slow"`', ("-m", "not slow"), GOAL_INNER_LOOP_S)]
+    if whole:
+        runs.append(("`pytest` (all, the PDS installed)", (), GOAL_SUITE_S))
+    rows = []
+    for name, args, goal in runs:
+        wall, cpu, last = _pytest(*args)
+        rows.append((name, f"{wall:.0f} s", f"{cpu:.0f} s", last))
+        rep.goal(name.strip("`"), f"< {goal:.0f} s", f"{wall:.0f} s", wall < goal)
+    rep.say()
+    rep.table(["run", "wall", "cpu", "pytest says"], rows)
+
+
 def write_results(rep: Report, info: list[tuple[str, str]], quick: bool, took: float) -> None:
     lines = [
         "# Benchmark results",
@@ -1361,12 +1405,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         type=lambda text: {int(n) for n in text.split(",")},
-        default=set(range(1, 10)),
+        default=set(range(1, 11)),
         metavar="N,N",
-        help="run only these parts (1-9); implies --no-write",
+        help="run only these parts (1-10); implies --no-write",
     )
     args = parser.parse_args(argv)
-    if args.only != set(range(1, 10)):
+    if args.only != set(range(1, 11)):
         args.no_write = True
     part = args.only.__contains__
     began = time.perf_counter()
@@ -1396,6 +1440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             enqueue_bench(rep, 1000 if args.quick else 10_000, scratch)
         if part(9):
             hostile(rep, publisher_command(), scratch, 1000 if args.quick else 10_000)
+        if part(10):
+            suite_times(rep, whole=not args.quick)
     took = time.perf_counter() - began
     print(f"\nDone in {took:.0f} s.")
     if not args.no_write:

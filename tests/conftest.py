@@ -34,6 +34,55 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+# Test modules that are slow as a whole (subprocesses, servers, git remotes, many examples),
+# from the suite's measured durations (benchmarks/RESULTS.md, "Test suite"); a test that uses the
+# PDS or the browser is slow wherever it is.
+SLOW_MODULES = frozenset(
+    {
+        "test_bluesky_adapter",
+        "test_bluesky_posting",
+        "test_cli_check",
+        "test_crash",
+        "test_digest_properties",
+        "test_doctor",
+        "test_formatter_properties",
+        "test_hostile",
+        "test_imports",
+        "test_init",
+        "test_links",
+        "test_links_pds",
+        "test_mastodon_posting",
+        "test_one_plan",
+        "test_pace",
+        "test_pds_install",
+        "test_platform_contract",
+        "test_posting_correctness",
+        "test_posting_properties",
+        "test_preview",
+        "test_run",
+        "test_threads_posting",
+        "test_times_and_waiting",
+        "test_x_cost",
+        "test_x_posting",
+    }
+)
+PDS_FIXTURES = frozenset({"pds", "fault_proxy"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``pds``, ``browser`` and ``slow`` from what a test uses, so that
+    `pytest -m "not slow"` is a quick inner loop and the whole suite still runs by default."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        if names & PDS_FIXTURES:
+            item.add_marker(pytest.mark.pds)
+        if module == "test_preview_browser":
+            item.add_marker(pytest.mark.browser)
+        if names & PDS_FIXTURES or module in SLOW_MODULES or module == "test_preview_browser":
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def example_digest() -> Path:
     return EXAMPLE
